@@ -1,0 +1,231 @@
+"""The ``risk`` command: a thin layer over the library.
+
+Exit codes: 0 success; 1 rows were quarantined (without ``--allow-partial``);
+2 the input or the command line is unusable (the message says why).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from risk.errors import RiskError
+
+app = typer.Typer(
+    name="risk",
+    help="Risk triage for family and neighbour disputes / 家庭邻里纠纷风险分级",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class RecordKindName(StrEnum):
+    cases = "cases"
+    households = "households"
+
+
+KindOpt = Annotated[
+    RecordKindName,
+    typer.Option(
+        "--kind", "-k", help="Record kind: cases (矛盾纠纷台账) or households (入户调查)."
+    ),
+]
+MappingOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping",
+        "-m",
+        exists=True,
+        dir_okay=False,
+        help="YAML mapping a county's own headers (and values) to the contract's.",
+    ),
+]
+SheetOpt = Annotated[
+    str | None,
+    typer.Option("--sheet", help="Excel sheet name or 0-based index (default: the first)."),
+]
+ShowOpt = Annotated[int, typer.Option("--show", help="How many row errors to print.")]
+ErrorsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--errors",
+        dir_okay=False,
+        help="Write every row error (row, field, value, reason zh/en) to this CSV.",
+    ),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv``; return the exit code instead of exiting (for tests)."""
+    code = app(args=argv, standalone_mode=False)
+    return code if isinstance(code, int) else 0
+
+
+def _sheet(sheet: str | None) -> str | int | None:
+    return int(sheet) if sheet is not None and sheet.isdigit() else sheet
+
+
+def _fail(exc: RiskError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}", highlight=False)
+    return typer.Exit(2)
+
+
+def _report(result: object, show: int, errors_path: Path | None) -> None:
+    from risk.atomic import atomic_write
+    from risk.ingest import IngestResult
+
+    assert isinstance(result, IngestResult)
+    out.print(result.summary("zh"), highlight=False)
+    out.print(result.summary("en"), highlight=False)
+    if len(result.errors) and show > 0:
+        table = Table("行 row", "字段 field", "值 value", "原因", "reason", show_lines=False)
+        for row in result.errors.head(show).itertuples(index=False):
+            table.add_row(*(str(v) for v in row))
+        out.print(table)
+        if len(result.errors) > show:
+            out.print(f"… {len(result.errors) - show} more / 另有 {len(result.errors) - show} 条")
+    if errors_path is not None:
+        with atomic_write(errors_path) as tmp:
+            result.errors.to_csv(tmp, index=False, encoding="utf-8-sig")
+
+
+@app.command()
+def validate(
+    path: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX or Parquet ledger.")
+    ],
+    kind: KindOpt,
+    mapping: MappingOpt = None,
+    sheet: SheetOpt = None,
+    show: ShowOpt = 20,
+    errors: ErrorsOpt = None,
+) -> int:
+    """Check a ledger against the data contract and report every bad row; writes nothing else."""
+    from risk.ingest import read_ledger
+
+    try:
+        result = read_ledger(path, kind.value, mapping, _sheet(sheet))
+    except RiskError as exc:
+        raise _fail(exc) from exc
+    _report(result, show, errors)
+    if result.rows_quarantined:
+        raise typer.Exit(1)
+    return 0
+
+
+@app.command()
+def ingest(
+    path: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX or Parquet ledger.")
+    ],
+    kind: KindOpt,
+    out_path: Annotated[
+        Path, typer.Option("--out", "-o", dir_okay=False, help="Parquet file for the good rows.")
+    ],
+    mapping: MappingOpt = None,
+    sheet: SheetOpt = None,
+    quarantine: Annotated[
+        Path | None,
+        typer.Option(
+            "--quarantine",
+            dir_okay=False,
+            help="Where bad rows go, with reasons (.csv or .parquet; default OUT.quarantine.csv).",
+        ),
+    ] = None,
+    allow_partial: Annotated[
+        bool, typer.Option("--allow-partial", help="Exit 0 even when some rows were quarantined.")
+    ] = False,
+    show: ShowOpt = 20,
+    errors: ErrorsOpt = None,
+) -> int:
+    """Validate a ledger; write good rows to Parquet and bad rows, with reasons, to quarantine."""
+    from risk.ingest import ingest_file
+
+    try:
+        result = ingest_file(path, kind.value, out_path, quarantine, mapping, _sheet(sheet))
+    except RiskError as exc:
+        raise _fail(exc) from exc
+    _report(result, show, errors)
+    out.print(f"→ {out_path}", highlight=False)
+    if result.rows_quarantined:
+        out.print(f"→ {quarantine or out_path.with_suffix('.quarantine.csv')}", highlight=False)
+        if not allow_partial:
+            raise typer.Exit(1)
+    return 0
+
+
+@app.command()
+def generate(
+    households: Annotated[
+        int, typer.Option("--households", "-n", min=1, help="Number of households.")
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", file_okay=False, help="Directory to write into.")
+    ],
+    years: Annotated[
+        int, typer.Option("--years", "-y", min=1, max=20, help="Years of ledger.")
+    ] = 3,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", help="Random seed: same seed, same files.")
+    ] = 0,
+    start: Annotated[
+        dt.datetime, typer.Option("--start", formats=["%Y-%m-%d"], help="First day of the ledger.")
+    ] = dt.datetime(2022, 1, 1),
+    messy: Annotated[
+        bool,
+        typer.Option(
+            "--messy",
+            help=(
+                "Also write households.csv and cases.csv the way counties send them: "
+                "Chinese headers, Chinese value aliases, mixed date and yes/no spellings, "
+                "GB18030 and UTF-8 with BOM."
+            ),
+        ),
+    ] = False,
+) -> int:
+    """Generate a synthetic population: households.parquet, cases.parquet and truth.parquet."""
+    from risk.synth import generate_to_dir
+
+    counts = generate_to_dir(
+        out_dir,
+        households=households,
+        years=years,
+        seed=seed,
+        messy=messy,
+        start=start.date(),
+        progress=True,
+    )
+    for name, rows in counts.items():
+        out.print(f"{name}: {rows:,} rows → {out_dir / name}", highlight=False)
+    return 0
+
+
+@app.command()
+def contract(
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", dir_okay=False, help="Write the Markdown here instead of printing it."
+        ),
+    ] = None,
+) -> int:
+    """Print the data contract (fields, types, values, Chinese headers) as Markdown."""
+    from risk.atomic import atomic_write
+    from risk.contract_doc import contract_markdown
+
+    text = contract_markdown()
+    if out_path is None:
+        out.print(text, markup=False, highlight=False)
+    else:
+        with atomic_write(out_path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    return 0

@@ -1,0 +1,37 @@
+"""Shared synthetic populations, generated once per test session."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from risk.synth import Population, generate, generate_to_dir
+
+SEED = 20261123
+HOUSEHOLDS = 50_000
+YEARS = 3
+START = dt.date(2022, 1, 1)
+
+
+@pytest.fixture(scope="session")
+def population() -> Population:
+    """50k households over three years: large enough for base rates and calibration."""
+    return generate(HOUSEHOLDS, YEARS, SEED, start=START)
+
+
+WRITTEN = {"households": 3_000, "years": 2, "seed": SEED}
+
+
+@pytest.fixture(scope="session")
+def written_population() -> Population:
+    """The population :func:`written` writes, generated in memory."""
+    return generate(**WRITTEN)
+
+
+@pytest.fixture(scope="session")
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """A small population written to disk, messy CSVs included."""
+    out = tmp_path_factory.mktemp("synth") / "out"
+    return out, generate_to_dir(out, **WRITTEN, messy=True, progress=False)

@@ -1,0 +1,106 @@
+"""Scoring units: a household as of a date, with its latest survey and (if any) its case.
+
+Training units are every case as of ``opened_at`` and every survey wave as of
+``survey_date`` (DATA_CONTRACT.md). A unit row holds the unit's identity, the raw
+survey fields of the latest wave on or before the date, the raw case fields, and the
+ledger history known on the date (:mod:`risk.features.history`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from risk.features.history import HISTORY_COLUMNS, add_history
+from risk.schema import CASE, HOUSEHOLD_SURVEY
+
+__all__ = [
+    "CASE_COLUMNS",
+    "ID_COLUMNS",
+    "SURVEY_COLUMNS",
+    "UNIT_COLUMNS",
+    "build_units",
+    "case_units",
+    "survey_units",
+]
+
+ID_COLUMNS = ["unit", "household_id", "case_id", "as_of"]
+SURVEY_COLUMNS = [f.name for f in HOUSEHOLD_SURVEY if f.name != "household_id"]
+CASE_COLUMNS = [f.name for f in CASE.scoring_fields() if f.name not in ("household_id", "case_id")]
+UNIT_COLUMNS = ID_COLUMNS + SURVEY_COLUMNS + CASE_COLUMNS + HISTORY_COLUMNS
+
+
+def case_units(households: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+    """One unit per case, as of ``opened_at``, joined to the latest survey on or before it."""
+    left = cases[["household_id", "case_id", *CASE_COLUMNS]].assign(as_of=cases["opened_at"])
+    left = left.sort_values("as_of", kind="stable")
+    right = households[["household_id", *SURVEY_COLUMNS]].dropna(subset=["survey_date"])
+    right = right.sort_values("survey_date", kind="stable")
+    joined = pd.merge_asof(
+        left,
+        right,
+        left_on="as_of",
+        right_on="survey_date",
+        by="household_id",
+        direction="backward",
+        allow_exact_matches=True,
+    )
+    return joined.assign(unit="case")
+
+
+def survey_units(households: pd.DataFrame) -> pd.DataFrame:
+    """One unit per survey wave, as of ``survey_date``, with no case."""
+    units = households[["household_id", *SURVEY_COLUMNS]].assign(
+        unit="survey",
+        case_id=pd.Series(pd.NA, index=households.index, dtype="string"),
+        as_of=households["survey_date"],
+    )
+    return units
+
+
+def build_units(households: pd.DataFrame, cases: pd.DataFrame, which: str = "all") -> pd.DataFrame:
+    """Training units (``which``: all, case or survey) with ledger history, in UNIT_COLUMNS order.
+
+    Rows are ordered by as-of date, then household, then case, so the same ledger always
+    gives the same frame.
+    """
+    parts = []
+    if which in ("all", "case"):
+        parts.append(case_units(households, cases))
+    if which in ("all", "survey"):
+        parts.append(survey_units(households))
+    if not parts:
+        raise ValueError(f"which: expected all, case or survey, got {which!r}")
+    units = pd.concat([_conform(p) for p in parts], ignore_index=True)
+    units = units.sort_values(
+        ["as_of", "household_id", "unit", "case_id"],
+        kind="stable",
+        na_position="first",
+        ignore_index=True,
+    )
+    return add_history(units, cases)
+
+
+def _conform(part: pd.DataFrame) -> pd.DataFrame:
+    """Every unit column present, in order, in its contract dtype."""
+    out = {}
+    for name in ID_COLUMNS + SURVEY_COLUMNS + CASE_COLUMNS:
+        dtype: Any = _UNIT_DTYPES[name]
+        out[name] = (
+            part[name].astype(dtype)
+            if name in part
+            else pd.Series(pd.NA, index=part.index, dtype=dtype)
+        )
+    return pd.DataFrame(out)
+
+
+def _unit_dtypes() -> dict[str, object]:
+    dtypes: dict[str, object] = {"unit": "string", "as_of": "datetime64[ns]"}
+    for kind in (HOUSEHOLD_SURVEY, CASE):
+        for f in kind:
+            dtypes[f.name] = pd.CategoricalDtype(list(f.codes)) if f.kind == "enum" else f.dtype
+    return dtypes
+
+
+_UNIT_DTYPES = _unit_dtypes()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from risk.features.history import HISTORY_COLUMNS, add_history
@@ -22,6 +23,7 @@ __all__ = [
     "UNIT_COLUMNS",
     "build_units",
     "case_units",
+    "conform_units",
     "survey_units",
 ]
 
@@ -93,6 +95,22 @@ def _conform(part: pd.DataFrame) -> pd.DataFrame:
             else pd.Series(pd.NA, index=part.index, dtype=dtype)
         )
     return pd.DataFrame(out)
+
+
+def conform_units(frame: pd.DataFrame) -> pd.DataFrame:
+    """A units frame from outside (the pyfunc's input): every unit column, contract dtypes.
+
+    Absent columns are missing values; history columns are numbers. Values must already be
+    contract codes (the API and ingest validate them); anything else reads as missing.
+    """
+    out = _conform(frame)
+    for name in HISTORY_COLUMNS:
+        out[name] = (
+            pd.to_numeric(frame[name], errors="coerce").astype("float64")
+            if name in frame
+            else np.nan
+        )
+    return out
 
 
 def _unit_dtypes() -> dict[str, object]:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from risk.atomic import atomic_write
+from risk.progress import Steps
 from risk.synth import params as P
 from risk.synth.calendar import Calendar
 from risk.synth.cases import (
@@ -28,7 +29,6 @@ from risk.synth.cases import (
 from risk.synth.frames import id_strings
 from risk.synth.households import Households, annual_case_rate, build_households, incident_rate
 from risk.synth.notes import write_notes
-from risk.synth.progress import Steps
 from risk.synth.severity import red_marking_terms
 from risk.synth.surveys import draw_waves, survey_frame
 from risk.synth.truth import Rates, label_probabilities, truth_frame, window_intensities
@@ -63,7 +63,7 @@ def generate(
         raise ValueError(f"households: must be at least 1, got {households}")
     if years < 1:
         raise ValueError(f"years: must be at least 1, got {years}")
-    steps = Steps(progress)
+    steps = Steps(progress, "synth")
     rng = np.random.default_rng(seed)
     calendar = Calendar(start, years)
     with steps("households and yearly traits"):
@@ -143,7 +143,7 @@ def generate_to_dir(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     population = generate(households, years, seed, start=start, progress=progress)
-    steps = Steps(progress)
+    steps = Steps(progress, "synth")
     counts: dict[str, int] = {}
     for name, frame in (
         ("households", population.households),

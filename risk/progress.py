@@ -8,12 +8,15 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
+__all__ = ["Steps"]
+
 
 class Steps:
-    """``with steps("what"):`` prints ``synth: what … 1.2 s`` on stderr when enabled."""
+    """``with steps("what"):`` prints ``<prefix>: what … 1.2 s`` on stderr when enabled."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, prefix: str = "risk") -> None:
         self.enabled = enabled
+        self.prefix = prefix
         self._console = Console(stderr=True, highlight=False) if enabled else None
 
     @contextmanager
@@ -21,4 +24,5 @@ class Steps:
         started = time.perf_counter()
         yield
         if self._console is not None:
-            self._console.print(f"synth: {what} … {time.perf_counter() - started:.1f} s")
+            elapsed = time.perf_counter() - started
+            self._console.print(f"{self.prefix}: {what} … {elapsed:.1f} s")

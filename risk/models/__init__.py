@@ -1,0 +1,1 @@
+"""The triage model: classifier, calibration, tier policy, reasons, uncertainty, baselines."""

@@ -1,0 +1,204 @@
+"""The tier policy: targets for the thresholds, red-flag floors, and what each tier means.
+
+Read from ``risk/config/policy.yaml`` (or a centre's own copy) and validated, so a typo in
+the file is a clear error naming the key, not a silent default. Floors only ever raise a
+tier: the policy's tier is the larger of the model's tier and the highest floor that fires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from risk.errors import ConfigError
+from risk.models.tiers import TIERS
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "Policy",
+    "RedFlag",
+    "Thresholds",
+    "load_policy",
+    "model_tiers",
+    "parse_policy",
+]
+
+DEFAULT_POLICY = "policy.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Targets(_Strict):
+    """What the thresholds must achieve on the calibration period."""
+
+    red_recall: float = Field(ge=0, le=1)
+    max_red_share: float = Field(gt=0, le=1)
+    max_green_red_rate: float = Field(ge=0, le=1)
+    yellow_or_red_recall: float = Field(ge=0, le=1)
+
+
+class RedFlag(_Strict):
+    """A structured-judgement floor: when ``field`` meets the condition, at least ``tier``."""
+
+    code: str
+    field: str
+    tier: Literal["yellow", "red"]
+    zh: str
+    en: str
+    is_: bool | None = Field(default=None, alias="is")
+    in_: tuple[str, ...] | None = Field(default=None, alias="in")
+    at_least: float | None = None
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> RedFlag:
+        given = [c for c in (self.is_, self.in_, self.at_least) if c is not None]
+        if len(given) != 1:
+            raise ValueError(f"red flag {self.code!r}: give exactly one of is, in, at_least")
+        return self
+
+    @property
+    def rank(self) -> int:
+        return TIERS.index(self.tier)
+
+    def fires(self, units: pd.DataFrame) -> np.ndarray:
+        """Whether the flag fires for each unit; a missing or absent field never fires."""
+        if self.field not in units:
+            return np.zeros(len(units), bool)
+        column = units[self.field]
+        if self.is_ is not None:
+            hit = column.astype(object).map(lambda v: v is self.is_ or v == self.is_)
+        elif self.in_ is not None:
+            hit = column.astype(object).isin(self.in_)
+        else:
+            hit = pd.to_numeric(column, errors="coerce") >= self.at_least
+        return np.asarray(pd.Series(hit).fillna(False), dtype=bool)
+
+    def fires_one(self, record: Mapping[str, Any]) -> bool:
+        value = record.get(self.field)
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            return False
+        if self.is_ is not None:
+            return bool(value) is self.is_ if isinstance(value, bool | np.bool_) else False
+        if self.in_ is not None:
+            return str(value) in self.in_
+        try:
+            return float(value) >= float(self.at_least)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+
+    def label(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class TierAction(_Strict):
+    """What the centre does for a tier and when it follows up."""
+
+    follow_up_days: int = Field(gt=0)
+    actions_zh: tuple[str, ...]
+    actions_en: tuple[str, ...]
+
+    def actions(self, lang: str = "zh") -> tuple[str, ...]:
+        return self.actions_zh if lang == "zh" else self.actions_en
+
+
+class Conformal(_Strict):
+    coverage: float = Field(gt=0, lt=1)
+    score: Literal["lac"] = "lac"
+
+
+class Reasons(_Strict):
+    top_k: int = Field(ge=1, le=20)
+
+
+class Thresholds(_Strict):
+    """The chosen cut-offs: red when P(red) ≥ red, else yellow when P(yellow or red) ≥ yellow."""
+
+    red: float = Field(ge=0, le=1)
+    yellow: float = Field(ge=0, le=1)
+
+
+class Policy(_Strict):
+    """The whole policy file."""
+
+    version: int
+    targets: Targets
+    red_flags: tuple[RedFlag, ...]
+    tiers: dict[str, TierAction]
+    conformal: Conformal
+    reasons: Reasons
+
+    @model_validator(mode="after")
+    def _complete(self) -> Policy:
+        missing = [t for t in TIERS if t not in self.tiers]
+        unknown = [t for t in self.tiers if t not in TIERS]
+        if missing or unknown:
+            raise ValueError(
+                f"tiers: need exactly green, yellow, red; missing {missing}, unknown {unknown}"
+            )
+        codes = [f.code for f in self.red_flags]
+        if len(set(codes)) != len(codes):
+            raise ValueError("red_flags: codes must be unique")
+        return self
+
+    def floors(self, units: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """``(floor rank per unit, fired matrix (n, n_flags))``; rank 0 when none fires."""
+        fired = np.zeros((len(units), len(self.red_flags)), bool)
+        for j, flag in enumerate(self.red_flags):
+            fired[:, j] = flag.fires(units)
+        ranks = np.array([f.rank for f in self.red_flags], np.int64)
+        floor = (fired * ranks).max(axis=1, initial=0)
+        return floor, fired
+
+    def floors_one(self, record: Mapping[str, Any]) -> tuple[int, list[RedFlag]]:
+        fired = [flag for flag in self.red_flags if flag.fires_one(record)]
+        return max((f.rank for f in fired), default=0), fired
+
+    def to_yaml(self) -> str:
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def model_tiers(
+    p_red: np.ndarray, p_yellow_or_red: np.ndarray, thresholds: Thresholds
+) -> np.ndarray:
+    """Tier ranks from the probabilities alone (before floors)."""
+    return np.where(
+        p_red >= thresholds.red, 2, np.where(p_yellow_or_red >= thresholds.yellow, 1, 0)
+    )
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """The policy from ``path``, or the packaged default."""
+    if path is None:
+        text = resources.files("risk").joinpath("config", DEFAULT_POLICY).read_text("utf-8")
+        where = f"risk/config/{DEFAULT_POLICY}"
+    else:
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise ConfigError(f"policy {path}: cannot read: {exc.strerror}") from exc
+        where = str(path)
+    return parse_policy(text, where)
+
+
+def parse_policy(text: str, where: str = "policy") -> Policy:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{where}: not valid YAML: {exc}") from exc
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{where}: {problems}") from exc

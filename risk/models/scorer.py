@@ -1,0 +1,202 @@
+"""A compiled, exact scorer for a fitted Explainable Boosting Machine.
+
+interpret's ``eval_terms`` is fast in batch but costs about half a millisecond for one
+row. :class:`CompiledEBM` reads the fitted tables (``bins_``, ``term_features_``,
+``term_scores_``, ``intercept_``) once and scores with plain lookups: ``searchsorted``
+over the cut points of a continuous feature, a dict for the categories of a nominal one,
+bin 0 for a missing value and the last bin for an unseen category, exactly as interpret
+bins them. Sums run term by term in interpret's order, so the logit is bit-for-bit the
+same as ``ebm.decision_function``.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from risk.errors import ModelError
+
+__all__ = ["CompiledEBM", "compile_ebm"]
+
+
+@dataclass(frozen=True)
+class _Binner:
+    """How one feature is binned at one resolution (mains or interactions)."""
+
+    cuts: np.ndarray | None = None  # continuous: ascending cut points
+    categories: dict[float, int] = field(default_factory=dict)  # nominal: code → bin
+
+    def bin_array(self, col: np.ndarray) -> np.ndarray:
+        """Bin indexes for a float column: 0 missing, -1 unseen category."""
+        if self.cuts is not None:
+            idx = np.searchsorted(self.cuts, col, side="right") + 1
+            idx[np.isnan(col)] = 0
+            return idx
+        idx = np.zeros(col.shape[0], np.int64)
+        present = ~np.isnan(col)
+        if present.any():
+            uniques, inverse = np.unique(col[present], return_inverse=True)
+            get = self.categories.get
+            mapping = np.fromiter((get(u, -1) for u in uniques.tolist()), np.int64, len(uniques))
+            idx[present] = mapping[inverse]
+        return idx
+
+    def bin_one(self, value: float, cuts: list[float] | None) -> int:
+        """The bin index of one value (``cuts`` is :attr:`cuts` as a list, for speed)."""
+        if value != value:  # NaN
+            return 0
+        if cuts is not None:
+            return bisect_right(cuts, value) + 1
+        return self.categories.get(value, -1)
+
+
+@dataclass
+class CompiledEBM:
+    """Lookup tables of a fitted binary EBM: per-term contributions and the logit."""
+
+    intercept: float
+    feature_names: list[str]
+    term_features: list[tuple[int, ...]]
+    term_names: list[str]
+    term_scores: list[np.ndarray]
+    binners: dict[tuple[int, int], _Binner]
+    term_binners: list[tuple[tuple[int, int], ...]]
+    _lists: list[Any] = field(default_factory=list, repr=False)
+    _cut_lists: dict[tuple[int, int], list[float] | None] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._lists = [scores.tolist() for scores in self.term_scores]
+        self._cut_lists = {
+            key: (None if b.cuts is None else b.cuts.tolist()) for key, b in self.binners.items()
+        }
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_lists"] = []
+        state["_cut_lists"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
+
+    @property
+    def n_terms(self) -> int:
+        return len(self.term_features)
+
+    def _check(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != len(self.feature_names):
+            raise ModelError(
+                f"X: expected shape (n, {len(self.feature_names)}), got {tuple(X.shape)}"
+            )
+        return X
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """Per-term contributions to the logit, shape ``(n, n_terms)``."""
+        X = self._check(X)
+        out = np.empty((X.shape[0], self.n_terms), np.float64)
+        for t, scores in enumerate(self._term_lookups(X)):
+            out[:, t] = scores
+        return out
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        """The logit: the intercept plus every term, added in interpret's order."""
+        X = self._check(X)
+        logit = np.full(X.shape[0], self.intercept, np.float64)
+        for scores in self._term_lookups(X):
+            logit += scores
+        return logit
+
+    def _term_lookups(self, X: np.ndarray) -> Any:
+        cache: dict[tuple[int, int], np.ndarray] = {}
+        for scores, keys in zip(self.term_scores, self.term_binners, strict=True):
+            idxs = []
+            for key in keys:
+                idx = cache.get(key)
+                if idx is None:
+                    idx = self.binners[key].bin_array(X[:, key[0]])
+                    cache[key] = idx
+                idxs.append(idx)
+            yield scores[tuple(idxs)] if len(idxs) > 1 else scores[idxs[0]]
+
+    def contributions_one(self, row: Sequence[float]) -> list[float]:
+        """Per-term contributions for one row, in pure Python (no numpy per call)."""
+        if len(row) != len(self.feature_names):
+            raise ModelError(f"row: expected {len(self.feature_names)} values, got {len(row)}")
+        values = [float(v) for v in row]
+        binners, cut_lists = self.binners, self._cut_lists
+        bins: dict[tuple[int, int], int] = {}
+        out: list[float] = []
+        for table, keys in zip(self._lists, self.term_binners, strict=True):
+            cell = table
+            for key in keys:
+                b = bins.get(key)
+                if b is None:
+                    b = binners[key].bin_one(values[key[0]], cut_lists[key])
+                    bins[key] = b
+                cell = cell[b]
+            out.append(cell)
+        return out
+
+    def decision_one(self, contributions: Sequence[float]) -> float:
+        """The logit of one row from its contributions, summed in interpret's order."""
+        logit = self.intercept
+        for c in contributions:
+            logit += c
+        return logit
+
+
+def _binner(feature_bins: Any, feature: str) -> _Binner:
+    if isinstance(feature_bins, dict):
+        categories: dict[float, int] = {}
+        for key, value in feature_bins.items():
+            try:
+                code = float(key)
+            except ValueError as exc:
+                raise ModelError(
+                    f"feature {feature!r}: category {key!r} is not numeric; "
+                    "the feature matrix holds float codes"
+                ) from exc
+            if math.isnan(code):
+                continue
+            categories[code + 0.0] = int(value)
+        return _Binner(categories=categories)
+    cuts = np.ascontiguousarray(feature_bins, dtype=np.float64)
+    return _Binner(cuts=cuts)
+
+
+def compile_ebm(ebm: Any) -> CompiledEBM:
+    """Compile a fitted binary ``ExplainableBoostingClassifier`` into lookup tables."""
+    if not hasattr(ebm, "term_scores_"):
+        raise ModelError(f"ebm: {type(ebm).__name__} is not fitted")
+    intercept = np.atleast_1d(np.asarray(ebm.intercept_, np.float64))
+    if intercept.shape != (1,):
+        raise ModelError(f"ebm: expected a binary model, intercept_ has shape {intercept.shape}")
+    names = [str(n) for n in ebm.feature_names_in_]
+    binners: dict[tuple[int, int], _Binner] = {}
+    term_binners: list[tuple[tuple[int, int], ...]] = []
+    for features in ebm.term_features_:
+        keys = []
+        for f in features:
+            levels = ebm.bins_[f]
+            level = min(len(levels), len(features)) - 1
+            key = (int(f), level)
+            if key not in binners:
+                binners[key] = _binner(levels[level], names[f])
+            keys.append(key)
+        term_binners.append(tuple(keys))
+    return CompiledEBM(
+        intercept=float(intercept[0]),
+        feature_names=names,
+        term_features=[tuple(int(f) for f in tf) for tf in ebm.term_features_],
+        term_names=[str(n) for n in ebm.term_names_],
+        term_scores=[np.ascontiguousarray(s, np.float64) for s in ebm.term_scores_],
+        binners=binners,
+        term_binners=term_binners,
+    )

@@ -1,0 +1,47 @@
+"""Tier codes, label encoding and the three-class probabilities of the ordinal pair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from risk.errors import ModelError
+
+__all__ = ["TIERS", "combine_probabilities", "tier_codes"]
+
+#: The tiers in order of risk; a tier's index is its rank (0 green, 1 yellow, 2 red).
+TIERS: tuple[str, str, str] = ("green", "yellow", "red")
+_RANK = {name: i for i, name in enumerate(TIERS)}
+
+
+def tier_codes(labels: Any, *, allow_missing: bool = False) -> np.ndarray:
+    """Labels (``"green"``/``"yellow"``/``"red"`` or 0/1/2) as int ranks; -1 for missing."""
+    series = pd.Series(labels, copy=False)
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        values = series.astype("Float64")
+        missing = values.isna().to_numpy()
+        codes = values.fillna(-1).to_numpy(np.float64)
+        bad = ~missing & ~np.isin(codes, (0, 1, 2))
+    else:
+        text = series.astype("string")
+        missing = text.isna().to_numpy()
+        codes = text.map(_RANK.get).astype("Float64").fillna(-1).to_numpy(np.float64)
+        bad = ~missing & (codes < 0)
+    if bad.any():
+        raise ModelError(f"labels: not a tier: {series[bad].iloc[0]!r}; expected one of {TIERS}")
+    if missing.any() and not allow_missing:
+        raise ModelError(f"labels: {int(missing.sum())} missing; drop unlabelled units first")
+    return codes.astype(np.int64)
+
+
+def combine_probabilities(p_red: np.ndarray, p_yr: np.ndarray) -> np.ndarray:
+    """Three-class probabilities ``(n, 3)`` from P(red) and P(yellow or red).
+
+    P(yellow or red) is raised to P(red) where the two binary models disagree, so every
+    probability is in [0, 1] and the three add up to one.
+    """
+    p_red = np.asarray(p_red, np.float64)
+    p_yr = np.maximum(np.asarray(p_yr, np.float64), p_red)
+    return np.column_stack([1.0 - p_yr, p_yr - p_red, p_red])

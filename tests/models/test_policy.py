@@ -1,0 +1,96 @@
+"""The tier policy file: validation, floors that only raise, one-unit and batch agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from risk.errors import ConfigError
+from risk.features.units import conform_units
+from risk.models.policy import Thresholds, load_policy, model_tiers, parse_policy
+from risk.models.tiers import TIERS
+
+POLICY = load_policy()
+
+
+def _units(*records: dict) -> pd.DataFrame:
+    return conform_units(pd.DataFrame(list(records)))
+
+
+def test_packaged_policy_has_every_tier_and_the_issue_floors():
+    assert set(POLICY.tiers) == set(TIERS)
+    codes = {f.code: f.tier for f in POLICY.red_flags}
+    for code in ("threat_to_kill", "weapon_knife_or_firearm", "strangulation", "serious_injury"):
+        assert codes[code] == "red"
+    for code in ("suicidal_ideation", "protection_order", "repeated_incidents", "escalating"):
+        assert codes[code] == "yellow"
+    assert POLICY.tiers["red"].follow_up_days < POLICY.tiers["yellow"].follow_up_days
+    assert all(POLICY.tiers[t].actions("zh") and POLICY.tiers[t].actions("en") for t in TIERS)
+
+
+@pytest.mark.parametrize(
+    ("record", "floor", "codes"),
+    [
+        ({"threat_to_kill": True}, 2, ["threat_to_kill"]),
+        ({"weapon": "knife"}, 2, ["weapon_knife_or_firearm"]),
+        ({"weapon": "blunt"}, 0, []),
+        (
+            {"injury": "serious", "suicidal_ideation": True},
+            2,
+            ["suicidal_ideation", "serious_injury"],
+        ),
+        ({"prior_incidents_12m": 3}, 1, ["repeated_incidents"]),
+        ({"prior_incidents_12m": 2}, 0, []),
+        ({"hist_cases_12m": 4}, 1, ["repeated_cases_in_ledger"]),
+        ({"protection_order": False, "escalating": None}, 0, []),
+        ({}, 0, []),
+    ],
+)
+def test_floors_fire_exactly_on_their_conditions(record, floor, codes):
+    got_floor, fired = POLICY.floors_one(record)
+    assert got_floor == floor
+    assert sorted(f.code for f in fired) == sorted(codes)
+    batch_floor, batch_fired = POLICY.floors(_units(record))
+    assert batch_floor.tolist() == [floor]
+    fired_codes = [f.code for f, hit in zip(POLICY.red_flags, batch_fired[0], strict=True) if hit]
+    assert sorted(fired_codes) == sorted(codes)
+
+
+def test_floors_only_raise_the_model_tier():
+    rng = np.random.default_rng(3)
+    p_red = rng.random(500) * 0.5
+    p_yr = np.minimum(p_red + rng.random(500) * 0.5, 1.0)
+    model = model_tiers(p_red, p_yr, Thresholds(red=0.3, yellow=0.4))
+    records = [
+        {"threat_to_kill": bool(rng.random() < 0.1), "escalating": bool(rng.random() < 0.2)}
+        for _ in range(500)
+    ]
+    floor, _ = POLICY.floors(_units(*records))
+    final = np.maximum(model, floor)
+    assert (final >= model).all()
+    assert (final[floor == 2] == 2).all()
+
+
+def test_thresholds_are_respected():
+    p_red = np.array([0.05, 0.2, 0.29, 0.3, 0.9])
+    p_yr = np.array([0.1, 0.39, 0.4, 0.5, 0.95])
+    assert model_tiers(p_red, p_yr, Thresholds(red=0.3, yellow=0.4)).tolist() == [0, 0, 1, 2, 2]
+
+
+def test_a_broken_policy_names_the_key():
+    data = yaml.safe_load(POLICY.to_yaml())
+    data["targets"]["red_recall"] = 1.5
+    with pytest.raises(ConfigError, match=r"targets\.red_recall"):
+        parse_policy(yaml.safe_dump(data))
+    data = yaml.safe_load(POLICY.to_yaml())
+    data["red_flags"][0]["colour"] = "red"
+    with pytest.raises(ConfigError, match="colour"):
+        parse_policy(yaml.safe_dump(data))
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_policy("no/such/policy.yaml")
+
+
+def test_policy_round_trips_through_yaml():
+    assert parse_policy(POLICY.to_yaml()) == POLICY

@@ -132,13 +132,21 @@ class Households:
 
 def build_grids(rng: np.random.Generator, households: int) -> Grids:
     count = max(4, round(households / P.HOUSEHOLDS_PER_GRID))
+    rural = rng.random(count) < P.GRID_RURAL_SHARE
+    # Rural grids record less: more blank case fields and notes, more skipped answers.
+    case_missing = rng.beta(*P.CASE_MISSING_BETA, count)
     return Grids(
-        rural=rng.random(count) < P.GRID_RURAL_SHARE,
+        rural=rural,
         effect=rng.normal(0.0, P.GRID_EFFECT_SD, count),
-        case_missing=rng.beta(*P.CASE_MISSING_BETA, count),
-        survey_missing_logit=rng.normal(*P.SURVEY_MISSING_LOGIT, count),
+        case_missing=np.where(rural, case_missing * P.RURAL_CASE_MISSING_FACTOR, case_missing),
+        survey_missing_logit=rng.normal(*P.SURVEY_MISSING_LOGIT, count)
+        + np.where(rural, P.RURAL_SURVEY_MISSING_LOGIT, 0.0),
         skip_wave=rng.beta(*P.SKIP_WAVE_BETA, count),
-        notes_missing=rng.beta(*P.NOTES_MISSING_BETA, count),
+        notes_missing=np.minimum(
+            0.9,
+            rng.beta(*P.NOTES_MISSING_BETA, count)
+            * np.where(rural, P.RURAL_CASE_MISSING_FACTOR, 1.0),
+        ),
     )
 
 

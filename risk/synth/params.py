@@ -154,6 +154,8 @@ CASE_MISSING_FACTOR = {
     "parties": 0.5,
     "mediation_attempts": 0.7,
 }
+RURAL_CASE_MISSING_FACTOR = 1.6  # rural grids leave more case fields and notes blank
+RURAL_SURVEY_MISSING_LOGIT = 0.4  # ... and skip more survey answers
 HARD_FLAG_UNRECORDED = 0.05  # a true hard flag left blank in the fields ...
 NOTE_MENTIONS_UNRECORDED = 0.9  # ... but written in the notes this often
 NOTES_MISSING_BETA = (1.0, 9.0)

@@ -229,3 +229,7 @@ def contract(
         with atomic_write(out_path) as tmp:
             tmp.write_text(text, encoding="utf-8")
     return 0
+
+
+# The model commands live in their own module and register themselves on ``app``.
+from risk import cli_model  # noqa: E402,F401

@@ -1,0 +1,157 @@
+"""``risk train``, ``risk evaluate`` and ``risk promote``: the model's life in the registry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from risk.cli import _fail, app, err, out
+from risk.errors import RiskError
+
+DataOpt = Annotated[
+    Path,
+    typer.Option(
+        "--data",
+        "-d",
+        exists=True,
+        file_okay=False,
+        help="Directory with households.parquet and cases.parquet (contract shape).",
+    ),
+]
+UriOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tracking-uri",
+        envvar="RISK_MLFLOW_URI",
+        help="MLflow tracking and registry store (default: SQLite in ./mlruns).",
+    ),
+]
+
+#: The figures printed after training and evaluation, model beside the baselines.
+SHOWN = (
+    "auroc_red",
+    "auroc_yellow_or_red",
+    "ece_red",
+    "ece_yellow_or_red",
+    "brier_red",
+    "tier_red_recall",
+    "tier_red_share",
+    "tier_green_red_rate",
+)
+
+
+def _table(metrics: dict[str, float], prefix: str, names: tuple[str, ...]) -> Table:
+    table = Table("metric", *names)
+    for key in SHOWN:
+        cells = []
+        for name in names:
+            head = prefix if name == "model" else f"{prefix}_{name}"
+            value = metrics.get(f"{head}_{key}")
+            cells.append("—" if value is None else f"{value:.4f}")
+        table.add_row(key, *cells)
+    return table
+
+
+@app.command()
+def train(
+    data: DataOpt,
+    experiment: Annotated[
+        str, typer.Option("--experiment", "-e", help="MLflow experiment name.")
+    ] = "risk-triage",
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", exists=True, dir_okay=False, help="Tier policy YAML."),
+    ] = None,
+    params: Annotated[
+        str | None,
+        typer.Option(
+            "--params", help="Classifier parameters as JSON, e.g. '{\"interactions\": 5}'."
+        ),
+    ] = None,
+    tracking_uri: UriOpt = None,
+) -> None:
+    """Train on the earlier ledger, calibrate on the next period, test on the latest; log
+    the run to MLflow and register the model as risk-triage (promote it separately)."""
+    from risk.train import train as run_training
+
+    try:
+        outcome = run_training(
+            data,
+            experiment=experiment,
+            policy_path=policy,
+            params=json.loads(params) if params else None,
+            uri=tracking_uri,
+            progress=True,
+        )
+    except RiskError as exc:
+        raise _fail(exc) from exc
+    except json.JSONDecodeError as exc:
+        err.print(f"[red]error:[/red] --params: not JSON: {exc}")
+        raise typer.Exit(2) from exc
+    out.print(_table(outcome.metrics, "test", ("model", "checklist", "logistic")))
+    t = outcome.fit.choice.thresholds
+    out.print(f"thresholds: red ≥ {t.red:.4f}, yellow ≥ {t.yellow:.4f}")
+    out.print(f"run {outcome.run_id}; registered risk-triage version {outcome.version}")
+    out.print(f"promote it with: risk promote {outcome.version}")
+
+
+@app.command()
+def evaluate(
+    model: Annotated[
+        str, typer.Option("--model", help="Model URI, e.g. models:/risk-triage@champion.")
+    ],
+    data: DataOpt,
+    period: Annotated[
+        str, typer.Option("--period", help="all labelled units, or the test period only.")
+    ] = "all",
+    tracking_uri: UriOpt = None,
+) -> None:
+    """Measure a registered model on a ledger's labelled units."""
+    from risk.dataset import load_ledger, time_split
+    from risk.evaluate import evaluate as run_evaluation
+    from risk.registry import Registry
+
+    try:
+        triage = Registry(tracking_uri).load(model)
+        units = load_ledger(data).units()
+        if period == "test":
+            units = time_split(units)["test"].units
+        elif period != "all":
+            raise typer.BadParameter("expected all or test", param_hint="--period")
+        units = units[units["label"].notna()]
+        result = run_evaluation(triage, units, units["label"], prefix="eval")
+    except RiskError as exc:
+        raise _fail(exc) from exc
+    out.print(_table(result.metrics, "eval", ("model",)))
+    out.print(f"conformal coverage {result.coverage:.3f} on {len(units):,} units")
+
+
+@app.command()
+def promote(
+    version: Annotated[str, typer.Argument(help="Registered version number of risk-triage.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Promote even if the gate refuses (needs --reason).")
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why; recorded with the promotion.")
+    ] = None,
+    tracking_uri: UriOpt = None,
+) -> None:
+    """Move @champion to VERSION if it is no worse than the champion on the gate metrics."""
+    from risk.registry import Registry
+
+    try:
+        result = Registry(tracking_uri).promote(version, force=force, reason=reason)
+    except RiskError as exc:
+        raise _fail(exc) from exc
+    if result.checks:
+        out.print(result.summary(), highlight=False)
+    if not result.passed and not force:
+        err.print(f"[red]refused:[/red] version {version} is worse than the champion")
+        raise typer.Exit(1)
+    note = " (forced)" if force and not result.passed else ""
+    out.print(f"risk-triage@champion → version {version}{note}")

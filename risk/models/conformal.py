@@ -1,0 +1,61 @@
+"""Split-conformal prediction sets over the three tiers (the LAC score).
+
+On the calibration period the score of a unit is ``1 − p(its true tier)``; ``qhat`` is the
+``⌈(n+1)·coverage⌉/n`` empirical quantile of the scores. A new unit's set holds every tier
+with ``p ≥ 1 − qhat``, which covers the true tier with probability ≥ coverage when units
+are exchangeable. A set is never empty: the most probable tier is always in it.
+MAPIE's ``SplitConformalClassifier`` with ``conformity_score="lac"`` gives the same sets
+(a test checks this); this class is the same arithmetic without the estimator wrapper,
+so one unit costs three comparisons.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from risk.errors import ModelError
+from risk.models.tiers import TIERS
+
+__all__ = ["SplitConformal"]
+
+
+class SplitConformal:
+    """LAC prediction sets at ``coverage`` (e.g. 0.9) from calibrated probabilities."""
+
+    def __init__(self, coverage: float = 0.9) -> None:
+        if not 0.0 < coverage < 1.0:
+            raise ModelError(f"coverage: expected in (0, 1), got {coverage!r}")
+        self.coverage = coverage
+
+    def fit(self, proba: np.ndarray, y_codes: np.ndarray) -> SplitConformal:
+        proba = np.asarray(proba, np.float64)
+        y = np.asarray(y_codes, np.int64)
+        if proba.ndim != 2 or proba.shape[1] != 3 or proba.shape[0] != y.size or y.size == 0:
+            raise ModelError(f"proba: expected (n, 3) for {y.size} labels, got {proba.shape}")
+        scores = 1.0 - proba[np.arange(y.size), y]
+        level = min(1.0, math.ceil((y.size + 1) * self.coverage) / y.size)
+        self.qhat_ = float(np.quantile(scores, level, method="higher"))
+        self.n_calibration_ = int(y.size)
+        return self
+
+    def predict_sets(self, proba: np.ndarray) -> np.ndarray:
+        """Boolean ``(n, 3)``: which tiers are in each unit's set."""
+        proba = np.asarray(proba, np.float64)
+        sets = proba >= 1.0 - self.qhat_
+        sets[np.arange(proba.shape[0]), proba.argmax(axis=1)] = True
+        return sets
+
+    def sets_one(self, p_green: float, p_yellow: float, p_red: float) -> tuple[str, ...]:
+        """One unit's set as tier names, in tier order."""
+        cut = 1.0 - self.qhat_
+        probs = (p_green, p_yellow, p_red)
+        top = max(range(3), key=probs.__getitem__)
+        return tuple(t for i, t in enumerate(TIERS) if probs[i] >= cut or i == top)
+
+    @staticmethod
+    def coverage_of(sets: np.ndarray, y_codes: np.ndarray) -> float:
+        """The share of units whose true tier is in their set."""
+        y = np.asarray(y_codes, np.int64)
+        return float(np.asarray(sets)[np.arange(y.size), y].mean())

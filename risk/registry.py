@@ -1,0 +1,199 @@
+"""The MLflow tracking store and model registry: where models are logged, found, promoted.
+
+By default runs and the registry live in ``mlruns/`` under the working directory: a SQLite
+database (``mlruns/mlflow.db``) and an artifact folder (``mlruns/artifacts``).
+``RISK_MLFLOW_URI`` points elsewhere (a PostgreSQL-backed tracking server, say).
+Promotion moves the ``@champion`` alias only through :func:`promote`'s gate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from risk.errors import ModelError
+
+__all__ = [
+    "CHAMPION",
+    "MODEL_NAME",
+    "GateResult",
+    "Registry",
+    "gate",
+]
+
+MODEL_NAME = "risk-triage"
+CHAMPION = "champion"
+
+#: Gate metrics (logged on the test period) and how much worse a candidate may be.
+#: "higher" metrics must not drop by more than the tolerance; "lower" ones not rise.
+GATE: dict[str, tuple[str, float]] = {
+    "test_auroc_red": ("higher", 0.005),
+    "test_auroc_yellow_or_red": ("higher", 0.005),
+    "test_ece_red": ("lower", 0.005),
+    "test_ece_yellow_or_red": ("lower", 0.005),
+    "test_tier_red_recall": ("higher", 0.02),
+    "test_tier_green_red_rate": ("lower", 0.002),
+}
+
+
+@dataclass(frozen=True)
+class GateResult:
+    passed: bool
+    checks: list[dict[str, Any]]
+
+    def summary(self) -> str:
+        lines = []
+        for c in self.checks:
+            mark = "ok " if c["ok"] else "NO "
+            lines.append(
+                f"{mark}{c['metric']}: candidate {c['candidate']:.4f}, champion "
+                f"{c['champion']:.4f} ({c['direction']} is better, tolerance {c['tolerance']})"
+            )
+        return "\n".join(lines)
+
+
+def gate(
+    candidate: dict[str, float],
+    champion: dict[str, float],
+    rules: dict[str, tuple[str, float]] | None = None,
+) -> GateResult:
+    """Whether ``candidate`` is no worse than ``champion`` on every gate metric.
+
+    A metric the candidate lacks fails; one the champion lacks passes (nothing to compare).
+    """
+    checks = []
+    for metric, (direction, tolerance) in (rules or GATE).items():
+        new, old = candidate.get(metric), champion.get(metric)
+        if old is None:
+            ok = new is not None
+        elif new is None:
+            ok = False
+        elif direction == "higher":
+            ok = new >= old - tolerance
+        else:
+            ok = new <= old + tolerance
+        checks.append(
+            {
+                "metric": metric,
+                "candidate": float("nan") if new is None else new,
+                "champion": float("nan") if old is None else old,
+                "direction": direction,
+                "tolerance": tolerance,
+                "ok": ok,
+            }
+        )
+    return GateResult(all(c["ok"] for c in checks), checks)
+
+
+def default_uri(root: Path | None = None) -> str:
+    """``RISK_MLFLOW_URI``, else a SQLite store in ``mlruns/`` under ``root`` (the cwd)."""
+    uri = os.environ.get("RISK_MLFLOW_URI")
+    if uri:
+        return uri
+    base = (root or Path.cwd()) / "mlruns"
+    base.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(base / 'mlflow.db').as_posix()}"
+
+
+class Registry:
+    """A thin, typed face on MLflow's client for the one model this product registers."""
+
+    def __init__(self, uri: str | None = None, name: str = MODEL_NAME) -> None:
+        import mlflow
+        from mlflow import MlflowClient
+
+        self.uri = uri or default_uri()
+        self.name = name
+        mlflow.set_tracking_uri(self.uri)
+        mlflow.set_registry_uri(self.uri)
+        self.client = MlflowClient(self.uri, self.uri)
+
+    def experiment(self, name: str) -> str:
+        """The id of experiment ``name``, created (artifacts beside the store) if absent."""
+        found = self.client.get_experiment_by_name(name)
+        if found is not None:
+            return str(found.experiment_id)
+        location = None
+        if self.uri.startswith("sqlite:///"):
+            store = Path(self.uri.removeprefix("sqlite:///"))
+            location = (store.parent / "artifacts").resolve().as_uri()
+        return str(self.client.create_experiment(name, artifact_location=location))
+
+    def next_version(self) -> str:
+        """The version number the next registration will get."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            versions = self.client.search_model_versions(f"name='{self.name}'")
+        except MlflowException:
+            return "1"
+        return str(max((int(v.version) for v in versions), default=0) + 1)
+
+    def version_of(self, ref: str) -> Any:
+        """A model version by number, ``@alias`` or ``models:/name@alias`` URI."""
+        from mlflow.exceptions import MlflowException
+
+        ref = ref.removeprefix(f"models:/{self.name}").lstrip("/")
+        try:
+            if ref.startswith("@"):
+                return self.client.get_model_version_by_alias(self.name, ref[1:])
+            return self.client.get_model_version(self.name, ref)
+        except MlflowException as exc:
+            raise ModelError(f"model {self.name} {ref}: not in the registry at {self.uri}") from exc
+
+    def load(self, ref: str) -> Any:
+        """The :class:`~risk.models.triage.TriageModel` behind a model URI or version."""
+        import mlflow
+
+        uri = ref if ":/" in ref else f"models:/{self.name}/{ref.lstrip('/')}"
+        if ref.startswith("@"):
+            uri = f"models:/{self.name}{ref}"
+        try:
+            pyfunc = mlflow.pyfunc.load_model(uri)
+        except Exception as exc:  # MLflow raises many kinds for a bad or missing model
+            raise ModelError(f"model {uri}: cannot load: {exc}") from exc
+        return pyfunc.unwrap_python_model().model
+
+    def champion(self) -> Any | None:
+        try:
+            return self.version_of(f"@{CHAMPION}")
+        except ModelError:
+            return None
+
+    def metrics(self, version: Any) -> dict[str, float]:
+        run = self.client.get_run(version.run_id)
+        return dict(run.data.metrics)
+
+    def promote(self, ref: str, *, force: bool = False, reason: str | None = None) -> GateResult:
+        """Point ``@champion`` at version ``ref`` if it passes the gate, or with ``force``.
+
+        A forced promotion needs a reason, which is recorded on the version and the run.
+        """
+        candidate = self.version_of(ref)
+        current = self.champion()
+        if force and not (reason and reason.strip()):
+            raise ModelError("promote --force needs --reason: why the gate is overridden")
+        result = (
+            gate(self.metrics(candidate), self.metrics(current))
+            if current is not None and str(current.version) != str(candidate.version)
+            else GateResult(True, [])
+        )
+        if not result.passed and not force:
+            return result
+        self.client.set_registered_model_alias(self.name, CHAMPION, candidate.version)
+        record = {
+            "forced": bool(force and not result.passed),
+            "reason": reason or "",
+            "previous": None if current is None else current.version,
+            "gate": result.checks,
+        }
+        self.client.set_model_version_tag(
+            self.name, candidate.version, "promotion", json.dumps(record, ensure_ascii=False)
+        )
+        self.client.set_tag(candidate.run_id, "promotion", yaml.safe_dump(record))
+        return result

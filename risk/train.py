@@ -1,0 +1,184 @@
+"""Training a model on a ledger: time splits, fit, evaluation beside baselines, MLflow.
+
+``risk train --data DIR`` reads the ledger, builds labelled scoring units, trains on the
+earliest 60% of them by date, calibrates and chooses thresholds on the next 20%, and
+reports on the latest 20%, beside a DASH-style checklist and a logistic regression. The
+run logs its parameters, policy, data versions, metrics, plots and the pyfunc model, and
+registers the model as ``risk-triage`` (promotion is a separate, gated step).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from risk.dataset import Split, grid_groups, load_ledger, time_split
+from risk.evaluate import Evaluation, Scored, evaluate
+from risk.models.baselines import ChecklistBaseline, LogisticBaseline
+from risk.models.fit import FitResult, fit_triage
+from risk.models.policy import Policy, load_policy
+from risk.models.thresholds import choose_thresholds
+from risk.models.tiers import TIERS, tier_codes
+from risk.models.triage import ModelInfo
+from risk.progress import Steps
+from risk.registry import MODEL_NAME, Registry
+
+__all__ = ["TrainOutcome", "baselines", "train"]
+
+DEFAULT_EXPERIMENT = "risk-triage"
+
+
+@dataclass
+class TrainOutcome:
+    run_id: str
+    version: str | None
+    metrics: dict[str, float]
+    fit: FitResult
+    evaluation: Evaluation
+
+
+def baselines(
+    splits: dict[str, Split], policy: Policy, fit: FitResult, target: Split
+) -> dict[str, Scored]:
+    """The checklist and the logistic regression, fitted as the model was, on ``target``."""
+    encoder = fit.model.encoder
+    train, cal = splits["train"], splits["calibration"]
+    checklist = ChecklistBaseline().fit(train.units, train.labels)
+    logistic = LogisticBaseline().fit(
+        encoder.transform(train.units), tier_codes(train.labels), encoder.specs_
+    )
+    # The regression gets the same policy as the model: floors, thresholds chosen on cal.
+    p_cal = logistic.predict_proba(encoder.transform(cal.units))
+    floors_cal, _ = policy.floors(cal.units)
+    choice = choose_thresholds(
+        p_cal[:, 2], 1 - p_cal[:, 0], tier_codes(cal.labels), floors_cal, policy.targets
+    )
+    p = logistic.predict_proba(encoder.transform(target.units))
+    floors, _ = policy.floors(target.units)
+    t = choice.thresholds
+    ranks = np.where(p[:, 2] >= t.red, 2, np.where(1 - p[:, 0] >= t.yellow, 1, 0))
+    return {
+        "checklist": Scored(
+            checklist.predict_proba(target.units), np.asarray(checklist.tiers(target.units))
+        ),
+        "logistic": Scored(p, np.asarray(TIERS, object)[np.maximum(ranks, floors)]),
+    }
+
+
+def train(
+    data_dir: Path,
+    *,
+    experiment: str = DEFAULT_EXPERIMENT,
+    policy_path: Path | None = None,
+    params: dict[str, Any] | None = None,
+    uri: str | None = None,
+    register: bool = True,
+    progress: bool = False,
+) -> TrainOutcome:
+    """Train, evaluate and log one model; register it unless ``register`` is false."""
+    import mlflow
+
+    from risk.models.plots import calibration_plot, roc_pr_plot, subgroup_plot, tier_mix_plot
+    from risk.models.pyfunc import ARTIFACT, TriagePyfunc, input_example, save_artifact, signature
+
+    steps = Steps(progress, "train")
+    registry = Registry(uri)
+    policy = load_policy(policy_path)
+    with steps("read and validate the ledger"):
+        ledger = load_ledger(data_dir)
+    with steps("scoring units, history and labels"):
+        splits = time_split(ledger.units())
+    version = registry.next_version() if register else "unregistered"
+    info = ModelInfo(
+        name=MODEL_NAME,
+        version=version,
+        trained_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        data={
+            **{f"{k}_sha256": v for k, v in ledger.versions.items()},
+            **{f"{s.name}_period": f"{s.start.date()}..{s.end.date()}" for s in splits.values()},
+        },
+        params=dict(params or {}),
+    )
+    with steps(f"fit on {len(splits['train'].units):,} units, calibrate on the next period"):
+        fit = fit_triage(
+            splits["train"].units,
+            splits["train"].labels,
+            splits["calibration"].units,
+            splits["calibration"].labels,
+            policy,
+            params=params,
+            info=info,
+        )
+    test = splits["test"]
+    with steps(f"evaluate on {len(test.units):,} test units beside the baselines"):
+        groups = grid_groups(test.units, splits["train"].units)
+        evaluation = evaluate(
+            fit.model,
+            test.units,
+            test.labels,
+            prefix="test",
+            baselines=baselines(splits, policy, fit, test),
+            grid_group=groups,
+        )
+    metrics = {
+        **evaluation.metrics,
+        **fit.choice.as_metrics("calibration_policy_"),
+        **{f"fit_seconds_{k}": v for k, v in fit.seconds.items()},
+        **{f"n_{s.name}": float(len(s.units)) for s in splits.values()},
+    }
+    with steps("log the run and register the model"):
+        experiment_id = registry.experiment(experiment)
+        with mlflow.start_run(experiment_id=experiment_id) as run:
+            mlflow.log_params(
+                {**fit.classifier.get_params(deep=False), **{"policy_version": policy.version}}
+                | {k: v for k, v in info.data.items()}
+            )
+            mlflow.log_text(policy.to_yaml(), "policy.yaml")
+            mlflow.log_dict(fit.choice.thresholds.model_dump(), "thresholds.json")
+            mlflow.log_metrics(_finite(metrics))
+            with tempfile.TemporaryDirectory() as tmp:
+                folder = Path(tmp)
+                y = tier_codes(test.labels)
+                probas = {k: s.proba for k, s in evaluation.scored.items()}
+                tiers = {k: s.tiers for k, s in evaluation.scored.items()}
+                for path in (
+                    calibration_plot(
+                        y, evaluation.scored["model"].proba, folder / "calibration.png"
+                    ),
+                    roc_pr_plot(y, probas, folder / "roc_pr.png"),
+                    tier_mix_plot(tiers, folder / "tier_mix.png"),
+                    subgroup_plot(evaluation.subgroups, folder / "subgroups.png"),
+                ):
+                    mlflow.log_artifact(str(path), "plots")
+                evaluation.subgroups.to_csv(folder / "subgroups.csv", index=False)
+                mlflow.log_artifact(str(folder / "subgroups.csv"))
+                artifact = save_artifact(fit.model, folder / "triage.joblib")
+                example = input_example(test.units)
+                warnings.filterwarnings("ignore", message=".*type hints to the `predict`")
+                logged = mlflow.pyfunc.log_model(
+                    name="model",
+                    python_model=TriagePyfunc(),
+                    artifacts={ARTIFACT: str(artifact)},
+                    signature=signature(),
+                    input_example=example,
+                    registered_model_name=MODEL_NAME if register else None,
+                )
+        registered = getattr(logged, "registered_model_version", None)
+        if register and str(registered) != version:
+            registry.client.set_model_version_tag(
+                MODEL_NAME, str(registered), "version_mismatch", f"model says {version}"
+            )
+    return TrainOutcome(
+        run.info.run_id, str(registered) if register else None, metrics, fit, evaluation
+    )
+
+
+def _finite(metrics: dict[str, float]) -> dict[str, float]:
+    """MLflow rejects NaN in some stores; a metric that is undefined is left out."""
+    return {k: float(v) for k, v in metrics.items() if v is not None and np.isfinite(v)}

@@ -1,0 +1,98 @@
+"""The deployed model: exact reasons, one unit equals batch, floors reported as flags."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from utils.fitted import fitted
+
+from risk.models.tiers import TIERS
+
+
+def _records(units: pd.DataFrame) -> list[dict]:
+    return [
+        {k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in r.items()}
+        for r in units.to_dict("records")
+    ]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return fitted().fit.model
+
+
+@pytest.fixture(scope="module")
+def test_units():
+    return fitted().splits["test"].units.head(400)
+
+
+def test_compiled_scorer_equals_interpret(test_units):
+    fit = fitted().fit
+    X = fit.model.encoder.transform(test_units)
+    for ebm, compiled in (
+        (fit.classifier.red_, fit.classifier.red_scorer_),
+        (fit.classifier.yr_, fit.classifier.yr_scorer_),
+    ):
+        np.testing.assert_allclose(
+            compiled.decision_function(X), ebm.decision_function(X), rtol=0, atol=1e-12
+        )
+        np.testing.assert_allclose(compiled.contributions(X), ebm.eval_terms(X), rtol=0, atol=1e-12)
+
+
+def test_reasons_add_up_to_the_model_output(model, test_units):
+    frame = model.predict_frame(test_units)
+    for record, row in zip(_records(test_units), frame.itertuples(), strict=True):
+        explained = model.explain_record(record)[row.reasons_model]
+        total = explained["base"] + sum(explained["terms"].values())
+        assert total == pytest.approx(explained["logit"], abs=1e-9)
+        assert total == pytest.approx(row.logit, abs=1e-9)
+        p = row.p_red if row.reasons_model == "red" else row.p_yellow + row.p_red
+        if row.reasons_model == "red" or row.p_yellow > 0:
+            assert 1 / (1 + np.exp(-total)) == pytest.approx(p, rel=1e-9, abs=1e-12)
+
+
+def test_one_unit_equals_batch(model, test_units):
+    frame = model.predict_frame(test_units)
+    for record, row in zip(_records(test_units), frame.itertuples(), strict=True):
+        one = model.predict_record(record)
+        assert one["tier"] == row.tier
+        assert one["probabilities"]["red"] == pytest.approx(row.p_red, abs=1e-12)
+        assert one["probabilities"]["green"] == pytest.approx(row.p_green, abs=1e-12)
+        assert [f["code"] for f in one["flags"]] == [c for c in row.flags.split(";") if c]
+        assert one["reasons"][0]["code"] == row.reason_1_code
+        assert one["reasons"][0]["size"] == pytest.approx(row.reason_1_size, abs=1e-12)
+        assert "|".join(one["prediction_set"]) == row.prediction_set
+        assert one["follow_up_date"] == row.follow_up_date.date().isoformat()
+
+
+def test_floors_raise_the_tier_and_are_flags_not_reasons(model, test_units):
+    calm = _records(test_units)
+    for record in calm[:50]:
+        base = model.predict_record(record)
+        raised = model.predict_record({**record, "strangulation": True})
+        assert TIERS.index(raised["tier"]) >= TIERS.index(base["tier"])
+        assert raised["tier"] == "red"
+        assert "strangulation" in [f["code"] for f in raised["flags"]]
+        assert all(r["code"] != "strangulation" or r["size"] for r in raised["reasons"])
+
+
+def test_result_has_every_part_in_both_languages(model, test_units):
+    record = _records(test_units)[0]
+    zh = model.predict_record({**record, "threat_to_kill": True}, lang="zh")
+    en = model.predict_record({**record, "threat_to_kill": True}, lang="en")
+    assert zh["tier"] == en["tier"] == "red"
+    assert zh["flags"][0]["label"] == "扬言杀人" and en["flags"][0]["label"] == "threat to kill"
+    assert zh["actions"] != en["actions"] and len(zh["actions"]) == len(en["actions"])
+    assert sum(zh["probabilities"].values()) == pytest.approx(1.0)
+    assert set(zh["prediction_set"]) <= set(TIERS)
+    assert zh["review_recommended"] == (len(zh["prediction_set"]) > 1)
+    for reason in zh["reasons"]:
+        assert reason["direction"] in ("raises", "lowers") and reason["label"] and reason["value"]
+
+
+def test_missing_everything_still_gets_one_tier(model):
+    result = model.predict_record({})
+    assert result["tier"] in TIERS
+    frame = model.predict_frame(pd.DataFrame(index=range(3)))
+    assert frame["tier"].notna().all()

@@ -1,0 +1,122 @@
+"""The promotion gate and the registry round trip: train → register → promote → load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pytest
+from utils.fitted import HOUSEHOLDS, QUICK, SEED, YEARS
+
+from risk.cli import main
+from risk.errors import ModelError
+from risk.registry import CHAMPION, GATE, MODEL_NAME, Registry, gate
+from risk.synth import generate_to_dir
+from risk.train import train
+
+GOOD = {metric: (0.9 if d == "higher" else 0.01) for metric, (d, _) in GATE.items()}
+
+
+def test_gate_passes_an_equal_or_better_candidate():
+    assert gate(GOOD, GOOD).passed
+    better = {k: (v + 0.01 if GATE[k][0] == "higher" else v / 2) for k, v in GOOD.items()}
+    assert gate(better, GOOD).passed
+
+
+@pytest.mark.parametrize("metric", list(GATE))
+def test_gate_refuses_a_candidate_worse_beyond_tolerance(metric):
+    direction, tolerance = GATE[metric]
+    worse = dict(GOOD)
+    worse[metric] += -(tolerance + 0.01) if direction == "higher" else tolerance + 0.01
+    result = gate(worse, GOOD)
+    assert not result.passed
+    assert [c["metric"] for c in result.checks if not c["ok"]] == [metric]
+    within = dict(GOOD)
+    within[metric] += -tolerance / 2 if direction == "higher" else tolerance / 2
+    assert gate(within, GOOD).passed
+
+
+def test_gate_refuses_a_candidate_missing_a_metric():
+    partial = dict(GOOD)
+    partial.pop("test_auroc_red")
+    assert not gate(partial, GOOD).passed
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    root = tmp_path_factory.mktemp("registry")
+    data = root / "data"
+    generate_to_dir(data, households=HOUSEHOLDS, years=YEARS, seed=SEED, progress=False)
+    return f"sqlite:///{root / 'mlruns' / 'mlflow.db'}", data
+
+
+@pytest.fixture(scope="module")
+def trained(store):
+    uri, data = store
+    (Path(uri.removeprefix("sqlite:///")).parent).mkdir(parents=True, exist_ok=True)
+    return train(data, uri=uri, params=QUICK)
+
+
+def test_train_logs_a_complete_run_and_registers(store, trained):
+    uri, _ = store
+    registry = Registry(uri)
+    version = registry.version_of(trained.version)
+    run = registry.client.get_run(version.run_id)
+    for key in (
+        "test_auroc_red",
+        "test_checklist_auroc_red",
+        "test_logistic_auroc_red",
+        "test_ece_red",
+        "test_tier_red_recall",
+        "test_conformal_coverage",
+        "calibration_policy_t_red",
+    ):
+        assert key in run.data.metrics, key
+    assert run.data.params["households_sha256"]
+    artifacts = {a.path for a in registry.client.list_artifacts(run.info.run_id)}
+    assert {"policy.yaml", "thresholds.json", "plots", "subgroups.csv"} <= artifacts
+
+
+def test_pyfunc_round_trip_through_champion(store, trained):
+    uri, _ = store
+    registry = Registry(uri)
+    assert registry.promote(trained.version).passed
+    loaded = mlflow.pyfunc.load_model(f"models:/{MODEL_NAME}@{CHAMPION}")
+    units = trained.fit.model  # the in-memory model, for comparison
+    from utils.fitted import fitted
+
+    frame = fitted().splits["test"].units.head(200)
+    from risk.models.pyfunc import input_example
+
+    plain = input_example(frame, n=200)
+    got = loaded.predict(plain)
+    want = units.predict_frame(frame)
+    assert list(got["tier"].astype(str)) == list(want["tier"].astype(str))
+    np.testing.assert_allclose(got["p_red"], want["p_red"], rtol=0, atol=1e-12)
+    assert (got["model_version"] == trained.version).all()
+    assert got["reason_1_code"].notna().all()
+    fast = loaded.predict(plain, params={"reasons": False})
+    assert "reason_1_code" not in fast and np.allclose(fast["p_red"], want["p_red"])
+    assert loaded.metadata.get_input_schema() is not None
+
+
+def test_promote_refuses_a_worse_candidate_unless_forced(store, trained, capsys):
+    uri, _ = store
+    registry = Registry(uri)
+    registry.promote(trained.version)
+    worse = train(store[1], uri=uri, params={**QUICK, "max_rounds": 3, "interactions": 0})
+    code = main(["promote", worse.version, "--tracking-uri", uri])
+    assert code == 1 or str(registry.champion().version) == trained.version
+    assert str(registry.champion().version) == trained.version
+    with pytest.raises(ModelError, match="reason"):
+        registry.promote(worse.version, force=True)
+    assert (
+        main(["promote", worse.version, "--force", "--reason", "drill", "--tracking-uri", uri]) == 0
+    )
+    champion = registry.champion()
+    assert str(champion.version) == worse.version
+    record = json.loads(champion.tags["promotion"])
+    assert record["forced"] and record["reason"] == "drill"
+    registry.promote(trained.version, force=True, reason="restore")

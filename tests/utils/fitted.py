@@ -1,0 +1,41 @@
+"""A small model trained once per test session on a synthetic ledger written to disk."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from risk.dataset import Split, time_split
+from risk.features import build_units, label_units, ledger_end
+from risk.models.fit import FitResult, fit_triage
+from risk.models.policy import load_policy
+from risk.synth import generate
+
+SEED = 11
+HOUSEHOLDS = 8_000
+YEARS = 3
+#: Small, quick EBMs: enough to be a real model, fast enough for the suite.
+QUICK = {"outer_bags": 1, "interactions": 3, "max_rounds": 600, "n_jobs": 1}
+
+
+@dataclass
+class Fitted:
+    fit: FitResult
+    splits: dict[str, Split]
+
+
+@functools.cache
+def fitted() -> Fitted:
+    pop = generate(HOUSEHOLDS, YEARS, SEED)
+    units = build_units(pop.households, pop.cases)
+    units["label"] = label_units(units, pop.cases, ledger_end(pop.households, pop.cases))
+    splits = time_split(units)
+    fit = fit_triage(
+        splits["train"].units,
+        splits["train"].labels,
+        splits["calibration"].units,
+        splits["calibration"].labels,
+        load_policy(),
+        params=QUICK,
+    )
+    return Fitted(fit, splits)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,8 +83,9 @@ def train(
     """Train, evaluate and log one model; register it unless ``register`` is false."""
     import mlflow
 
+    from risk.models import pyfunc as pyfunc_module
     from risk.models.plots import calibration_plot, roc_pr_plot, subgroup_plot, tier_mix_plot
-    from risk.models.pyfunc import ARTIFACT, TriagePyfunc, input_example, save_artifact, signature
+    from risk.models.pyfunc import ARTIFACT, input_example, save_artifact, signature
 
     steps = Steps(progress, "train")
     registry = Registry(uri)
@@ -160,10 +160,9 @@ def train(
                 mlflow.log_artifact(str(folder / "subgroups.csv"))
                 artifact = save_artifact(fit.model, folder / "triage.joblib")
                 example = input_example(test.units)
-                warnings.filterwarnings("ignore", message=".*type hints to the `predict`")
                 logged = mlflow.pyfunc.log_model(
                     name="model",
-                    python_model=TriagePyfunc(),
+                    python_model=str(Path(pyfunc_module.__file__).with_name("pyfunc_model.py")),
                     artifacts={ARTIFACT: str(artifact)},
                     signature=signature(),
                     input_example=example,

@@ -122,8 +122,13 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
         if spec.name not in units:
             return np.full(n, np.nan)
         column = units[spec.name]
-        if spec.name in self._codes_:
-            column = column.astype(object).map(self._codes_[spec.name])
+        codes = self._codes_.get(spec.name)
+        if codes is not None:
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                # Look codes up once per category rather than once per row.
+                lookup = np.array([codes.get(c, np.nan) for c in column.cat.categories] + [np.nan])
+                return lookup[column.cat.codes.to_numpy()]
+            column = column.astype(object).map(codes)
         return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
     def _value(self, record: Mapping[str, Any], spec: FeatureSpec) -> float:

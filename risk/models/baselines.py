@@ -139,7 +139,13 @@ class LogisticBaseline:
             ]
         )
         self.pipeline_ = Pipeline(
-            [("prepare", prepare), ("model", LogisticRegression(max_iter=self.max_iter, C=self.C))]
+            [
+                ("prepare", prepare),
+                (
+                    "model",
+                    LogisticRegression(max_iter=self.max_iter, C=self.C, solver="newton-cholesky"),
+                ),
+            ]
         ).fit(X, tier_codes(y))
         return self
 

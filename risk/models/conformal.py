@@ -3,7 +3,9 @@
 On the calibration period the score of a unit is ``1 − p(its true tier)``; ``qhat`` is the
 ``⌈(n+1)·coverage⌉/n`` empirical quantile of the scores. A new unit's set holds every tier
 with ``p ≥ 1 − qhat``, which covers the true tier with probability ≥ coverage when units
-are exchangeable. A set is never empty: the most probable tier is always in it.
+are exchangeable. A set may be empty: no tier is probable enough at this coverage (with
+most units green and sure of it, that is how the sets reach the level rather than
+overshoot it); a set of more than one tier means the model cannot tell those apart.
 MAPIE's ``SplitConformalClassifier`` with ``conformity_score="lac"`` gives the same sets
 (a test checks this); this class is the same arithmetic without the estimator wrapper,
 so one unit costs three comparisons.
@@ -43,16 +45,13 @@ class SplitConformal:
     def predict_sets(self, proba: np.ndarray) -> np.ndarray:
         """Boolean ``(n, 3)``: which tiers are in each unit's set."""
         proba = np.asarray(proba, np.float64)
-        sets = proba >= 1.0 - self.qhat_
-        sets[np.arange(proba.shape[0]), proba.argmax(axis=1)] = True
-        return sets
+        return proba >= 1.0 - self.qhat_
 
     def sets_one(self, p_green: float, p_yellow: float, p_red: float) -> tuple[str, ...]:
         """One unit's set as tier names, in tier order."""
         cut = 1.0 - self.qhat_
         probs = (p_green, p_yellow, p_red)
-        top = max(range(3), key=probs.__getitem__)
-        return tuple(t for i, t in enumerate(TIERS) if probs[i] >= cut or i == top)
+        return tuple(t for i, t in enumerate(TIERS) if probs[i] >= cut)
 
     @staticmethod
     def coverage_of(sets: np.ndarray, y_codes: np.ndarray) -> float:

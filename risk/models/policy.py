@@ -75,12 +75,15 @@ class RedFlag(_Strict):
             return np.zeros(len(units), bool)
         column = units[self.field]
         if self.is_ is not None:
-            hit = column.astype(object).map(lambda v: v is self.is_ or v == self.is_)
-        elif self.in_ is not None:
-            hit = column.astype(object).isin(self.in_)
-        else:
-            hit = pd.to_numeric(column, errors="coerce") >= self.at_least
-        return np.asarray(pd.Series(hit).fillna(False), dtype=bool)
+            if not pd.api.types.is_bool_dtype(column.dtype):
+                return np.zeros(len(units), bool)  # only a yes/no answer can fire
+            values = column.astype("boolean")
+            hit = values.fillna(not self.is_).to_numpy(bool) == self.is_
+            return np.asarray(hit, bool)
+        if self.in_ is not None:
+            return np.asarray(column.isin(self.in_).to_numpy(), bool)
+        number = pd.to_numeric(column, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+        return np.asarray(number >= float(self.at_least), bool)  # type: ignore[arg-type]
 
     def fires_one(self, record: Mapping[str, Any]) -> bool:
         value = record.get(self.field)

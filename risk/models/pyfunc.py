@@ -8,6 +8,7 @@ False}`` skips the reasons for the fastest probabilities-and-tiers path.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import joblib
@@ -33,6 +34,10 @@ _MLFLOW_TYPES = {
     "int": DataType.double,
     "bool": DataType.boolean,
 }
+
+
+# MLflow asks, when the class is defined, for type hints on predict (see there).
+warnings.filterwarnings("ignore", message=".*type hints to the `predict`", category=UserWarning)
 
 
 class TriagePyfunc(PythonModel):

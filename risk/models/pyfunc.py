@@ -8,7 +8,6 @@ False}`` skips the reasons for the fastest probabilities-and-tiers path.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import joblib
@@ -36,19 +35,18 @@ _MLFLOW_TYPES = {
 }
 
 
-# MLflow asks, when the class is defined, for type hints on predict (see there).
-warnings.filterwarnings("ignore", message=".*type hints to the `predict`", category=UserWarning)
-
-
 class TriagePyfunc(PythonModel):
     """Loads the pickled :class:`TriageModel` and scores frames of units."""
 
     def load_context(self, context: PythonModelContext) -> None:
         self.model: TriageModel = joblib.load(context.artifacts[ARTIFACT])
 
-    # No type hints here on purpose: MLflow would derive a second schema from them; the
-    # signature built from the contract (:func:`signature`) is the one that applies.
-    def predict(self, context, model_input, params=None):
+    def predict(
+        self,
+        context: PythonModelContext | None,
+        model_input: pd.DataFrame,
+        params: dict[str, bool] | None = None,
+    ) -> pd.DataFrame:
         reasons = bool((params or {}).get("reasons", True))
         return self.model.predict_frame(conform_units(model_input), reasons=reasons)
 

@@ -74,9 +74,20 @@ class CalibratedTerms:
             [tf[0] if len(tf) == 1 else -1 for tf in ebm.term_features], np.int64
         )
 
-    def contributions(self, X: np.ndarray) -> np.ndarray:
-        """Scaled per-term contributions ``(n, n_terms)``."""
-        return self.a * self.ebm.contributions(X)
+    def contributions(
+        self,
+        X: np.ndarray,
+        bins: dict[tuple[int, int], np.ndarray] | None = None,
+        rows: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Scaled per-term contributions ``(n, n_terms)`` (see CompiledEBM.contributions)."""
+        return self.a * self.ebm.contributions(X, bins, rows)
+
+    def logit_of(
+        self, X: np.ndarray, bins: dict[tuple[int, int], np.ndarray] | None = None
+    ) -> np.ndarray:
+        """The calibrated logit of every row."""
+        return self.a * self.ebm.decision_function(X, bins) + self.b
 
     def logit(self, contributions: np.ndarray) -> np.ndarray:
         """The calibrated logit: ``base`` plus every contribution."""

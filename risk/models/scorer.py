@@ -39,12 +39,36 @@ class _Binner:
             return idx
         idx = np.zeros(col.shape[0], np.int64)
         present = ~np.isnan(col)
+        table = self._small_code_table()
+        if table is not None:
+            # Codes are small whole numbers (the contract's enum codes): index a table.
+            whole = present & (col >= 0) & (col < table.size) & (col == np.floor(col))
+            idx[present] = -1
+            idx[whole] = table[col[whole].astype(np.int64)]
+            return idx
         if present.any():
             uniques, inverse = np.unique(col[present], return_inverse=True)
             get = self.categories.get
             mapping = np.fromiter((get(u, -1) for u in uniques.tolist()), np.int64, len(uniques))
             idx[present] = mapping[inverse]
         return idx
+
+    def same_as(self, other: _Binner | None) -> bool:
+        if other is None:
+            return False
+        if self.cuts is None or other.cuts is None:
+            return self.cuts is None and other.cuts is None and self.categories == other.categories
+        return bool(np.array_equal(self.cuts, other.cuts))
+
+    def _small_code_table(self) -> np.ndarray | None:
+        """code → bin as an array when every category is a whole number in [0, 1024)."""
+        codes = list(self.categories)
+        if not codes or not all(c.is_integer() and 0 <= c < 1024 for c in codes):
+            return None
+        table = np.full(int(max(codes)) + 1, -1, np.int64)
+        for code, b in self.categories.items():
+            table[int(code)] = b
+        return table
 
     def bin_one(self, value: float, cuts: list[float] | None) -> int:
         """The bin index of one value (``cuts`` is :attr:`cuts` as a list, for speed)."""
@@ -97,30 +121,68 @@ class CompiledEBM:
             )
         return X
 
-    def contributions(self, X: np.ndarray) -> np.ndarray:
-        """Per-term contributions to the logit, shape ``(n, n_terms)``."""
+    def bin_all(
+        self,
+        X: np.ndarray,
+        reuse: tuple[CompiledEBM, dict[tuple[int, int], np.ndarray]] | None = None,
+    ) -> dict[tuple[int, int], np.ndarray]:
+        """Every feature's bin indexes, to share between the logit and the contributions.
+
+        ``reuse=(other, its bins)`` takes the other model's indexes wherever it cut the
+        feature the same way (two EBMs fitted on the same matrix usually do).
+        """
         X = self._check(X)
-        out = np.empty((X.shape[0], self.n_terms), np.float64)
-        for t, scores in enumerate(self._term_lookups(X)):
+        out = {}
+        for key, binner in self.binners.items():
+            if reuse is not None and key in reuse[1] and binner.same_as(reuse[0].binners.get(key)):
+                out[key] = reuse[1][key]
+            else:
+                out[key] = binner.bin_array(X[:, key[0]])
+        return out
+
+    def contributions(
+        self,
+        X: np.ndarray,
+        bins: dict[tuple[int, int], np.ndarray] | None = None,
+        rows: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Per-term contributions to the logit, shape ``(n, n_terms)``.
+
+        With ``bins`` from :meth:`bin_all` (and ``rows`` to take a subset of them), no
+        feature is binned again.
+        """
+        X = self._check(X)
+        n = X.shape[0] if rows is None else rows.size
+        out = np.empty((n, self.n_terms), np.float64)
+        for t, scores in enumerate(self._term_lookups(X, bins, rows)):
             out[:, t] = scores
         return out
 
-    def decision_function(self, X: np.ndarray) -> np.ndarray:
+    def decision_function(
+        self, X: np.ndarray, bins: dict[tuple[int, int], np.ndarray] | None = None
+    ) -> np.ndarray:
         """The logit: the intercept plus every term, added in interpret's order."""
         X = self._check(X)
         logit = np.full(X.shape[0], self.intercept, np.float64)
-        for scores in self._term_lookups(X):
+        for scores in self._term_lookups(X, bins):
             logit += scores
         return logit
 
-    def _term_lookups(self, X: np.ndarray) -> Any:
+    def _term_lookups(
+        self,
+        X: np.ndarray,
+        bins: dict[tuple[int, int], np.ndarray] | None = None,
+        rows: np.ndarray | None = None,
+    ) -> Any:
         cache: dict[tuple[int, int], np.ndarray] = {}
         for scores, keys in zip(self.term_scores, self.term_binners, strict=True):
             idxs = []
             for key in keys:
                 idx = cache.get(key)
                 if idx is None:
-                    idx = self.binners[key].bin_array(X[:, key[0]])
+                    idx = self.binners[key].bin_array(X[:, key[0]]) if bins is None else bins[key]
+                    if rows is not None:
+                        idx = idx[rows]
                     cache[key] = idx
                 idxs.append(idx)
             yield scores[tuple(idxs)] if len(idxs) > 1 else scores[idxs[0]]

@@ -90,12 +90,13 @@ class TriageModel:
         """One row per unit: tier, probabilities, flags, top reasons, set, follow-up."""
         X = self.features(units)
         n = X.shape[0]
-        if reasons:
-            c_red = self.red.contributions(X)
-            c_yr = self.yellow_or_red.contributions(X)
-            z_red, z_yr = self.red.logit(c_red), self.yellow_or_red.logit(c_yr)
-        else:
-            z_red, z_yr = self.logits(X)
+        red_bins = self.red.ebm.bin_all(X)
+        bins = {
+            "red": red_bins,
+            "yellow_or_red": self.yellow_or_red.ebm.bin_all(X, (self.red.ebm, red_bins)),
+        }
+        z_red = self.red.logit_of(X, bins["red"])
+        z_yr = self.yellow_or_red.logit_of(X, bins["yellow_or_red"])
         proba = combine_probabilities(sigmoid(z_red), sigmoid(z_yr))
         model_rank = self._model_ranks(proba)
         floor, fired = self.policy.floors(units)
@@ -106,9 +107,9 @@ class TriageModel:
         out["tier"] = pd.Categorical.from_codes(rank, categories=pd.Index(TIERS))
         out["model_tier"] = pd.Categorical.from_codes(model_rank, categories=pd.Index(TIERS))
         out["p_green"], out["p_yellow"], out["p_red"] = proba.T
-        out["flags"] = self._flag_codes(fired)
+        out["flags"] = pd.Categorical(self._flag_codes(fired))
         if reasons:
-            out.update(self._top_reasons(X, rank, c_red, c_yr))
+            out.update(self._top_reasons(X, rank, bins))
         out["prediction_set"] = self._set_strings(sets)
         out["review_recommended"] = sets.sum(axis=1) > 1
         days = np.array([self.policy.tiers[t].follow_up_days for t in TIERS])[rank]
@@ -116,8 +117,8 @@ class TriageModel:
             as_of = pd.to_datetime(units["as_of"]).to_numpy()
             out["follow_up_date"] = as_of + days.astype("timedelta64[D]")
         out["follow_up_days"] = days
-        out["model_name"] = np.full(n, self.info.name, object)
-        out["model_version"] = np.full(n, self.info.version, object)
+        out["model_name"] = _from_codes(np.zeros(n, np.int8), [self.info.name])
+        out["model_version"] = _from_codes(np.zeros(n, np.int8), [self.info.version])
         return pd.DataFrame(out, index=units.index)
 
     def _model_ranks(self, proba: np.ndarray) -> np.ndarray:
@@ -132,49 +133,74 @@ class TriageModel:
             codes[i] = ";".join(c for c, hit in zip(codes_of, fired[i], strict=True) if hit)
         return codes
 
-    def _set_strings(self, sets: np.ndarray) -> np.ndarray:
-        """Each set as tier names joined by "|", e.g. "yellow|red"."""
-        names = np.array(
-            ["|".join(t for t, s in zip(TIERS, m, strict=True) if s) for m in np.ndindex(2, 2, 2)],
-            object,
-        )
-        bits = sets.astype(np.int64)
-        return names[bits[:, 0] * 4 + bits[:, 1] * 2 + bits[:, 2]]
+    def _set_strings(self, sets: np.ndarray) -> pd.Categorical:
+        """Each set as tier names joined by "|", e.g. "yellow|red" ("" for an empty set)."""
+        names = [
+            "|".join(t for t, s in zip(TIERS, m, strict=True) if s) for m in np.ndindex(2, 2, 2)
+        ]
+        bits = sets.astype(np.int8)
+        return _from_codes(bits[:, 0] * 4 + bits[:, 1] * 2 + bits[:, 2], names)
 
-    def _top_reasons(
-        self, X: np.ndarray, rank: np.ndarray, c_red: np.ndarray, c_yr: np.ndarray
-    ) -> dict[str, np.ndarray]:
-        """Top-k terms per unit from the model its tier came from, as flat columns."""
+    def _top_reasons(self, X: np.ndarray, rank: np.ndarray, bins: dict[str, Any]) -> dict[str, Any]:
+        """Top-k terms per unit from the model its tier came from, as flat columns.
+
+        Each unit's terms are computed once, from the one model that explains it; its
+        ``logit`` column is ``base`` plus all of them.
+        """
         k = self.policy.reasons.top_k
         n = X.shape[0]
         use_red = rank == 2
-        out: dict[str, np.ndarray] = {
+        out: dict[str, Any] = {
             "reasons_model": np.where(use_red, "red", "yellow_or_red").astype(object),
             "base": np.where(use_red, self.red.base, self.yellow_or_red.base),
-            "logit": np.where(use_red, self.red.logit(c_red), self.yellow_or_red.logit(c_yr)),
+            "logit": np.empty(n),
         }
+        # Reason labels are categorical over the terms of both models: no string per row.
+        codes = list(dict.fromkeys([*self.red.codes, *self.yellow_or_red.codes]))
+        position = {c: i for i, c in enumerate(codes)}
+        term_index = {
+            "red": np.array([position[c] for c in self.red.codes], np.int64),
+            "yellow_or_red": np.array([position[c] for c in self.yellow_or_red.codes], np.int64),
+        }
+        label = {
+            c: (zh, en)
+            for terms in (self.red, self.yellow_or_red)
+            for c, zh, en in zip(terms.codes, terms.labels_zh, terms.labels_en, strict=True)
+        }
+        index = {j: np.full(n, -1, np.int64) for j in range(1, k + 1)}
         for j in range(1, k + 1):
-            out[f"reason_{j}_code"] = np.empty(n, object)
-            out[f"reason_{j}_zh"] = np.empty(n, object)
-            out[f"reason_{j}_en"] = np.empty(n, object)
             out[f"reason_{j}_value"] = np.full(n, np.nan)
             out[f"reason_{j}_size"] = np.full(n, np.nan)
-        for terms, contributions, rows in (
-            (self.red, c_red, np.flatnonzero(use_red)),
-            (self.yellow_or_red, c_yr, np.flatnonzero(~use_red)),
+        for name, terms, rows in (
+            ("red", self.red, np.flatnonzero(use_red)),
+            ("yellow_or_red", self.yellow_or_red, np.flatnonzero(~use_red)),
         ):
-            c = contributions[rows]
+            if rows.size == 0:
+                continue
+            Xr = X[rows]
+            c = terms.contributions(X, bins[name], rows)
+            out["logit"][rows] = terms.logit(c)
             top = _top_k(np.abs(c), k)
             for j in range(top.shape[1]):
                 t = top[:, j]
-                out[f"reason_{j + 1}_code"][rows] = terms.codes[t]
-                out[f"reason_{j + 1}_zh"][rows] = terms.labels_zh[t]
-                out[f"reason_{j + 1}_en"][rows] = terms.labels_en[t]
+                index[j + 1][rows] = term_index[name][t]
                 out[f"reason_{j + 1}_size"][rows] = c[np.arange(rows.size), t]
                 feature = terms.main_feature[t]
                 main = feature >= 0
-                out[f"reason_{j + 1}_value"][rows[main]] = X[rows[main], feature[main]]
-        return out
+                out[f"reason_{j + 1}_value"][rows[main]] = Xr[main, feature[main]]
+        zh = [label[c][0] for c in codes]
+        en = [label[c][1] for c in codes]
+        for j, idx in index.items():
+            out[f"reason_{j}_code"] = _from_codes(idx, codes)
+            out[f"reason_{j}_zh"] = _categorical(idx, zh)
+            out[f"reason_{j}_en"] = _categorical(idx, en)
+        ordered = {}
+        for key in ("reasons_model", "base", "logit"):
+            ordered[key] = out.pop(key)
+        for j in range(1, k + 1):
+            for part in ("code", "zh", "en", "value", "size"):
+                ordered[f"reason_{j}_{part}"] = out[f"reason_{j}_{part}"]
+        return ordered
 
     # -- one unit ----------------------------------------------------------------------
 
@@ -237,11 +263,29 @@ class TriageModel:
 
 
 def _top_k(values: np.ndarray, k: int) -> np.ndarray:
-    """Column indexes of the ``k`` largest values per row, largest first."""
+    """Column indexes of the ``k`` largest values per row, largest first (first on ties).
+
+    ``k`` passes of ``argmax`` beat ``argpartition`` by several times for a small ``k``.
+    """
     k = min(k, values.shape[1])
-    part = np.argpartition(-values, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(values, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
+    values = values.copy()
+    rows = np.arange(values.shape[0])
+    out = np.empty((values.shape[0], k), np.int64)
+    for j in range(k):
+        out[:, j] = best = values.argmax(axis=1)
+        values[rows, best] = -np.inf
+    return out
+
+
+def _categorical(codes: np.ndarray, labels: list[str]) -> pd.Categorical | np.ndarray:
+    """Labels by code as a categorical, or as strings when two codes share a label."""
+    if len(set(labels)) == len(labels):
+        return _from_codes(codes, labels)
+    return np.asarray([*labels, None], object)[codes]
+
+
+def _from_codes(codes: np.ndarray, labels: list[str]) -> Any:
+    return pd.Categorical.from_codes(np.asarray(codes, np.int64), categories=pd.Index(labels))
 
 
 def _sigmoid_one(z: float) -> float:

@@ -17,11 +17,12 @@ import pandas as pd
 
 from risk.features.history import household_codes
 from risk.features.timeline import Timeline, days
+from risk.schema import TIERS as CONTRACT_TIERS
 
 __all__ = ["HORIZON_DAYS", "TIERS", "label_units", "ledger_end"]
 
 HORIZON_DAYS = 90
-TIERS = ("green", "yellow", "red")
+TIERS = tuple(c.code for c in CONTRACT_TIERS)
 
 
 def ledger_end(households: pd.DataFrame, cases: pd.DataFrame) -> pd.Timestamp:

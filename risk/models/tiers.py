@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
+from risk.schema import TIERS as CONTRACT_TIERS
 
 __all__ = ["TIERS", "combine_probabilities", "tier_codes"]
 
 #: The tiers in order of risk; a tier's index is its rank (0 green, 1 yellow, 2 red).
-TIERS: tuple[str, str, str] = ("green", "yellow", "red")
+TIERS = cast(tuple[str, str, str], tuple(c.code for c in CONTRACT_TIERS))
 _RANK = {name: i for i, name in enumerate(TIERS)}
 
 

@@ -25,11 +25,13 @@ from risk.models.policy import Policy, Thresholds
 from risk.models.reasons import CalibratedTerms
 from risk.models.scorer import CompiledEBM
 from risk.models.tiers import TIERS, combine_probabilities
+from risk.schema import TIERS as CONTRACT_TIERS
 
 __all__ = ["ModelInfo", "TriageModel"]
 
 ID_COLUMNS = ("unit", "household_id", "case_id", "as_of")
-_TIER_LABELS = {"green": ("绿", "green"), "yellow": ("黄", "yellow"), "red": ("红", "red")}
+#: Tier labels come from the contract's one table of labels.
+_TIER_LABELS = {c.code: (c.zh, c.en) for c in CONTRACT_TIERS}
 
 
 @dataclass

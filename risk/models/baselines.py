@@ -222,6 +222,8 @@ class ChecklistBaseline:
             else:
                 cuts.append(_scaled(dash_cut, n))
         medium, high = cuts
+        if self.medium is None:
+            medium = min(medium, high)  # a red cut-off by share may fall below DASH's yellow
         if not 0 < medium <= high:
             raise ModelError(f"cut-offs: expected 0 < medium <= high, got {medium} and {high}")
         return medium, high

@@ -85,6 +85,8 @@ def test_cut_offs_by_share_are_chosen_on_the_training_units():
     checklist.fit(units, ["green"] * 8)
     assert checklist.cutoffs == (2, 3)  # at or above 3: 3/8 ≤ 0.4; at or above 1: 6/8 > 0.7
     assert (checklist.tiers(units) == "red").mean() == pytest.approx(3 / 8)
+    # a red cut-off by share below DASH's yellow one leaves no yellow tier
+    assert ChecklistBaseline(red_share=0.8).fit(units, ["green"] * 8).cutoffs == (1, 1)
 
 
 def test_checklist_probabilities_are_smoothed_rates_per_count():

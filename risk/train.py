@@ -48,7 +48,10 @@ def baselines(
     """The checklist and the logistic regression, fitted as the model was, on ``target``."""
     encoder = fit.model.encoder
     train, cal = splits["train"], splits["calibration"]
-    checklist = ChecklistBaseline().fit(train.units, train.labels)
+    # Like for like: the checklist's red cut-off gets the same visit capacity as the model.
+    checklist = ChecklistBaseline(red_share=policy.targets.max_red_share).fit(
+        train.units, train.labels
+    )
     logistic = LogisticBaseline().fit(
         encoder.transform(train.units), tier_codes(train.labels), encoder.specs_
     )
@@ -128,6 +131,7 @@ def train(
         )
     metrics = {
         **evaluation.metrics,
+        **_subgroup_metrics(evaluation.subgroups, "test_sub"),
         **fit.choice.as_metrics("calibration_policy_"),
         **{f"fit_seconds_{k}": v for k, v in fit.seconds.items()},
         **{f"n_{s.name}": float(len(s.units)) for s in splits.values()},
@@ -176,6 +180,16 @@ def train(
     return TrainOutcome(
         run.info.run_id, str(registered) if register else None, metrics, fit, evaluation
     )
+
+
+def _subgroup_metrics(table: Any, prefix: str) -> dict[str, float]:
+    """The subgroup table as metrics: ``test_sub_area_rural_auroc_red`` and so on."""
+    out = {}
+    for row in table.itertuples(index=False):
+        value = "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in str(row.value))
+        for key in ("n", "auroc_red", "observed_expected_red", "red_share", "fnr_red"):
+            out[f"{prefix}_{row.group}_{value}_{key}"] = float(getattr(row, key))
+    return out
 
 
 def _finite(metrics: dict[str, float]) -> dict[str, float]:

@@ -75,6 +75,7 @@ def test_train_logs_a_complete_run_and_registers(store, trained):
     ):
         assert key in run.data.metrics, key
     assert run.data.params["households_sha256"]
+    assert "test_sub_area_rural_auroc_red" in run.data.metrics
     artifacts = {a.path for a in registry.client.list_artifacts(run.info.run_id)}
     assert {"policy.yaml", "thresholds.json", "plots", "subgroups.csv"} <= artifacts
 
@@ -120,3 +121,37 @@ def test_promote_refuses_a_worse_candidate_unless_forced(store, trained, capsys)
     record = json.loads(champion.tags["promotion"])
     assert record["forced"] and record["reason"] == "drill"
     registry.promote(trained.version, force=True, reason="restore")
+
+
+def test_evaluate_prints_the_figures_of_a_registered_model(store, trained, capsys):
+    uri, data = store
+    code = main(
+        [
+            "evaluate",
+            "--model",
+            f"models:/{MODEL_NAME}/{trained.version}",
+            "--data",
+            str(data),
+            "--period",
+            "test",
+            "--tracking-uri",
+            uri,
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "auroc_red" in printed and "conformal coverage" in printed
+    assert (
+        main(
+            [
+                "evaluate",
+                "--model",
+                f"models:/{MODEL_NAME}/99",
+                "--data",
+                str(data),
+                "--tracking-uri",
+                uri,
+            ]
+        )
+        == 2
+    )

@@ -231,5 +231,5 @@ def contract(
     return 0
 
 
-# The model commands live in their own module and register themselves on ``app``.
-from risk import cli_model  # noqa: E402,F401
+# The model and service commands live in their own modules and register themselves on ``app``.
+from risk import cli_model, cli_serve  # noqa: E402,F401

@@ -56,6 +56,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "第 {row} 行 {field}（{field_zh}）：{reason}",
         "row {row} {field} ({field_en}): {reason}",
     ),
+    # API: why a request field is refused (never echoing the value sent)
+    "api_missing": ("必填字段缺失", "required field is missing"),
+    "api_unknown_field": ("未知字段，不予接受", "unknown field, not accepted"),
+    "api_not_allowed": (
+        "不是允许的取值（可选：{allowed}）",
+        "not an allowed value (allowed: {allowed})",
+    ),
+    "api_too_small": ("不能小于 {limit}", "must be at least {limit}"),
+    "api_too_large": ("不能大于 {limit}", "must be at most {limit}"),
+    "api_not_int": ("应为整数", "must be a whole number"),
+    "api_not_bool": ("应为是/否（true/false）", "must be true or false"),
+    "api_not_date": ("应为日期 YYYY-MM-DD", "must be a date, YYYY-MM-DD"),
+    "api_too_long": ("超出长度限制 {limit}", "longer than {limit} characters"),
+    "api_bad_value": ("取值无效", "invalid value"),
+    "api_too_many": ("一次最多 {limit} 个", "at most {limit} at a time"),
+    "api_need_unit": (
+        "需提供 survey、case 或 household_id 之一",
+        "give survey, case or household_id",
+    ),
+    # API: request-level refusals
+    "unauthorized": ("缺少或无效的 API 密钥", "missing or invalid API key"),
+    "forbidden": ("当前角色无权执行此操作", "your role may not do this"),
+    "out_of_grid": ("无权访问该网格的记录", "this record is outside your grids"),
+    "not_found": ("未找到", "not found"),
+    "too_large": (
+        "请求体过大（上限 {limit} 字节）",
+        "request body too large (limit {limit} bytes)",
+    ),
+    "rate_limited": ("请求过于频繁，请稍后再试", "too many requests, try again shortly"),
+    "db_unavailable": (
+        "数据库暂不可用，未保存任何内容",
+        "database unavailable; nothing was stored",
+    ),
+    "model_unavailable": ("模型暂不可用", "model unavailable"),
+    "case_exists": ("案件编号已存在", "case_id already exists"),
+    "lower_needs_supervisor": (
+        "下调风险等级须由督导角色操作并说明理由",
+        "lowering a tier needs the supervisor role and a reason",
+    ),
+    "same_tier": ("新等级与当前等级相同", "the new tier equals the current one"),
 }
 
 

@@ -1,0 +1,109 @@
+"""``risk serve`` and ``risk keys``: run the service, manage its API keys."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from risk.cli import app, err, out
+
+if TYPE_CHECKING:
+    from service.db import Database
+
+keys = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+app.add_typer(keys, name="keys")
+
+
+def _database() -> Database:
+    from service.db import Database, migrate
+    from service.settings import Settings
+
+    settings = Settings()
+    migrate(settings.database_url)
+    return Database(settings.database_url)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Run the scoring service. With no champion model, build the embedded default first;
+    with no API key, create a first admin key and print it (shown only once)."""
+    import uvicorn
+
+    from service.auth import create_key, list_keys
+    from service.bootstrap import ensure_champion
+    from service.settings import Settings
+
+    settings = Settings()
+    version = ensure_champion(settings.mlflow_uri)
+    db = _database()
+    if not list_keys(db):
+        key = create_key(db, "admin", label="first admin key (created by risk serve)")
+        out.print(f"first admin key (shown once, keep it safe): [bold]{key}[/bold]")
+    out.print(
+        f"serving risk-triage version {version} at http://{host}:{port}  "
+        f"(API docs: http://{host}:{port}/docs)"
+    )
+    uvicorn.run(
+        "service.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+@keys.command("create")
+def keys_create(
+    role: Annotated[
+        str, typer.Option(help="caseworker, psychologist, supervisor, datascientist or admin.")
+    ],
+    grids: Annotated[str | None, typer.Option(help="Comma-separated grid ids it may see.")] = None,
+    label: Annotated[str, typer.Option(help="Whose key this is (no names of clients).")] = "",
+) -> None:
+    """Create a key and print it; only its hash is stored."""
+    from service.auth import create_key
+
+    try:
+        key = create_key(_database(), role, grids.split(",") if grids else None, label)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    out.print(key, highlight=False)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """Every key: prefix, role, grids, label, created, revoked."""
+    from service.auth import list_keys
+
+    table = Table("prefix", "role", "grids", "label", "created", "revoked")
+    for k in list_keys(_database()):
+        table.add_row(
+            k.prefix,
+            k.role,
+            k.grids or "(all)",
+            k.label,
+            k.created_at.isoformat(timespec="seconds"),
+            "" if k.revoked_at is None else k.revoked_at.isoformat(timespec="seconds"),
+        )
+    out.print(table)
+
+
+@keys.command("revoke")
+def keys_revoke(
+    prefix: Annotated[str, typer.Argument(help="The key's prefix (see list).")],
+) -> None:
+    """Revoke a key; it stops working at once."""
+    from service.auth import revoke_key
+
+    if not revoke_key(_database(), prefix):
+        err.print(f"[red]error:[/red] no active key with prefix {prefix}")
+        raise typer.Exit(1)
+    out.print(f"revoked {prefix}")

@@ -1,0 +1,78 @@
+"""Request dependencies: the caller behind the API key (with rate limit), audit records."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from service.auth import Caller, authenticate
+from service.db import Database
+from service.errors import ServiceError
+from service.tables import AuditEvent
+
+__all__ = ["Authed", "RateLimiter", "audit", "caller", "require"]
+
+
+class RateLimiter:
+    """A token bucket per key: ``per_minute`` requests, bursts up to a tenth of that."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = max(per_minute / 10.0, 10.0)
+        self._buckets: dict[int, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key_id: int) -> bool:
+        if self.rate <= 0:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key_id, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens < 1.0:
+                self._buckets[key_id] = (tokens, now)
+                return False
+            self._buckets[key_id] = (tokens - 1.0, now)
+            return True
+
+
+def _key_from(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("x-api-key") or request.cookies.get("risk_key")
+
+
+def caller(request: Request) -> Caller:
+    db: Database = request.app.state.db
+    found = authenticate(db, _key_from(request))
+    if found is None:
+        raise ServiceError(401, "unauthorized")
+    if not request.app.state.limiter.allow(found.key_id):
+        raise ServiceError(429, "rate_limited")
+    request.state.caller = found
+    return found
+
+
+Authed = Annotated[Caller, Depends(caller)]
+
+
+def require(who: Caller, action: str) -> None:
+    if not who.may(action):
+        raise ServiceError(403, "forbidden")
+
+
+def audit(db: Database, who: Caller | None, action: str, resource: str, status: int = 200) -> None:
+    """Record who did what to which resource (its own transaction)."""
+    with db.session() as session:
+        session.add(
+            AuditEvent(
+                key_id=None if who is None else who.key_id,
+                action=action,
+                resource=resource[:200],
+                status=status,
+            )
+        )

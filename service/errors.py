@@ -1,0 +1,106 @@
+"""Errors as the API reports them: a code and a message in Chinese and English.
+
+Validation problems are 422 with one entry per field; nothing the client sent is echoed
+back, and no stack trace ever leaves the process.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from risk.i18n import both
+
+__all__ = ["ServiceError", "install_handlers", "message"]
+
+log = logging.getLogger("risk.service")
+
+
+class ServiceError(Exception):
+    """An error with an HTTP status and an i18n message key."""
+
+    def __init__(self, status: int, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.status, self.key, self.values = status, key, values
+
+
+def message(key: str, **values: Any) -> dict[str, str]:
+    zh, en = both(key, **values)
+    return {"error": key, "message_zh": zh, "message_en": en}
+
+
+_PYDANTIC = {
+    "missing": ("api_missing", ()),
+    "extra_forbidden": ("api_unknown_field", ()),
+    "literal_error": ("api_not_allowed", ("expected",)),
+    "enum": ("api_not_allowed", ("expected",)),
+    "greater_than_equal": ("api_too_small", ("ge",)),
+    "greater_than": ("api_too_small", ("gt",)),
+    "less_than_equal": ("api_too_large", ("le",)),
+    "less_than": ("api_too_large", ("lt",)),
+    "int_type": ("api_not_int", ()),
+    "int_parsing": ("api_not_int", ()),
+    "int_from_float": ("api_not_int", ()),
+    "bool_type": ("api_not_bool", ()),
+    "bool_parsing": ("api_not_bool", ()),
+    "date_type": ("api_not_date", ()),
+    "date_parsing": ("api_not_date", ()),
+    "date_from_datetime_parsing": ("api_not_date", ()),
+    "date_from_datetime_inexact": ("api_not_date", ()),
+    "string_too_long": ("api_too_long", ("max_length",)),
+    "too_long": ("api_too_many", ("max_length",)),
+}
+
+
+def field_problem(error: dict[str, Any]) -> dict[str, str]:
+    """One pydantic error as ``{field, error, message_zh, message_en}``, value not echoed."""
+    key, params = _PYDANTIC.get(error.get("type", ""), ("api_bad_value", ()))
+    ctx = error.get("ctx") or {}
+    values: dict[str, Any] = {}
+    for p in params:
+        if p == "expected":
+            values["allowed"] = str(ctx.get("expected", "")).replace("'", "")
+        else:
+            values["limit"] = ctx.get(p, "")
+    loc = [str(part) for part in error.get("loc", ()) if part != "body"]
+    return {"field": ".".join(loc) or "(body)", **message(key, **values)}
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            status_code=422, content={"detail": [field_problem(e) for e in exc.errors()]}
+        )
+
+    @app.exception_handler(ServiceError)
+    async def _service(_: Request, exc: ServiceError) -> JSONResponse:
+        headers = {"Retry-After": "1"} if exc.status in (429, 503) else None
+        return JSONResponse(
+            status_code=exc.status, content=message(exc.key, **exc.values), headers=headers
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    async def _database(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return JSONResponse(
+            status_code=503, content=message("db_unavailable"), headers={"Retry-After": "1"}
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return JSONResponse(
+            status_code=500,
+            content={
+                "error": "internal",
+                "message_zh": "服务内部错误",
+                "message_en": "internal error",
+            },
+        )

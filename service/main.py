@@ -1,0 +1,138 @@
+"""The app factory: settings, database (migrated), the served model, middleware, routes."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import Counter, Histogram
+
+from service.db import Database, migrate
+from service.deps import RateLimiter
+from service.errors import install_handlers, message
+from service.model_holder import ModelHolder
+from service.routes import health, model, records, score, visits
+from service.settings import Settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("risk.service")
+
+REQUESTS = Counter("risk_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "risk_request_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0),
+)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+}
+
+
+class BodyLimit:
+    """Refuse bodies over ``limit`` bytes with 413, by header or by counting the stream."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(send, self.limit)
+            return
+        seen = 0
+
+        async def counted() -> Any:
+            nonlocal seen
+            event = await receive()
+            seen += len(event.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge
+            return event
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _too_large(send, self.limit)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Any, limit: int) -> None:
+    import json
+
+    body = json.dumps(message("too_large", limit=limit), ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service. The model is loaded at start; a missing or broken model leaves the
+    service up with ``/readyz`` failing until an admin reloads a good one."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate(settings.database_url)
+        app.state.db = Database(settings.database_url)
+        app.state.models = ModelHolder(settings.mlflow_uri, settings.model_uri)
+        try:
+            app.state.models.load()
+        except Exception as exc:
+            log.error("no model loaded from %s: %s", settings.model_uri, exc)
+        yield
+        app.state.db.engine.dispose()
+
+    app = FastAPI(
+        title="风险分级 / Risk triage",
+        version="1",
+        description="Family and neighbour dispute risk triage: green/yellow/red tiers with "
+        "exact reasons. Every endpoint but /healthz and /readyz needs an API key.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    install_handlers(app)
+
+    @app.middleware("http")
+    async def observe(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    for router in (health.router, score.router, records.router, visits.router, model.router):
+        app.include_router(router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

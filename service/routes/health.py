@@ -1,0 +1,37 @@
+"""Health checks (no key needed) and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from service.deps import Authed
+from service.errors import ServiceError
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> dict[str, Any]:
+    """Ready to serve: the database answers and a model is loaded."""
+    try:
+        request.app.state.db.ping()
+    except Exception as exc:
+        raise ServiceError(503, "db_unavailable") from exc
+    if request.app.state.models.current() is None:
+        raise ServiceError(503, "model_unavailable")
+    return {"status": "ready", "model_version": request.app.state.models.version}
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(_: Authed) -> Response:
+    """Prometheus metrics: requests by route and status, latency histograms (needs a key)."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

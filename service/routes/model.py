@@ -1,0 +1,51 @@
+"""``GET /v1/model`` and ``POST /v1/admin/reload``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from service.deps import Authed, audit, require
+from service.errors import ServiceError
+
+router = APIRouter(prefix="/v1", tags=["model"])
+
+
+def describe(model: Any) -> dict[str, Any]:
+    info = model.info
+    return {
+        "name": info.name,
+        "version": info.version,
+        "trained_at": info.trained_at,
+        "data": info.data,
+        "thresholds": model.thresholds.model_dump(),
+        "policy_version": model.policy.version,
+        "conformal_coverage": model.conformal.coverage,
+        "red_flags": [f.code for f in model.policy.red_flags],
+    }
+
+
+@router.get("/model")
+def model_info(request: Request, who: Authed) -> dict[str, Any]:
+    """The served model: name, version, when and on what it was trained, its thresholds."""
+    model = request.app.state.models.current()
+    if model is None:
+        raise ServiceError(503, "model_unavailable")
+    audit(request.app.state.db, who, "read_model", "model")
+    return describe(model)
+
+
+@router.post("/admin/reload")
+def reload(request: Request, who: Authed) -> dict[str, Any]:
+    """Load the current champion; requests in flight finish on the model they started with.
+    If loading fails, the old model keeps serving and the error is reported."""
+    require(who, "admin")
+    holder = request.app.state.models
+    try:
+        holder.load()
+    except Exception as exc:
+        audit(request.app.state.db, who, "reload", "model", 503)
+        raise ServiceError(503, "model_unavailable") from exc
+    audit(request.app.state.db, who, "reload", f"model:{holder.version}")
+    return {"reloaded": True, "version": holder.version}

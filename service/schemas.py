@@ -1,0 +1,160 @@
+"""Request and response models, derived from the contract table (nothing re-typed here).
+
+Every contract field becomes a pydantic field with its type, range or allowed codes and
+its zh/en label as the description; unknown fields are refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, create_model
+
+from risk.features.history import HISTORY_COLUMNS
+from risk.schema import CASE, HOUSEHOLD_SURVEY, TIERS
+from risk.schema import Field as ContractField
+
+__all__ = [
+    "CaseIn",
+    "CaseUnit",
+    "OutcomeIn",
+    "OverrideIn",
+    "ScoreBatchRequest",
+    "ScoreRequest",
+    "ScoreResult",
+    "SurveyIn",
+    "SurveyUnit",
+]
+
+TierName = Literal["green", "yellow", "red"]
+Lang = Literal["zh", "en"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _annotation(f: ContractField) -> Any:
+    if f.kind == "enum":
+        return Literal[tuple(f.codes)]
+    if f.kind == "int":
+        return Annotated[int, Field(ge=f.low, le=f.high, strict=True)]
+    if f.kind == "bool":
+        return StrictBool
+    if f.kind == "date":
+        return dt.date
+    return Annotated[str, StringConstraints(min_length=1, max_length=f.max_length or 2000)]
+
+
+def _model(name: str, fields: list[ContractField], *, all_optional: bool) -> type[BaseModel]:
+    spec: dict[str, Any] = {}
+    for f in fields:
+        description = f"{f.zh} / {f.en}"
+        if f.required and not all_optional:
+            spec[f.name] = (_annotation(f), Field(description=description))
+        else:
+            spec[f.name] = (_annotation(f) | None, Field(default=None, description=description))
+    return create_model(name, __base__=_Strict, **spec)
+
+
+_SCORING_SKIP = {"household_id", "case_id", "opened_at", "survey_date"}
+
+#: ``POST /v1/households``: one survey wave, required fields as in the contract.
+SurveyIn = _model("SurveyIn", list(HOUSEHOLD_SURVEY), all_optional=False)
+#: ``POST /v1/cases``: a case at intake (outcomes arrive later, through /outcome).
+CaseIn = _model("CaseIn", [f for f in CASE if not f.training_only], all_optional=False)
+#: The survey part of a unit sent inline for scoring: every field optional.
+SurveyUnit = _model(
+    "SurveyUnit", [f for f in HOUSEHOLD_SURVEY if f.name not in _SCORING_SKIP], all_optional=True
+)
+#: The case part of a unit sent inline for scoring: every field optional.
+CaseUnit = _model(
+    "CaseUnit",
+    [f for f in CASE if not f.training_only and f.name not in _SCORING_SKIP],
+    all_optional=True,
+)
+
+
+class ScoreRequest(_Strict):
+    """One unit: inline survey and/or case fields, or a stored household by id."""
+
+    household_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    as_of: dt.date | None = Field(default=None, description="评估日期 / date scored as of")
+    survey: SurveyUnit | None = None  # type: ignore[valid-type]
+    case: CaseUnit | None = None  # type: ignore[valid-type]
+    lang: Lang = "zh"
+
+
+class ScoreBatchRequest(_Strict):
+    units: list[ScoreRequest] = Field(min_length=1)
+
+
+class OverrideIn(_Strict):
+    tier: TierName
+    reason: Annotated[str, StringConstraints(min_length=2, max_length=2000)]
+
+
+class OutcomeIn(_Strict):
+    outcome: Literal[tuple(CASE["outcome"].codes)]  # type: ignore[valid-type]
+    outcome_at: dt.date
+
+
+class Probabilities(BaseModel):
+    green: float
+    yellow: float
+    red: float
+
+
+class Flag(BaseModel):
+    code: str
+    tier: TierName
+    label: str
+    zh: str
+    en: str
+
+
+class Reason(BaseModel):
+    code: str
+    direction: Literal["raises", "lowers"]
+    size: float
+    label: str
+    value: str
+    label_zh: str
+    label_en: str
+    value_zh: str
+    value_en: str
+
+
+class ModelRef(BaseModel):
+    name: str
+    version: str
+
+
+class ScoreResult(BaseModel):
+    """The model's full result for one unit."""
+
+    tier: TierName
+    tier_label: str
+    model_tier: TierName
+    probabilities: Probabilities
+    flags: list[Flag]
+    reasons: list[Reason]
+    reasons_model: Literal["red", "yellow_or_red"]
+    base: float
+    logit: float
+    actions: list[str]
+    follow_up_days: int
+    follow_up_date: dt.date
+    prediction_set: list[TierName]
+    review_recommended: bool
+    model: ModelRef
+
+
+class ScoreBatchResult(BaseModel):
+    results: list[ScoreResult]
+
+
+#: Tier names as the contract spells them (for validation messages).
+TIER_CODES = tuple(c.code for c in TIERS)
+HISTORY = tuple(HISTORY_COLUMNS)

@@ -1,0 +1,33 @@
+"""The service's settings: one class, read from environment variables prefixed ``RISK_``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "settings"]
+
+
+class Settings(BaseSettings):
+    """Everything an operator may set; defaults run a local, embedded service."""
+
+    model_config = SettingsConfigDict(env_prefix="RISK_", extra="ignore")
+
+    #: SQLAlchemy URL; SQLite file by default, ``postgresql+psycopg://...`` in production.
+    database_url: str = "sqlite:///risk.db"
+    #: MLflow tracking/registry store; default ``sqlite:///mlruns/mlflow.db`` under the cwd.
+    mlflow_uri: str | None = None
+    #: The model the service serves (only from the configured registry).
+    model_uri: str = "models:/risk-triage@champion"
+    #: Largest request body accepted, in bytes (larger gets 413).
+    max_body_bytes: int = 2_000_000
+    #: Most units in one ``POST /v1/score/batch``.
+    batch_limit: int = 1000
+    #: Requests per key per minute (token bucket); 0 turns the limit off.
+    rate_limit_per_minute: int = 60_000
+
+
+@lru_cache
+def settings() -> Settings:
+    return Settings()

@@ -1,0 +1,81 @@
+"""Reading and writing the service's records, and building a unit to score from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from risk.features.history import HISTORY_COLUMNS, add_history
+from risk.ingest import empty_frame
+from risk.schema import CASE, RecordKind
+from service.tables import Case, Outcome, SurveyWave
+
+__all__ = [
+    "case_record",
+    "contract_frame",
+    "history",
+    "latest_outcomes",
+    "latest_survey",
+    "ledger_cases",
+]
+
+
+def latest_survey(session: Session, household_id: str, as_of: dt.date) -> SurveyWave | None:
+    return session.scalars(
+        select(SurveyWave)
+        .where(SurveyWave.household_id == household_id, SurveyWave.survey_date <= as_of)
+        .order_by(SurveyWave.survey_date.desc(), SurveyWave.id.desc())
+    ).first()
+
+
+def case_record(case: Case, outcome: Outcome | None) -> dict[str, Any]:
+    """A stored case as contract fields, with its latest outcome if any."""
+    record = {**case.fields, "case_id": case.case_id, "household_id": case.household_id}
+    record["opened_at"] = case.opened_at.isoformat()
+    if outcome is not None:
+        record["outcome"], record["outcome_at"] = outcome.outcome, outcome.outcome_at.isoformat()
+    return record
+
+
+def latest_outcomes(session: Session, case_ids: list[str]) -> dict[str, Outcome]:
+    if not case_ids:
+        return {}
+    rows = session.scalars(
+        select(Outcome).where(Outcome.case_id.in_(case_ids)).order_by(Outcome.id)
+    )
+    return {row.case_id: row for row in rows}  # later rows win
+
+
+def ledger_cases(session: Session, household_id: str) -> pd.DataFrame:
+    """The household's stored cases as a contract-shaped frame."""
+    cases = list(session.scalars(select(Case).where(Case.household_id == household_id)))
+    outcomes = latest_outcomes(session, [c.case_id for c in cases])
+    return contract_frame([case_record(c, outcomes.get(c.case_id)) for c in cases])
+
+
+def contract_frame(records: list[dict[str, Any]], kind: RecordKind = CASE) -> pd.DataFrame:
+    """Stored records (JSON fields) as a frame in the contract's shape and dtypes."""
+    template = empty_frame(kind)
+    raw = pd.DataFrame(records, columns=template.columns)
+    out = {}
+    for name, dtype in template.dtypes.items():
+        column = raw[name]
+        if dtype.kind == "M":
+            column = pd.to_datetime(column)
+        out[name] = column.astype(dtype)
+    return pd.DataFrame(out)
+
+
+def history(cases: pd.DataFrame, household_id: str, as_of: dt.date) -> dict[str, float]:
+    """The ledger-history features of one household as of a date (same code as training)."""
+    if cases.empty:
+        return {}
+    unit = pd.DataFrame(
+        {"household_id": [household_id], "as_of": [pd.Timestamp(as_of)], "survey_date": [pd.NaT]}
+    )
+    row = add_history(unit, cases).iloc[0]
+    return {name: float(row[name]) for name in HISTORY_COLUMNS if pd.notna(row[name])}

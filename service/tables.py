@@ -1,0 +1,115 @@
+"""The service's tables (SQLAlchemy 2). Scores, overrides, outcomes and the audit log are
+append-only: rows are inserted, never updated or deleted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, dt.datetime: DateTime(timezone=True)}  # noqa: RUF012
+
+
+class ApiKey(Base):
+    """An API key, stored only as the SHA-256 of its secret part."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    grids: Mapped[str | None] = mapped_column(Text)  # comma-separated; NULL = every grid
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class SurveyWave(Base):
+    """One household survey wave, its contract fields as JSON."""
+
+    __tablename__ = "survey_waves"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(64), index=True)
+    survey_date: Mapped[dt.date] = mapped_column(Date)
+    grid_id: Mapped[str] = mapped_column(String(64), index=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class Case(Base):
+    """A dispute case at intake, its contract fields as JSON."""
+
+    __tablename__ = "cases"
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(64), index=True)
+    grid_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    opened_at: Mapped[dt.date] = mapped_column(Date)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class Score(Base):
+    """A stored score: the inputs it used, the result, the model version, who asked."""
+
+    __tablename__ = "scores"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    household_id: Mapped[str] = mapped_column(String(64), index=True)
+    grid_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    tier: Mapped[str] = mapped_column(String(10))
+    p_red: Mapped[float] = mapped_column(Float)
+    follow_up_date: Mapped[dt.date] = mapped_column(Date)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    model_version: Mapped[str] = mapped_column(String(40))
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class Override(Base):
+    """A case worker's change of a case's tier, with the reason."""
+
+    __tablename__ = "overrides"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    from_tier: Mapped[str] = mapped_column(String(10))
+    to_tier: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class Outcome(Base):
+    """What happened to a case (closes the loop for retraining)."""
+
+    __tablename__ = "outcomes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    outcome_at: Mapped[dt.date] = mapped_column(Date)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class AuditEvent(Base):
+    """Who read, scored or changed what, and when."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    resource: Mapped[str] = mapped_column(String(200))
+    status: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+    __table_args__ = (Index("ix_audit_key_time", "key_id", "created_at"),)

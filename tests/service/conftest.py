@@ -1,0 +1,97 @@
+"""A served model and the service on SQLite and on PostgreSQL (when one is reachable).
+
+In CI (``RISK_REQUIRE_POSTGRES=1``) an unreachable PostgreSQL is an error, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from utils.fitted import HOUSEHOLDS, QUICK, SEED, YEARS
+
+from risk.registry import Registry
+from risk.synth import generate_to_dir
+from risk.train import train
+from service.auth import create_key
+from service.main import create_app
+from service.settings import Settings
+
+POSTGRES_ADMIN = os.environ.get(
+    "RISK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def model_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An MLflow store holding a trained, promoted risk-triage model."""
+    root = tmp_path_factory.mktemp("served")
+    data = root / "data"
+    generate_to_dir(data, households=HOUSEHOLDS, years=YEARS, seed=SEED, progress=False)
+    (root / "mlruns").mkdir()
+    uri = f"sqlite:///{root / 'mlruns' / 'mlflow.db'}"
+    outcome = train(data, uri=uri, params=QUICK)
+    Registry(uri).promote(str(outcome.version), force=True, reason="test model")
+    return uri
+
+
+def _postgres_database() -> Iterator[str]:
+    import psycopg
+
+    admin = POSTGRES_ADMIN.replace("postgresql+psycopg://", "postgresql://")
+    name = f"risk_test_{uuid.uuid4().hex[:8]}"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        if os.environ.get("RISK_REQUIRE_POSTGRES"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN}: {exc}")
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'risk.db'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture(scope="session")
+def client(database_url: str, model_store: str) -> Iterator[TestClient]:
+    settings = Settings(database_url=database_url, mlflow_uri=model_store)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def keys(client: TestClient) -> dict[str, str]:
+    """One key per role, plus a caseworker limited to grid G-A."""
+    db = client.app.state.db  # type: ignore[attr-defined]
+    out = {
+        role: create_key(db, role, label=f"test {role}")
+        for role in ("caseworker", "psychologist", "supervisor", "datascientist", "admin")
+    }
+    out["grid_a"] = create_key(db, "caseworker", ["G-A"], label="grid A only")
+    return out
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def tmp_dir(tmp_path: Path) -> Path:
+    return tmp_path

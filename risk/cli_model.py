@@ -155,3 +155,54 @@ def promote(
         raise typer.Exit(1)
     note = " (forced)" if force and not result.passed else ""
     out.print(f"risk-triage@champion → version {version}{note}")
+
+
+@app.command()
+def drift(
+    reference: Annotated[
+        Path,
+        typer.Option("--reference", exists=True, file_okay=False, help="Reference ledger dir."),
+    ],
+    current: Annotated[
+        Path, typer.Option("--current", exists=True, file_okay=False, help="New ledger dir.")
+    ],
+    out_path: Annotated[
+        Path | None, typer.Option("--out", dir_okay=False, help="Write the field table as CSV.")
+    ] = None,
+) -> None:
+    """Per-field distribution shift (PSI, missing rate, new values) and label-rate shift
+    between two ledger directories, with a verdict per field; exit 1 on a major shift."""
+    from risk.atomic import atomic_write
+    from risk.dataset import load_ledger
+    from risk.drift import drift as compute
+
+    try:
+        ref, cur = load_ledger(reference), load_ledger(current)
+        report = compute(
+            {"households": ref.households, "cases": ref.cases},
+            {"households": cur.households, "cases": cur.cases},
+            ref.units()["label"],
+            cur.units()["label"],
+        )
+    except RiskError as exc:
+        raise _fail(exc) from exc
+    table = Table("kind", "field", "PSI", "missing ref→cur", "new values", "verdict")
+    shown = report.fields.sort_values("psi", ascending=False)
+    for r in shown.itertuples():
+        table.add_row(
+            str(r.kind),
+            str(r.field),
+            f"{r.psi:.3f}",
+            f"{r.missing_reference:.1%} → {r.missing_current:.1%}",
+            str(r.new_values),
+            str(r.verdict),
+        )
+    out.print(table)
+    for r in report.labels.itertuples():
+        out.print(f"label {r.tier}: {r.reference:.2%} → {r.current:.2%}")
+    out.print(f"verdict: {report.worst}")
+    if out_path is not None:
+        with atomic_write(out_path) as tmp:
+            report.fields.to_csv(tmp, index=False)
+    if report.worst == "major":
+        raise typer.Exit(1)

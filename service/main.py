@@ -15,7 +15,7 @@ from service.db import Database, migrate
 from service.deps import RateLimiter
 from service.errors import install_handlers, message
 from service.model_holder import ModelHolder
-from service.routes import health, model, records, score, visits
+from service.routes import health, model, pages, records, score, visits
 from service.settings import Settings
 
 __all__ = ["create_app"]
@@ -134,5 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (health.router, score.router, records.router, visits.router, model.router):
         app.include_router(router)
+    app.include_router(pages.router)
+    app.mount("/static", pages.static_files(), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

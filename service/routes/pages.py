@@ -1,0 +1,465 @@
+"""Server-rendered pages for case workers: log in, case intake and result, override,
+history, visit queue, model. Chinese by default (``?lang=en`` or the ``risk_lang`` cookie
+switches); every form carries a CSRF token (double submit: cookie and hidden field).
+
+The pages call the same route functions as the API, so roles, grid limits, audit and
+storage behave exactly as they do there; a refusal is shown as a message on the page.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ValidationError
+
+from risk.i18n import LANGS, Lang, text
+from risk.schema import CASE, TIERS
+from risk.schema import Field as ContractField
+from service.auth import Caller, authenticate
+from service.deps import audit, caller
+from service.errors import ServiceError, field_problem
+from service.routes import records
+from service.routes.model import describe
+from service.routes.visits import visit_list
+from service.schemas import CaseIn, OverrideIn
+
+__all__ = ["router", "static_files"]
+
+HERE = Path(__file__).resolve().parent.parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+KEY_COOKIE, CSRF_COOKIE, LANG_COOKIE = "risk_key", "risk_csrf", "risk_lang"
+#: The intake form: the contract's case fields a worker enters (outcomes come later).
+INTAKE_FIELDS: tuple[ContractField, ...] = tuple(f for f in CASE if not f.training_only)
+TIER_CODES = tuple(c.code for c in TIERS)
+
+
+def static_files() -> StaticFiles:
+    """The pages' stylesheet, mounted at ``/static``."""
+    return StaticFiles(directory=HERE / "static")
+
+
+# --- language, CSRF, login -------------------------------------------------------------
+
+
+def page_lang(request: Request) -> Lang:
+    """``?lang=`` first, then the cookie, then Chinese."""
+    for value in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if value in LANGS:
+            return cast(Lang, value)
+    return "zh"
+
+
+def _csrf_token(request: Request) -> str:
+    token = request.cookies.get(CSRF_COOKIE)
+    if not token or len(token) < 32:
+        token = request.state.__dict__.setdefault("new_csrf", secrets.token_urlsafe(32))
+    return token
+
+
+def _csrf_ok(request: Request, form: Any) -> bool:
+    cookie, sent = request.cookies.get(CSRF_COOKIE, ""), form.get("csrf", "")
+    if not cookie or not isinstance(sent, str) or not sent:
+        return False
+    return hmac.compare_digest(cookie.encode(), sent.encode())
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _finish(request: Request, response: Response) -> Response:
+    """Set the CSRF cookie when this request made one, and the language cookie on a switch."""
+    new = request.state.__dict__.get("new_csrf")
+    if new:
+        response.set_cookie(
+            CSRF_COOKIE, new, httponly=True, samesite="strict", secure=_secure(request)
+        )
+    chosen = request.query_params.get("lang")
+    if chosen in LANGS:
+        response.set_cookie(
+            LANG_COOKIE,
+            chosen,
+            max_age=365 * 86400,
+            samesite="strict",
+            secure=_secure(request),
+        )
+    return response
+
+
+def render(
+    request: Request,
+    name: str,
+    who: Caller | None = None,
+    status: int = 200,
+    **context: Any,
+) -> Response:
+    lang = page_lang(request)
+
+    def t(key: str, **values: Any) -> str:
+        return text(key, lang, **values)
+
+    def tier_label(code: str | None) -> str:
+        return "" if code is None else TIERS[TIER_CODES.index(code)].zh if lang == "zh" else code
+
+    def outcome_label(code: str) -> str:
+        choice = CASE["outcome"].choice(code)
+        return choice.zh if lang == "zh" else choice.en
+
+    other = "en" if lang == "zh" else "zh"
+    switch = request.url.include_query_params(lang=other)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "lang": lang,
+            "t": t,
+            "tier_label": tier_label,
+            "outcome_label": outcome_label,
+            "who": who,
+            "csrf": _csrf_token(request),
+            "switch_url": f"{switch.path}?{switch.query}",
+            **context,
+        },
+        status_code=status,
+    )
+    return _finish(request, response)
+
+
+def _to(request: Request, path: str) -> Response:
+    return _finish(request, RedirectResponse(path, status_code=303))
+
+
+def _who(request: Request) -> Caller | None:
+    """The logged-in caller (key in the cookie), or None."""
+    try:
+        return caller(request)
+    except ServiceError:
+        return None
+
+
+def _refused(request: Request, who: Caller | None, exc: ServiceError) -> Response:
+    return render(
+        request,
+        "error.html",
+        who,
+        status=exc.status,
+        error=text(exc.key, page_lang(request), **exc.values),
+    )
+
+
+# --- log in and out ---------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    return _to(request, "/cases/new" if _who(request) else "/login")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    return render(request, "login.html", _who(request))
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    form = await request.form()
+    if not _csrf_ok(request, form):
+        return render(
+            request, "login.html", status=403, error=text("page_csrf_failed", page_lang(request))
+        )
+    key = str(form.get("key", "")).strip()
+    found = authenticate(request.app.state.db, key)
+    if found is None:
+        audit(request.app.state.db, None, "page_login", "key", 401)
+        return render(
+            request, "login.html", status=401, error=text("page_login_failed", page_lang(request))
+        )
+    audit(request.app.state.db, found, "page_login", f"key:{found.key_id}")
+    response = _to(request, "/cases/new")
+    response.set_cookie(
+        KEY_COOKIE,
+        key,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        max_age=12 * 3600,
+    )
+    return response
+
+
+@router.post("/logout", response_class=HTMLResponse)
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    if not _csrf_ok(request, form):
+        return render(
+            request,
+            "error.html",
+            _who(request),
+            status=403,
+            error=text("page_csrf_failed", page_lang(request)),
+        )
+    response = _to(request, "/login")
+    response.delete_cookie(KEY_COOKIE, httponly=True, samesite="strict", secure=_secure(request))
+    return response
+
+
+# --- case intake ------------------------------------------------------------------------
+
+
+def _form_fields(lang: Lang) -> list[dict[str, Any]]:
+    """The intake form's inputs, built from the contract (labels and choices included)."""
+    out = []
+    for f in INTAKE_FIELDS:
+        out.append(
+            {
+                "name": f.name,
+                "label": f.label(lang),
+                "kind": f.kind,
+                "required": f.required,
+                "low": f.low,
+                "high": f.high,
+                "max_length": f.max_length,
+                "choices": [(c.code, c.zh if lang == "zh" else c.en) for c in f.choices],
+            }
+        )
+    return out
+
+
+def _parse_case(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """Form strings as contract values (empty means not given) and the raw values."""
+    raw = {f.name: str(form.get(f.name, "")).strip() for f in INTAKE_FIELDS}
+    values: dict[str, Any] = {}
+    for f in INTAKE_FIELDS:
+        value = raw[f.name]
+        if value == "":
+            continue
+        if f.kind == "int":
+            try:
+                values[f.name] = int(value)
+            except ValueError:
+                values[f.name] = value  # refused by the model below as "not a whole number"
+        elif f.kind == "bool":
+            values[f.name] = {"true": True, "false": False}.get(value, value)
+        else:
+            values[f.name] = value
+    return values, raw
+
+
+def _field_errors(exc: ValidationError, lang: Lang) -> dict[str, str]:
+    """The first problem with each field, in the page language (same table as the API)."""
+    errors: dict[str, str] = {}
+    for problem in exc.errors():
+        entry = field_problem(cast(dict[str, Any], problem))
+        errors.setdefault(entry["field"], entry[f"message_{lang}"])
+    return errors
+
+
+def _intake(request: Request, who: Caller, status: int = 200, **context: Any) -> Response:
+    lang = page_lang(request)
+    context.setdefault("values", {})
+    context.setdefault("errors", {})
+    return render(request, "intake.html", who, status=status, fields=_form_fields(lang), **context)
+
+
+@router.get("/cases/new", response_class=HTMLResponse)
+def intake_form(request: Request) -> Response:
+    who = _who(request)
+    if who is None:
+        return _to(request, "/login")
+    return _intake(request, who)
+
+
+@router.post("/cases/new", response_class=HTMLResponse)
+async def intake(request: Request) -> Response:
+    who = _who(request)
+    if who is None:
+        return _to(request, "/login")
+    lang = page_lang(request)
+    form = await request.form()
+    values, raw = _parse_case(form)
+    if not _csrf_ok(request, form):
+        return _intake(request, who, 403, values=raw, error=text("page_csrf_failed", lang))
+    try:
+        body = CaseIn.model_validate(values)
+    except ValidationError as exc:
+        errors = _field_errors(exc, lang)
+        return _intake(
+            request, who, 422, values=raw, errors=errors, error=text("page_form_invalid", lang)
+        )
+    try:
+        records.add_case(cast(BaseModel, body), request, who)
+    except ServiceError as exc:
+        field = "case_id" if exc.key == "case_exists" else "household_id"
+        message = text(exc.key, lang, **exc.values)
+        return _intake(request, who, exc.status, values=raw, errors={field: message}, error=message)
+    return _to(request, f"/cases/{quote(body.case_id, safe='')}")  # type: ignore[attr-defined]
+
+
+# --- a case: result, override, history ---------------------------------------------------
+
+
+def _localised(result: dict[str, Any], lang: Lang, model: Any) -> dict[str, Any]:
+    """A stored result (stored in Chinese) in the page's language."""
+    actions = result.get("actions", [])
+    if lang != "zh" and model is not None and model.info.version == result["model"]["version"]:
+        actions = list(model.policy.tiers[result["tier"]].actions(lang))
+    return {
+        **result,
+        "flags": [{**f, "label": f[lang]} for f in result.get("flags", [])],
+        "reasons": [
+            {**r, "label": r[f"label_{lang}"], "value": r[f"value_{lang}"]}
+            for r in result.get("reasons", [])
+        ],
+        "actions": actions,
+    }
+
+
+def _case_page(
+    request: Request, case_id: str, who: Caller, status: int = 200, **context: Any
+) -> Response:
+    lang = page_lang(request)
+    try:
+        case = records.get_case(case_id, request, who)
+    except ServiceError as exc:
+        return _refused(request, who, exc)
+    model = request.app.state.models.current()
+    done = request.query_params.get("done") == "override" and status == 200
+    notice = text("page_override_done", lang) if done else None
+    scores = [{**s, "result": _localised(s["result"], lang, model)} for s in case["scores"]]
+    return render(
+        request,
+        "case.html",
+        who,
+        status=status,
+        case=case,
+        scores=scores,
+        latest=scores[-1]["result"] if scores else None,
+        tiers=TIER_CODES,
+        **{"notice": notice, **context},
+    )
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(case_id: str, request: Request) -> Response:
+    who = _who(request)
+    if who is None:
+        return _to(request, "/login")
+    return _case_page(request, case_id, who)
+
+
+@router.post("/cases/{case_id}/override", response_class=HTMLResponse)
+async def override(case_id: str, request: Request) -> Response:
+    who = _who(request)
+    if who is None:
+        return _to(request, "/login")
+    lang = page_lang(request)
+    form = await request.form()
+    sent = {"tier": str(form.get("tier", "")), "reason": str(form.get("reason", "")).strip()}
+    if not _csrf_ok(request, form):
+        return _case_page(
+            request, case_id, who, 403, override=sent, error=text("page_csrf_failed", lang)
+        )
+    try:
+        body = OverrideIn.model_validate(sent)
+    except ValidationError as exc:
+        errors = _field_errors(exc, lang)
+        return _case_page(
+            request,
+            case_id,
+            who,
+            422,
+            override=sent,
+            errors=errors,
+            error=text("page_form_invalid", lang),
+        )
+    try:
+        records.override(case_id, body, request, who)
+    except ServiceError as exc:
+        return _case_page(
+            request,
+            case_id,
+            who,
+            exc.status,
+            override=sent,
+            error=text(exc.key, lang, **exc.values),
+        )
+    return _to(request, f"/cases/{quote(case_id, safe='')}?done=override")
+
+
+# --- visit queue and model ---------------------------------------------------------------
+
+
+@router.get("/visits", response_class=HTMLResponse)
+def visits_page(request: Request, grid: str = "", capacity: str = "20") -> Response:
+    who = _who(request)
+    if who is None:
+        return _to(request, "/login")
+    lang = page_lang(request)
+    errors: dict[str, str] = {}
+    grid = grid.strip()
+    if len(grid) > 64:
+        errors["grid"] = text("api_too_long", lang, limit=64)
+    try:
+        size = int(capacity)
+        if not 1 <= size <= 1000:
+            errors["capacity"] = text(
+                "api_too_small" if size < 1 else "api_too_large",
+                lang,
+                limit=1 if size < 1 else 1000,
+            )
+    except ValueError:
+        size = 20
+        errors["capacity"] = text("api_not_int", lang)
+    form = {"grid": grid, "capacity": capacity}
+    if errors:
+        return render(request, "visits.html", who, status=422, form=form, errors=errors, items=None)
+    if grid and not who.sees(grid):
+        return render(
+            request,
+            "visits.html",
+            who,
+            status=403,
+            form=form,
+            errors={"grid": text("out_of_grid", lang)},
+            items=None,
+        )
+    db = request.app.state.db
+    items = visit_list(db, grid or None, size, who.sees)
+    audit(db, who, "read_visits", f"grid:{grid or 'all'}")
+    for item in items:
+        item["reasons"] = [
+            {"label": r[f"label_{lang}"], "value": r[f"value_{lang}"], "direction": r["direction"]}
+            for r in item["reasons"]
+        ]
+        item["flags"] = [f[lang] for f in item["flags"]]
+    return render(request, "visits.html", who, form=form, errors={}, items=items, size=size)
+
+
+@router.get("/model", response_class=HTMLResponse)
+def model_page(request: Request) -> Response:
+    who = _who(request)
+    if who is None:
+        return _to(request, "/login")
+    model = request.app.state.models.current()
+    if model is None:
+        return _refused(request, who, ServiceError(503, "model_unavailable"))
+    audit(request.app.state.db, who, "read_model", "model")
+    info = describe(model)
+    flags = {f.code: f for f in model.policy.red_flags}
+    lang = page_lang(request)
+    names = [
+        (getattr(flags[code], lang) if code in flags else code, flags[code].tier)
+        for code in info["red_flags"]
+        if code in flags
+    ]
+    return render(request, "model.html", who, info=info, flags=names)

@@ -1,0 +1,177 @@
+"""End to end in headless Chromium (Playwright driving Debian's chromium): the service runs
+under uvicorn on a free local port against a fresh SQLite database and the test model;
+a case worker logs in with a key, fills the intake form, sees the tier and reasons,
+overrides the tier, sees the history, switches to English, and logs out.
+
+Skipped with a reason when chromium is not installed, except in CI
+(``RISK_REQUIRE_BROWSER=1``), where that is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from service.auth import create_key
+from service.main import create_app
+from service.settings import Settings
+
+CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PHONE = {"width": 390, "height": 844}
+
+
+def _need_browser() -> None:
+    missing = None
+    if CHROMIUM is None:
+        missing = "chromium is not installed (apt-get install -y chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "the playwright package is not installed (pip install -e '.[dev]')"
+    if missing is None:
+        return
+    if os.environ.get("RISK_REQUIRE_BROWSER"):
+        pytest.fail(f"RISK_REQUIRE_BROWSER is set but {missing}")
+    pytest.skip(missing)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(model_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    """The service under uvicorn in a background thread: its base URL and app."""
+    _need_browser()
+    database = tmp_path_factory.mktemp("browser") / "risk.db"
+    app = create_app(Settings(database_url=f"sqlite:///{database}", mlflow_uri=model_store))
+    port = _free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", app
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser_page(served: tuple[str, Any]) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport=PHONE, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.problems = problems  # type: ignore[attr-defined]
+        yield page
+        context.close()
+        browser.close()
+
+
+def _fits_the_screen(page: Any) -> bool:
+    """No sideways scrolling on a phone-sized screen."""
+    return bool(
+        page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    )
+
+
+def test_case_worker_logs_in_scores_a_case_overrides_and_reads_the_history(served, browser_page):
+    base, app = served
+    page = browser_page
+    key = create_key(app.state.db, "supervisor", label="browser test")
+
+    # log in: a visitor is sent to the login form; the key becomes an HttpOnly cookie
+    page.goto(base + "/")
+    assert page.url == base + "/login" and page.locator("html").get_attribute("lang") == "zh-CN"
+    page.fill("#key", key)
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(base + "/cases/new")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "risk_key")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert _fits_the_screen(page)
+
+    # the intake form, in Chinese, built from the contract
+    assert page.inner_text("h1") == "案件登记"
+    page.fill("#f-case_id", "C-BROWSER-1")
+    page.fill("#f-household_id", "H-BROWSER-1")
+    page.fill("#f-opened_at", "2024-04-01")
+    page.select_option("#f-source", "grid_worker")
+    page.select_option("#f-dispute_type", "marital")
+    page.select_option("#f-counterpart", "spouse")
+    page.fill("#f-prior_incidents_12m", "3")
+    page.select_option("#f-threat_to_kill", "true")
+    page.fill("#f-notes", "男方酒后扬言要杀了她")
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(base + "/cases/C-BROWSER-1")
+
+    # the result: tier in its colour, the red flag, the reasons, actions, follow-up
+    tier = page.locator("#tier")
+    assert tier.get_attribute("data-tier") == "red"
+    assert "红" in tier.inner_text()
+    colour = page.evaluate("getComputedStyle(document.querySelector('#tier')).borderTopColor")
+    assert colour == "rgb(179, 38, 30)"
+    assert "扬言杀人" in page.inner_text("#flags")
+    reasons = page.locator("#reasons tbody tr")
+    assert reasons.count() >= 1
+    assert ("升高风险" in reasons.first.inner_text()) or ("降低风险" in reasons.first.inner_text())
+    assert page.locator("#actions li").count() >= 1
+    assert page.inner_text("#follow-up").startswith("2024-04-")
+    assert page.inner_text("#model-version").startswith("risk-triage v")
+    assert _fits_the_screen(page)
+
+    # override (a supervisor may lower a tier, with a reason), then the history shows it
+    page.select_option("#o-tier", "yellow")
+    page.fill("#o-reason", "已与双方达成书面调解协议，男方搬离")
+    page.click("#override button[type=submit]")
+    page.wait_for_url(base + "/cases/C-BROWSER-1?done=override")
+    assert page.locator("#tier").get_attribute("data-tier") == "yellow"
+    assert page.locator("#history-scores tbody tr").count() == 1
+    overrides = page.inner_text("#history-overrides")
+    assert "已与双方达成书面调解协议" in overrides and "红" in overrides and "黄" in overrides
+
+    # English on request, and it sticks
+    page.click("a.lang")
+    page.wait_for_url("**lang=en")
+    assert "current tier: yellow" in page.inner_text("#tier")
+    assert "threat to kill" in page.inner_text("#flags")
+    page.goto(base + "/visits")
+    assert page.inner_text("h1") == "Visit queue"
+    assert "H-BROWSER-1" in page.inner_text("#visits")
+    page.goto(base + "/model")
+    assert page.inner_text("#model-version").startswith("v")
+    assert _fits_the_screen(page)
+
+    # log out: the key cookie is gone and the pages ask for it again
+    page.click("button.link")
+    page.wait_for_url(base + "/login")
+    assert not [c for c in page.context.cookies() if c["name"] == "risk_key"]
+    page.goto(base + "/cases/C-BROWSER-1")
+    assert page.url == base + "/login"
+    assert page.problems == []  # type: ignore[attr-defined]

@@ -62,7 +62,8 @@ def page_lang(request: Request) -> Lang:
 def _csrf_token(request: Request) -> str:
     token = request.cookies.get(CSRF_COOKIE)
     if not token or len(token) < 32:
-        token = request.state.__dict__.setdefault("new_csrf", secrets.token_urlsafe(32))
+        token = getattr(request.state, "new_csrf", None) or secrets.token_urlsafe(32)
+        request.state.new_csrf = token
     return token
 
 
@@ -79,7 +80,7 @@ def _secure(request: Request) -> bool:
 
 def _finish(request: Request, response: Response) -> Response:
     """Set the CSRF cookie when this request made one, and the language cookie on a switch."""
-    new = request.state.__dict__.get("new_csrf")
+    new = getattr(request.state, "new_csrf", None)
     if new:
         response.set_cookie(
             CSRF_COOKIE, new, httponly=True, samesite="strict", secure=_secure(request)
@@ -101,22 +102,32 @@ def render(
     name: str,
     who: Caller | None = None,
     status: int = 200,
+    here: str | None = None,
     **context: Any,
 ) -> Response:
+    """A page in the request's language. ``here`` is the page to reload in the other
+    language when this one answers a form (a POST address cannot be reloaded by a link)."""
     lang = page_lang(request)
 
     def t(key: str, **values: Any) -> str:
         return text(key, lang, **values)
 
     def tier_label(code: str | None) -> str:
-        return "" if code is None else TIERS[TIER_CODES.index(code)].zh if lang == "zh" else code
+        if code is None:
+            return ""
+        choice = TIERS[TIER_CODES.index(code)]
+        return choice.zh if lang == "zh" else choice.en
 
     def outcome_label(code: str) -> str:
         choice = CASE["outcome"].choice(code)
         return choice.zh if lang == "zh" else choice.en
 
     other = "en" if lang == "zh" else "zh"
-    switch = request.url.include_query_params(lang=other)
+    if request.method == "GET":
+        switch = request.url.include_query_params(lang=other)
+        switch_url = f"{switch.path}?{switch.query}"
+    else:
+        switch_url = f"{here or '/'}?lang={other}"
     response = templates.TemplateResponse(
         request,
         name,
@@ -127,7 +138,7 @@ def render(
             "outcome_label": outcome_label,
             "who": who,
             "csrf": _csrf_token(request),
-            "switch_url": f"{switch.path}?{switch.query}",
+            "switch_url": switch_url,
             **context,
         },
         status_code=status,
@@ -140,19 +151,24 @@ def _to(request: Request, path: str) -> Response:
 
 
 def _who(request: Request) -> Caller | None:
-    """The logged-in caller (key in the cookie), or None."""
+    """The logged-in caller (key in the cookie), or None; other refusals (rate limit) stand."""
     try:
         return caller(request)
-    except ServiceError:
+    except ServiceError as exc:
+        if exc.status != 401:
+            raise
         return None
 
 
-def _refused(request: Request, who: Caller | None, exc: ServiceError) -> Response:
+def _refused(
+    request: Request, who: Caller | None, exc: ServiceError, here: str | None = None
+) -> Response:
     return render(
         request,
         "error.html",
         who,
         status=exc.status,
+        here=here,
         error=text(exc.key, page_lang(request), **exc.values),
     )
 
@@ -175,14 +191,22 @@ async def login(request: Request) -> Response:
     form = await request.form()
     if not _csrf_ok(request, form):
         return render(
-            request, "login.html", status=403, error=text("page_csrf_failed", page_lang(request))
+            request,
+            "login.html",
+            status=403,
+            here="/login",
+            error=text("page_csrf_failed", page_lang(request)),
         )
     key = str(form.get("key", "")).strip()
     found = authenticate(request.app.state.db, key)
     if found is None:
         audit(request.app.state.db, None, "page_login", "key", 401)
         return render(
-            request, "login.html", status=401, error=text("page_login_failed", page_lang(request))
+            request,
+            "login.html",
+            status=401,
+            here="/login",
+            error=text("page_login_failed", page_lang(request)),
         )
     audit(request.app.state.db, found, "page_login", f"key:{found.key_id}")
     response = _to(request, "/cases/new")
@@ -268,7 +292,16 @@ def _intake(request: Request, who: Caller, status: int = 200, **context: Any) ->
     lang = page_lang(request)
     context.setdefault("values", {})
     context.setdefault("errors", {})
-    return render(request, "intake.html", who, status=status, fields=_form_fields(lang), **context)
+    return render(
+        request,
+        "intake.html",
+        who,
+        status=status,
+        here="/cases/new",
+        fields=_form_fields(lang),
+        may_store=who.may("store"),
+        **context,
+    )
 
 
 @router.get("/cases/new", response_class=HTMLResponse)
@@ -331,7 +364,7 @@ def _case_page(
     try:
         case = records.get_case(case_id, request, who)
     except ServiceError as exc:
-        return _refused(request, who, exc)
+        return _refused(request, who, exc, here=f"/cases/{quote(case_id, safe='')}")
     model = request.app.state.models.current()
     done = request.query_params.get("done") == "override" and status == 200
     notice = text("page_override_done", lang) if done else None
@@ -345,6 +378,8 @@ def _case_page(
         scores=scores,
         latest=scores[-1]["result"] if scores else None,
         tiers=TIER_CODES,
+        may_store=who.may("store"),
+        here=f"/cases/{quote(case_id, safe='')}",
         **{"notice": notice, **context},
     )
 

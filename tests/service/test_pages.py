@@ -275,3 +275,47 @@ def test_pages_carry_the_security_headers_and_the_stylesheet_is_served(page, key
     css = page.get("/static/style.css")
     assert css.status_code == 200 and ".tier-red" in css.text
     assert "@media" in css.text  # phone layout
+
+
+def test_what_was_typed_is_shown_escaped_never_as_markup(page, client, keys):
+    _login(page, keys["caseworker"])
+    household = _household(client, keys["caseworker"])
+    attack = '<script>alert(1)</script>"><img src=x>'
+    case_id, response = _intake(page, household, notes=attack)
+    html = page.get(response.headers["location"]).text
+    override = page.post(
+        f"/cases/{case_id}/override",
+        data={"tier": "green", "reason": attack, "csrf": page.cookies["risk_csrf"]},
+    )
+    for shown in (html, override.text, page.get("/cases/new?lang=zh").text):
+        assert "<script>alert" not in shown and "<img src=x>" not in shown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in override.text
+
+
+def test_the_language_link_on_a_refused_form_leads_to_a_page_not_a_post_address(page, client, keys):
+    _login(page, keys["caseworker"])
+    household = _household(client, keys["caseworker"])
+    case_id, _ = _intake(page, household, threat_to_kill="true")
+    refused = page.post(
+        f"/cases/{case_id}/override",
+        data={"tier": "green", "reason": "已搬离", "csrf": page.cookies["risk_csrf"]},
+    )
+    link = re.search(r'<a class="lang" href="([^"]+)"', refused.text)
+    assert link and link.group(1) == f"/cases/{case_id}?lang=en"
+    english = page.get(link.group(1))
+    assert english.status_code == 200 and "current tier: red" in english.text
+    _, bad = _intake(page, household, parties="x")
+    link = re.search(r'<a class="lang" href="([^"]+)"', bad.text)
+    assert link and link.group(1) == "/cases/new?lang=zh"
+
+
+def test_a_role_that_may_not_store_sees_no_forms_to_store(page, client, keys):
+    household = _household(client, keys["caseworker"])
+    case_id, _ = _intake_as(page, keys["caseworker"], household)
+    _login(page, keys["datascientist"])
+    intake = page.get("/cases/new").text
+    assert text("forbidden", "zh") in intake and 'name="dispute_type"' not in intake
+    case = page.get(f"/cases/{case_id}")
+    assert case.status_code == 200 and 'id="override"' not in case.text
+    _, refused = _intake(page, household)
+    assert refused.status_code == 403

@@ -110,7 +110,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Enter the key your administrator gave you (starts with rk_)",
     ),
     "page_login_failed": ("密钥无效或已停用", "the key is invalid or revoked"),
-    "page_logged_out": ("已退出", "logged out"),
     "page_csrf_failed": (
         "表单已过期或来源不明，请刷新页面后重试",
         "the form expired or did not come from this site; reload the page and try again",
@@ -120,7 +119,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "page_unknown": ("不详", "unknown"),
     "page_yes": ("是", "yes"),
     "page_no": ("否", "no"),
-    "page_required": ("必填", "required"),
     "page_submit_case": ("登记并评估", "Save and score"),
     "page_case": ("案件 {case_id}", "Case {case_id}"),
     "page_household": ("户编号", "household"),
@@ -128,9 +126,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "page_tier": ("风险等级", "risk tier"),
     "page_tier_now": ("当前等级：{tier}", "current tier: {tier}"),
     "page_tier_model": ("模型评定：{tier}", "scored: {tier}"),
-    "page_tier_overridden": (
-        "已由人工从{from_tier}调整为{to_tier}",
-        "changed by a person from {from_tier} to {to_tier}",
+    "page_tier_by_flag": (
+        "红线标志将等级定为{tier}（模型评分为{model_tier}）",
+        "a red flag sets the tier to {tier} (the model alone scored {model_tier})",
     ),
     "page_probabilities": ("概率", "probabilities"),
     "page_flags": ("红线标志", "red flags"),
@@ -176,7 +174,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "共 {count} 户（名额 {capacity}）",
         "{count} households (capacity {capacity})",
     ),
-    "page_visits_why": ("原因", "why"),
     "page_visits_due": ("到期", "due"),
     "page_visits_case": ("案件", "case"),
     "page_model_name": ("模型名称", "model name"),

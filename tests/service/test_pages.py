@@ -148,6 +148,8 @@ def test_intake_stores_scores_and_shows_the_result(page, client, keys):
     assert all(r["label_zh"] in reasons.group(1) for r in result["reasons"])
     assert all(a in html for a in result["actions"])
     assert result["follow_up_date"] in html and f"v{result['model']['version']}" in html
+    floored = result["model_tier"] != result["tier"]  # the flag, not the model, made it red
+    assert ('id="floor"' in html) == floored
     english = page.get(f"/cases/{case_id}?lang=en").text
     assert "threat to kill" in english and result["reasons"][0]["label_en"] in english
     assert "current tier: red" in english

@@ -72,6 +72,10 @@ def train(
             "--params", help="Classifier parameters as JSON, e.g. '{\"interactions\": 5}'."
         ),
     ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="'champion': add the champion's training ledger to DIR's."),
+    ] = None,
     tracking_uri: UriOpt = None,
 ) -> None:
     """Train on the earlier ledger, calibrate on the next period, test on the latest; log
@@ -86,6 +90,7 @@ def train(
             params=json.loads(params) if params else None,
             uri=tracking_uri,
             progress=True,
+            base=base,
         )
     except RiskError as exc:
         raise _fail(exc) from exc

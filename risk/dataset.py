@@ -29,6 +29,22 @@ class Ledger:
     cases: pd.DataFrame
     versions: dict[str, str]
 
+    def combine(self, newer: Ledger) -> Ledger:
+        """This ledger and a newer one: a case or survey wave in both keeps the newer row."""
+        households = pd.concat([self.households, newer.households], ignore_index=True)
+        households = households.drop_duplicates(["household_id", "survey_date"], keep="last")
+        cases = pd.concat([self.cases, newer.cases], ignore_index=True)
+        cases = cases.drop_duplicates(["case_id"], keep="last")
+        versions = {**{f"base_{k}": v for k, v in self.versions.items()}, **newer.versions}
+        return Ledger(households.reset_index(drop=True), cases.reset_index(drop=True), versions)
+
+    def write(self, folder: Path) -> Path:
+        """Write both frames as Parquet (the layout load_ledger reads)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.households.to_parquet(folder / "households.parquet", index=False)
+        self.cases.to_parquet(folder / "cases.parquet", index=False)
+        return folder
+
     def units(self) -> pd.DataFrame:
         """Every scoring unit with its label (NA while its outcome window is open)."""
         units = build_units(self.households, self.cases)

@@ -17,8 +17,9 @@ import pandas as pd
 from risk.models.metrics import agreement, probability_metrics, subgroup_table, tier_metrics
 from risk.models.tiers import TIERS, tier_codes
 from risk.models.triage import TriageModel
+from risk.registry import fairness_minimums
 
-__all__ = ["Evaluation", "Scored", "evaluate", "subgroup_columns"]
+__all__ = ["Evaluation", "Scored", "evaluate", "fairness_gaps", "subgroup_columns"]
 
 SUBGROUPS = ("area", "grid_group", "dispute_type", "counterpart", "has_survey", "unit")
 
@@ -88,7 +89,26 @@ def evaluate(
 
     groups = subgroup_columns(units, grid_group)
     table = subgroup_table(groups, y, proba, tiers)
+    min_units, min_red = fairness_minimums()
+    metrics.update(_prefixed(fairness_gaps(table, min_units, min_red), f"{prefix}_fairness"))
     return Evaluation(metrics, table, scored, coverage)
+
+
+FAIRNESS_METRICS = ("auroc_red", "observed_expected_red", "fnr_red")
+
+
+def fairness_gaps(table: pd.DataFrame, min_units: int = 500, min_red: int = 20) -> dict[str, float]:
+    """The worst absolute gap to all units, per metric, over subgroups large enough to
+    measure (at least ``min_units`` units and ``min_red`` red ones); 0 when none is."""
+    rows = table[(table["group"] != "all") & (table["n"] >= min_units)]
+    if "n_red" in rows:
+        rows = rows[rows["n_red"] >= min_red]
+    out = {}
+    for metric in FAIRNESS_METRICS:
+        gaps = rows[f"{metric}_gap"].abs().dropna()
+        out[f"worst_gap_{metric}"] = float(gaps.max()) if len(gaps) else 0.0
+    out["groups_measured"] = float(len(rows))
+    return out
 
 
 def _prefixed(values: dict[str, float], prefix: str) -> dict[str, float]:

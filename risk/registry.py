@@ -29,16 +29,37 @@ __all__ = [
 MODEL_NAME = "risk-triage"
 CHAMPION = "champion"
 
+
+def _gate_file(path: Path | None = None) -> dict[str, Any]:
+    from importlib import resources
+
+    text = (
+        Path(path).read_text("utf-8")
+        if path is not None
+        else resources.files("risk").joinpath("config", "gate.yaml").read_text("utf-8")
+    )
+    return dict(yaml.safe_load(text))
+
+
+def fairness_minimums(path: Path | None = None) -> tuple[int, int]:
+    """Units and red units a subgroup needs before the gate judges its gap."""
+    data = _gate_file(path)
+    return int(data.get("fairness_min_units", 500)), int(data.get("fairness_min_red", 20))
+
+
+def load_gate(path: Path | None = None) -> dict[str, tuple[str, float]]:
+    """The gate's rules, metric → (which direction is better, tolerance), from YAML."""
+    data = _gate_file(path)
+    rules = {}
+    for metric, rule in (data.get("metrics") or {}).items():
+        if rule.get("better") not in ("higher", "lower"):
+            raise ModelError(f"gate {metric}: 'better' must be higher or lower")
+        rules[metric] = (str(rule["better"]), float(rule["tolerance"]))
+    return rules
+
+
 #: Gate metrics (logged on the test period) and how much worse a candidate may be.
-#: "higher" metrics must not drop by more than the tolerance; "lower" ones not rise.
-GATE: dict[str, tuple[str, float]] = {
-    "test_auroc_red": ("higher", 0.005),
-    "test_auroc_yellow_or_red": ("higher", 0.005),
-    "test_ece_red": ("lower", 0.005),
-    "test_ece_yellow_or_red": ("lower", 0.005),
-    "test_tier_red_recall": ("higher", 0.02),
-    "test_tier_green_red_rate": ("lower", 0.002),
-}
+GATE: dict[str, tuple[str, float]] = load_gate()
 
 
 @dataclass(frozen=True)
@@ -158,6 +179,24 @@ class Registry:
         except Exception as exc:  # MLflow raises many kinds for a bad or missing model
             raise ModelError(f"model {uri}: cannot load: {exc}") from exc
         return pyfunc.unwrap_python_model().model
+
+    def ledger_of(self, version: Any, dest: Path) -> Any | None:
+        """The ledger a registered version was trained on (logged with its run), or None."""
+        import mlflow
+        from mlflow.exceptions import MlflowException
+
+        from risk.dataset import load_ledger
+
+        try:
+            folder = mlflow.artifacts.download_artifacts(
+                run_id=version.run_id,
+                artifact_path="ledger",
+                dst_path=str(dest),
+                tracking_uri=self.uri,
+            )
+        except (MlflowException, OSError):
+            return None
+        return load_ledger(Path(folder))
 
     def champion(self) -> Any | None:
         try:

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from risk.dataset import Split, grid_groups, load_ledger, time_split
+from risk.drift import drift
+from risk.errors import ModelError
 from risk.evaluate import Evaluation, Scored, evaluate
 from risk.models.baselines import ChecklistBaseline, LogisticBaseline
 from risk.models.fit import FitResult, fit_triage
@@ -82,8 +84,14 @@ def train(
     uri: str | None = None,
     register: bool = True,
     progress: bool = False,
+    base: str | None = None,
 ) -> TrainOutcome:
-    """Train, evaluate and log one model; register it unless ``register`` is false."""
+    """Train, evaluate and log one model; register it unless ``register`` is false.
+
+    ``base="champion"`` trains on the champion's training ledger combined with this one
+    (a case or survey wave in both keeps the newer row). Whenever there is a champion, the
+    new ledger's drift from the champion's is computed and logged.
+    """
     import mlflow
 
     from risk.models import pyfunc as pyfunc_module
@@ -95,8 +103,31 @@ def train(
     policy = load_policy(policy_path)
     with steps("read and validate the ledger"):
         ledger = load_ledger(data_dir)
+    scratch = tempfile.TemporaryDirectory()
+    champion = registry.champion()
+    reference = None
+    if champion is not None:
+        with steps(f"the champion's (version {champion.version}) training ledger"):
+            reference = registry.ledger_of(champion, Path(scratch.name) / "champion")
+    if base is not None:
+        if base != "champion":
+            raise ModelError(f"--base: only 'champion' is supported, got {base!r}")
+        if reference is None:
+            raise ModelError("--base champion: there is no champion with a logged ledger")
     with steps("scoring units, history and labels"):
-        splits = time_split(ledger.units())
+        units = ledger.units()
+        drifted = None
+        if reference is not None:
+            drifted = drift(
+                {"households": reference.households, "cases": reference.cases},
+                {"households": ledger.households, "cases": ledger.cases},
+                reference.units()["label"],
+                units["label"],
+            )
+        if base is not None and reference is not None:
+            ledger = reference.combine(ledger)
+            units = ledger.units()
+        splits = time_split(units)
     version = registry.next_version() if register else "unregistered"
     info = ModelInfo(
         name=MODEL_NAME,
@@ -131,6 +162,7 @@ def train(
         )
     metrics = {
         **evaluation.metrics,
+        **(drifted.as_metrics() if drifted is not None else {}),
         **_subgroup_metrics(evaluation.subgroups, "test_sub"),
         **fit.choice.as_metrics("calibration_policy_"),
         **{f"fit_seconds_{k}": v for k, v in fit.seconds.items()},
@@ -162,6 +194,12 @@ def train(
                     mlflow.log_artifact(str(path), "plots")
                 evaluation.subgroups.to_csv(folder / "subgroups.csv", index=False)
                 mlflow.log_artifact(str(folder / "subgroups.csv"))
+                if drifted is not None:
+                    drifted.fields.to_csv(folder / "drift.csv", index=False)
+                    mlflow.log_artifact(str(folder / "drift.csv"))
+                    mlflow.set_tag("drift_verdict", drifted.worst)
+                # The ledger trained on travels with the run: the next --base starts here.
+                mlflow.log_artifacts(str(ledger.write(folder / "ledger")), "ledger")
                 artifact = save_artifact(fit.model, folder / "triage.joblib")
                 example = input_example(test.units)
                 logged = mlflow.pyfunc.log_model(
@@ -177,6 +215,7 @@ def train(
             registry.client.set_model_version_tag(
                 MODEL_NAME, str(registered), "version_mismatch", f"model says {version}"
             )
+    scratch.cleanup()
     return TrainOutcome(
         run.info.run_id, str(registered) if register else None, metrics, fit, evaluation
     )

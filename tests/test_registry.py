@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import mlflow
 import numpy as np
+import pandas as pd
 import pytest
 from utils.fitted import HOUSEHOLDS, QUICK, SEED, YEARS
 
@@ -155,3 +157,28 @@ def test_evaluate_prints_the_figures_of_a_registered_model(store, trained, capsy
         )
         == 2
     )
+
+
+def test_retraining_on_champion_plus_new_ledger_records_both_and_is_reproducible(
+    store, trained, tmp_path
+):
+    uri, _ = store
+    registry = Registry(uri)
+    registry.promote(trained.version, force=True, reason="retraining test")
+    newer = tmp_path / "newer"
+    generate_to_dir(
+        newer,
+        households=HOUSEHOLDS // 2,
+        years=YEARS,
+        seed=SEED + 1,
+        start=dt.date(2022, 1, 1),
+        progress=False,
+    )
+    combined = train(newer, uri=uri, params=QUICK, base="champion", register=False)
+    assert combined.fit.model.info.data["base_cases_sha256"]
+    assert combined.fit.model.info.data["cases_sha256"]
+    assert any(k.startswith("drift_") for k in combined.metrics)
+    again = train(newer, uri=uri, params=QUICK, base="champion", register=False)
+    same = {k: v for k, v in combined.metrics.items() if not k.startswith("fit_seconds")}
+    other = {k: v for k, v in again.metrics.items() if not k.startswith("fit_seconds")}
+    assert pd.Series(same).sort_index().equals(pd.Series(other).sort_index())  # NaN == NaN

@@ -342,7 +342,9 @@ async def intake(request: Request) -> Response:
 
 
 def _localised(result: dict[str, Any], lang: Lang, model: Any) -> dict[str, Any]:
-    """A stored result (stored in Chinese) in the page's language."""
+    """A stored result in the page's language. Flags and reasons carry both languages;
+    actions are stored in Chinese only, so in English they come from the served model's
+    policy when that model made the score, and otherwise stay as stored."""
     actions = result.get("actions", [])
     if lang != "zh" and model is not None and model.info.version == result["model"]["version"]:
         actions = list(model.policy.tiers[result["tier"]].actions(lang))

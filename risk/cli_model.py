@@ -211,3 +211,23 @@ def drift(
             report.fields.to_csv(tmp, index=False)
     if report.worst == "major":
         raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    model: Annotated[str, typer.Option("--model", help="Model URI or version.")],
+    data: DataOpt,
+    out_path: Annotated[
+        Path, typer.Option("--out", dir_okay=False, help="The HTML file to write.")
+    ] = Path("report.html"),
+    tracking_uri: UriOpt = None,
+) -> None:
+    """Write a self-contained HTML model card (metrics beside baselines and the champion,
+    calibration, tier mix, subgroups, drift, policy, limitations) and log it to the run."""
+    from risk.report import write_report
+
+    try:
+        path = write_report(model, data, out_path, tracking_uri)
+    except RiskError as exc:
+        raise _fail(exc) from exc
+    out.print(f"model card → {path}")

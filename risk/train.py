@@ -21,6 +21,7 @@ from risk.dataset import Split, grid_groups, load_ledger, time_split
 from risk.drift import drift
 from risk.errors import ModelError
 from risk.evaluate import Evaluation, Scored, evaluate
+from risk.features.encoder import FeatureEncoder
 from risk.models.baselines import ChecklistBaseline, LogisticBaseline
 from risk.models.fit import FitResult, fit_triage
 from risk.models.policy import Policy, load_policy
@@ -45,10 +46,9 @@ class TrainOutcome:
 
 
 def baselines(
-    splits: dict[str, Split], policy: Policy, fit: FitResult, target: Split
+    splits: dict[str, Split], policy: Policy, encoder: FeatureEncoder, target: Split
 ) -> dict[str, Scored]:
     """The checklist and the logistic regression, fitted as the model was, on ``target``."""
-    encoder = fit.model.encoder
     train, cal = splits["train"], splits["calibration"]
     # Like for like: the checklist's red cut-off gets the same visit capacity as the model.
     checklist = ChecklistBaseline(red_share=policy.targets.max_red_share).fit(
@@ -157,7 +157,7 @@ def train(
             test.units,
             test.labels,
             prefix="test",
-            baselines=baselines(splits, policy, fit, test),
+            baselines=baselines(splits, policy, fit.model.encoder, test),
             grid_group=groups,
         )
     metrics = {

@@ -12,11 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from utils.fitted import HOUSEHOLDS, QUICK, SEED, YEARS
 
-from risk.registry import Registry
-from risk.synth import generate_to_dir
-from risk.train import train
 from service.auth import create_key
 from service.main import create_app
 from service.settings import Settings
@@ -24,19 +20,6 @@ from service.settings import Settings
 POSTGRES_ADMIN = os.environ.get(
     "RISK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-
-
-@pytest.fixture(scope="session")
-def model_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """An MLflow store holding a trained, promoted risk-triage model."""
-    root = tmp_path_factory.mktemp("served")
-    data = root / "data"
-    generate_to_dir(data, households=HOUSEHOLDS, years=YEARS, seed=SEED, progress=False)
-    (root / "mlruns").mkdir()
-    uri = f"sqlite:///{root / 'mlruns' / 'mlflow.db'}"
-    outcome = train(data, uri=uri, params=QUICK)
-    Registry(uri).promote(str(outcome.version), force=True, reason="test model")
-    return uri
 
 
 def _postgres_database() -> Iterator[str]:

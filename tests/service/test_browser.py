@@ -9,41 +9,21 @@ Skipped with a reason when chromium is not installed, except in CI
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from utils.browser import ARGS, CHROMIUM, need_browser
 
 from service.auth import create_key
 from service.main import create_app
 from service.settings import Settings
 
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 390, "height": 844}
-
-
-def _need_browser() -> None:
-    missing = None
-    if CHROMIUM is None:
-        missing = "chromium is not installed (apt-get install -y chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            missing = "the playwright package is not installed (pip install -e '.[dev]')"
-    if missing is None:
-        return
-    if os.environ.get("RISK_REQUIRE_BROWSER"):
-        pytest.fail(f"RISK_REQUIRE_BROWSER is set but {missing}")
-    pytest.skip(missing)
 
 
 def _free_port() -> int:
@@ -55,7 +35,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def served(model_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     """The service under uvicorn in a background thread: its base URL and app."""
-    _need_browser()
+    need_browser()
     database = tmp_path_factory.mktemp("browser") / "risk.db"
     app = create_app(Settings(database_url=f"sqlite:///{database}", mlflow_uri=model_store))
     port = _free_port()

@@ -1,0 +1,180 @@
+"""The model card: one self-contained HTML page a supervisor can read.
+
+Data summary, metrics beside the baselines and the champion, calibration and ROC/PR plots,
+tier mix, the subgroup (fairness) table, drift from the champion's ledger, the policy and
+thresholds, and known limitations. Plots are embedded as PNG data, so the file stands
+alone; it is also logged to the model's MLflow run.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from risk.atomic import atomic_write
+from risk.dataset import grid_groups, load_ledger, time_split
+from risk.drift import drift
+from risk.evaluate import Scored, evaluate
+from risk.models.plots import calibration_plot, roc_pr_plot, subgroup_plot, tier_mix_plot
+from risk.models.tiers import TIERS, tier_codes
+from risk.registry import Registry
+
+__all__ = ["SECTIONS", "write_report"]
+
+#: The report's sections, in order (ids of the HTML sections; the test checks them).
+SECTIONS = (
+    "data",
+    "metrics",
+    "calibration",
+    "tiers",
+    "subgroups",
+    "drift",
+    "policy",
+    "limitations",
+)
+SHOWN = (
+    "auroc_red",
+    "auroc_yellow_or_red",
+    "pr_auc_red",
+    "brier_red",
+    "ece_green",
+    "ece_yellow",
+    "ece_red",
+    "tier_red_recall",
+    "tier_red_share",
+    "tier_red_precision",
+    "tier_green_red_rate",
+    "tier_yellow_or_red_recall",
+    "conformal_coverage",
+)
+LIMITATIONS = (
+    "Probabilities are calibrated on the period after training; a ledger from a different "
+    "county or years later may drift (see the drift section) and needs re-checking.",
+    "The label counts what the ledger recorded: harm that never reached a grid worker, the "
+    "police or a court is invisible to the model and to these figures.",
+    "Red-flag floors are structured professional judgement and override the model; they "
+    "are reported as flags, apart from the model's reasons.",
+    "At 90% coverage the conformal sets rarely hold two tiers, so few units are marked for "
+    "review; a higher coverage in the policy makes the review flag more informative.",
+    "Subgroups with few red units have wide uncertainty; their gaps are shown but not gated.",
+)
+
+
+def _png(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def write_report(model_ref: str, data_dir: Path, out: Path, uri: str | None = None) -> Path:
+    """Evaluate ``model_ref`` on ``data_dir``'s test period and write the model card."""
+    from risk.models.policy import load_policy
+    from risk.train import baselines
+
+    registry = Registry(uri)
+    model = registry.load(model_ref)
+    ledger = load_ledger(data_dir)
+    units = ledger.units()
+    splits = time_split(units)
+    test = splits["test"]
+    policy = model.policy
+    scorers = baselines(splits, policy if policy else load_policy(), model.encoder, test)
+    champion = registry.champion()
+    if champion is not None and str(champion.version) != str(model.info.version):
+        champ_model = registry.load(f"models:/{registry.name}/{champion.version}")
+        frame = champ_model.predict_frame(test.units, reasons=False)
+        scorers["champion"] = Scored(
+            frame[["p_green", "p_yellow", "p_red"]].to_numpy(), frame["tier"].astype(str).to_numpy()
+        )
+    groups = grid_groups(test.units, splits["train"].units)
+    evaluation = evaluate(
+        model, test.units, test.labels, prefix="test", baselines=scorers, grid_group=groups
+    )
+    metrics = evaluation.metrics
+    names = list(evaluation.scored)
+    rows = []
+    for key in SHOWN:
+        cells = []
+        for name in names:
+            head = "test" if name == "model" else f"test_{name}"
+            value = metrics.get(f"{head}_{key}")
+            cells.append("—" if value is None or value != value else f"{value:.4f}")
+        rows.append((key, cells))
+
+    drift_table = None
+    if champion is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            reference = registry.ledger_of(champion, Path(tmp))
+            if reference is not None:
+                report = drift(
+                    {"households": reference.households, "cases": reference.cases},
+                    {"households": ledger.households, "cases": ledger.cases},
+                    reference.units()["label"],
+                    units["label"],
+                )
+                drift_table = report.fields.sort_values("psi", ascending=False).head(15)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        y = tier_codes(test.labels)
+        images = {
+            "calibration": _png(
+                calibration_plot(y, evaluation.scored["model"].proba, folder / "calibration.png")
+            ),
+            "roc_pr": _png(
+                roc_pr_plot(
+                    y, {k: s.proba for k, s in evaluation.scored.items()}, folder / "roc_pr.png"
+                )
+            ),
+            "tier_mix": _png(
+                tier_mix_plot(
+                    {k: s.tiers for k, s in evaluation.scored.items()}, folder / "tier_mix.png"
+                )
+            ),
+            "subgroups": _png(subgroup_plot(evaluation.subgroups, folder / "subgroups.png")),
+        }
+    label_mix = units["label"].value_counts(normalize=True)
+    context: dict[str, Any] = {
+        "info": model.info,
+        "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "data": {
+            "households": int(ledger.households["household_id"].nunique()),
+            "survey_waves": len(ledger.households),
+            "cases": len(ledger.cases),
+            "units": len(units),
+            "labelled": int(units["label"].notna().sum()),
+            "periods": [
+                (s.name, s.start.date(), s.end.date(), len(s.units)) for s in splits.values()
+            ],
+            "label_mix": [(t, float(label_mix.get(t, 0.0))) for t in TIERS],
+            "versions": ledger.versions,
+        },
+        "names": names,
+        "rows": rows,
+        "images": images,
+        "subgroups": evaluation.subgroups.round(4).to_dict("records"),
+        "subgroup_columns": list(evaluation.subgroups.columns),
+        "drift": None if drift_table is None else drift_table.round(4).to_dict("records"),
+        "policy": policy,
+        "thresholds": model.thresholds,
+        "limitations": LIMITATIONS,
+        "sections": SECTIONS,
+    }
+    env = Environment(loader=PackageLoader("risk", "templates"), autoescape=select_autoescape())
+    html = env.get_template("report.html.j2").render(**context)
+    with atomic_write(out) as tmp_path:
+        tmp_path.write_text(html, encoding="utf-8")
+    _log(registry, model, out)
+    return out
+
+
+def _log(registry: Registry, model: Any, out: Path) -> None:
+    """Attach the report to the model's run when the model is registered."""
+    try:
+        version = registry.version_of(str(model.info.version))
+    except Exception:
+        return
+    registry.client.log_artifact(version.run_id, str(out), "reports")

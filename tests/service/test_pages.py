@@ -321,3 +321,23 @@ def test_a_role_that_may_not_store_sees_no_forms_to_store(page, client, keys):
     assert case.status_code == 200 and 'id="override"' not in case.text
     _, refused = _intake(page, household)
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "zh"),
+    [
+        ("case_id", "C" * 65, "超出长度限制 64"),
+        ("notes", "字" * 4001, "超出长度限制 4000"),
+        ("prior_incidents_12m", "101", "不能大于 100"),
+        ("prior_incidents_12m", "2.5", "应为整数"),
+        ("threats", "maybe", "应为是/否"),
+        ("weapon", "sword", "不是允许的取值"),
+        ("household_id", "", "必填字段缺失"),
+    ],
+)
+def test_each_bad_value_is_a_message_by_its_field(page, client, keys, field, value, zh):
+    _login(page, keys["caseworker"])
+    household = _household(client, keys["caseworker"])
+    _, response = _intake(page, household, **{field: value})
+    assert response.status_code == 422
+    assert re.search(rf'id="e-{field}">{re.escape(zh)}', response.text)

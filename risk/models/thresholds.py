@@ -114,7 +114,7 @@ def _choose_red(p: np.ndarray, is_red: np.ndarray, floored: np.ndarray, targets:
     # Capacity binds: the lowest cut that still fits (catch as many as capacity allows).
     if fits.any():
         return float(cuts[np.flatnonzero(fits)[-1]])
-    return float(np.nextafter(1.0, 2.0))  # floors alone exceed capacity: model adds none
+    return 1.0  # floors alone exceed capacity: the model adds none (p < 1 in practice)
 
 
 def _choose_yellow(

@@ -122,13 +122,20 @@ class Server:
         self._log_file.close()
 
     def worker_pids(self) -> list[int]:
+        """Every descendant process (uvicorn's workers may be grandchildren)."""
         out = subprocess.run(
-            ["ps", "-o", "pid=", "--ppid", str(self.proc.pid)],
-            capture_output=True,
-            text=True,
-            check=False,
+            ["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True, check=False
         ).stdout
-        return [int(p) for p in out.split()]
+        children: dict[int, list[int]] = {}
+        for line in out.splitlines():
+            pid, ppid = (int(x) for x in line.split())
+            children.setdefault(ppid, []).append(pid)
+        found, todo = [], [self.proc.pid]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                found.append(child)
+                todo.append(child)
+        return sorted(found)
 
 
 def start(name: str, argv: list[str], env: dict[str, str], cwd: Path, port: int) -> Server:

@@ -165,8 +165,11 @@ def promote(
 @app.command()
 def drift(
     reference: Annotated[
-        Path,
-        typer.Option("--reference", exists=True, file_okay=False, help="Reference ledger dir."),
+        str,
+        typer.Option(
+            "--reference",
+            help="Reference ledger dir, or 'champion' for the ledger the champion was trained on.",
+        ),
     ],
     current: Annotated[
         Path, typer.Option("--current", exists=True, file_okay=False, help="New ledger dir.")
@@ -174,21 +177,35 @@ def drift(
     out_path: Annotated[
         Path | None, typer.Option("--out", dir_okay=False, help="Write the field table as CSV.")
     ] = None,
+    tracking_uri: UriOpt = None,
 ) -> None:
     """Per-field distribution shift (PSI, missing rate, new values) and label-rate shift
-    between two ledger directories, with a verdict per field; exit 1 on a major shift."""
+    between two ledgers, with a verdict per field; exit 1 on a major shift."""
+    import tempfile
+
     from risk.atomic import atomic_write
     from risk.dataset import load_ledger
     from risk.drift import drift as compute
+    from risk.errors import ContractError
+    from risk.registry import Registry
 
     try:
-        ref, cur = load_ledger(reference), load_ledger(current)
-        report = compute(
-            {"households": ref.households, "cases": ref.cases},
-            {"households": cur.households, "cases": cur.cases},
-            ref.units()["label"],
-            cur.units()["label"],
-        )
+        with tempfile.TemporaryDirectory() as tmp:
+            if reference == "champion":
+                registry = Registry(tracking_uri)
+                champion = registry.champion()
+                ref = None if champion is None else registry.ledger_of(champion, Path(tmp))
+                if ref is None:
+                    raise ContractError("--reference champion: no champion with a logged ledger")
+            else:
+                ref = load_ledger(Path(reference))
+            cur = load_ledger(current)
+            report = compute(
+                {"households": ref.households, "cases": ref.cases},
+                {"households": cur.households, "cases": cur.cases},
+                ref.units()["label"],
+                cur.units()["label"],
+            )
     except RiskError as exc:
         raise _fail(exc) from exc
     table = Table("kind", "field", "PSI", "missing ref→cur", "new values", "verdict")
@@ -207,8 +224,8 @@ def drift(
         out.print(f"label {r.tier}: {r.reference:.2%} → {r.current:.2%}")
     out.print(f"verdict: {report.worst}")
     if out_path is not None:
-        with atomic_write(out_path) as tmp:
-            report.fields.to_csv(tmp, index=False)
+        with atomic_write(out_path) as tmp_path:
+            report.fields.to_csv(tmp_path, index=False)
     if report.worst == "major":
         raise typer.Exit(1)
 

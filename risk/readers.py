@@ -17,7 +17,7 @@ import yaml
 
 from risk.errors import IngestError
 from risk.i18n import text
-from risk.schema import RecordKind
+from risk.schema import RECORD_KINDS, RecordKind
 
 __all__ = ["HeaderMap", "Mapping", "detect_encoding", "load_mapping", "map_headers", "read_table"]
 
@@ -136,8 +136,17 @@ def map_headers(columns: list[str], kind: RecordKind, mapping: Mapping | None = 
     for f in kind:
         lookup[normalize_token(f.name)] = f.name
         lookup[normalize_token(f.zh)] = f.name
+    others = {
+        normalize_token(name)
+        for other in RECORD_KINDS.values()
+        if other is not kind
+        for f in other
+        for name in (f.name, f.zh)
+    }
     for theirs, ours in mapping.columns.items():
         target = lookup.get(normalize_token(ours))
+        if target is None and normalize_token(ours) in others:
+            continue  # one county mapping file may cover both ledgers
         if target is None:
             raise IngestError(
                 f"mapping: {theirs!r} maps to {ours!r}, which is not a field of {kind.name}"

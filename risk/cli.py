@@ -232,4 +232,8 @@ def contract(
 
 
 # The model and service commands live in their own modules and register themselves on ``app``.
-from risk import cli_model, cli_serve  # noqa: E402,F401
+from risk import (  # noqa: E402,F401
+    cli_model,
+    cli_score,
+    cli_serve,
+)

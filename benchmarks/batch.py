@@ -1,0 +1,166 @@
+"""Batch scoring: time and peak memory of `risk score` against household count, both engines.
+
+For each population size it generates a synthetic ledger (3 years, fixed seed), runs
+`risk score` end to end as a separate process (interpreter start, model load from MLflow,
+reading, scoring with reasons, writing Parquet) with the local engine and, for the sizes
+asked, the Spark engine, and samples the resident memory of the whole process tree (Spark's
+JVM and Python workers included) every 50 ms. It then times plain `mlflow.pyfunc` predict of
+the same model on the same households' units, all in memory and without reasons, and prints
+the ratio to the local engine's wall time.
+
+    python benchmarks/batch.py --model 3 --tracking-uri sqlite:///mlruns/mlflow.db \\
+        [--households 10000 100000 1000000] [--spark 10000 100000 1000000] [--data DIR]
+
+Without ``--model`` it first trains one (200,000 households, default parameters) into a
+throwaway store, as ``benchmarks/model_quality.py`` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+AS_OF = "2024-06-30"
+
+
+def _run(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS of the process tree (MiB) and stdout of ``command``."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as captured:
+        proc = subprocess.Popen(command, stdout=captured, stderr=subprocess.DEVNULL)
+        root = psutil.Process(proc.pid)
+        peak = 0
+        while proc.poll() is None:
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(_rss(p) for p in tree))
+            except psutil.NoSuchProcess:
+                pass
+            time.sleep(0.05)
+        wall = time.perf_counter() - started
+        captured.seek(0)
+        output = captured.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {proc.returncode}:\n{output}")
+    return wall, peak / 2**20, output
+
+
+def _rss(process: psutil.Process) -> int:
+    try:
+        return int(process.memory_info().rss)
+    except psutil.NoSuchProcess:
+        return 0
+
+
+def _ledger(root: Path, households: int) -> Path:
+    from risk.synth import generate_to_dir
+
+    path = root / f"h{households}"
+    if not (path / "cases.parquet").exists():
+        generate_to_dir(path, households=households, years=3, seed=2026, progress=False)
+    return path
+
+
+def _score(data: Path, out: Path, model: str, uri: str, engine: str) -> tuple[float, float, str]:
+    command = [
+        str(Path(sys.executable).with_name("risk")),
+        "score",
+        *("--households", str(data / "households.parquet")),
+        *("--cases", str(data / "cases.parquet")),
+        *("--out", str(out), "--model", model, "--tracking-uri", uri),
+        *("--as-of", AS_OF, "--engine", engine, "--quiet"),
+    ]
+    return _run(command)
+
+
+def _plain_pyfunc(data: Path, model: str, uri: str) -> tuple[float, int]:
+    """Seconds of plain ``mlflow.pyfunc`` predict without reasons on every unit at once."""
+    import mlflow
+    import pandas as pd
+
+    from risk.features.asof import household_units
+    from risk.models.pyfunc import input_example
+
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    ref = model if ":/" in model else f"models:/risk-triage/{model}"
+    loaded = mlflow.pyfunc.load_model(ref)
+    units = household_units(
+        pd.read_parquet(data / "households.parquet"), pd.read_parquet(data / "cases.parquet"), AS_OF
+    )
+    plain = input_example(units, n=len(units))
+    started = time.perf_counter()
+    loaded.predict(plain, params={"reasons": False})
+    return time.perf_counter() - started, len(units)
+
+
+def _train(root: Path) -> tuple[str, str]:
+    from risk.train import train
+
+    data = _ledger(root, 200_000)
+    (root / "mlruns").mkdir(exist_ok=True)
+    uri = f"sqlite:///{root / 'mlruns' / 'mlflow.db'}"
+    outcome = train(data, uri=uri)
+    return str(outcome.version), uri
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--spark", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--model", help="registered version or model URI (default: train one)")
+    parser.add_argument("--tracking-uri", default=os.environ.get("RISK_MLFLOW_URI"))
+    parser.add_argument("--data", type=Path, help="where to keep the generated ledgers")
+    parser.add_argument("--baseline", type=int, default=1_000_000, help="size for the ratio")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="risk-batch-"))
+    data_root = args.data or work
+    model, uri = args.model, args.tracking_uri
+    if model is None:
+        print("training a model on 200,000 households …", flush=True)
+        model, uri = _train(work)
+    if uri is None:
+        parser.error("--tracking-uri (or RISK_MLFLOW_URI) is needed with --model")
+    print(f"{dt.date.today()}, {os.cpu_count()} cores, model {model}, as of {AS_OF}")
+    print(f"{'engine':<7}{'households':>12}{'survey rows':>13}{'scored':>11}{'wall s':>9}"
+          f"{'rows/s':>11}{'peak MiB':>10}")  # fmt: skip
+    walls: dict[tuple[str, int], float] = {}
+    sizes = sorted(set(args.households) | set(args.spark))
+    for n in sizes:
+        data = _ledger(data_root, n)
+        import pyarrow.parquet as pq
+
+        rows = pq.ParquetFile(data / "households.parquet").metadata.num_rows
+        for engine in ("local", "spark"):
+            if n not in (args.households if engine == "local" else args.spark):
+                continue
+            out = work / f"scores-{engine}-{n}.parquet"
+            wall, peak, printed = _score(data, out, model, uri, engine)
+            scored = printed.split(" households scored")[0].strip().replace(",", "")
+            walls[(engine, n)] = wall
+            print(f"{engine:<7}{n:>12,}{rows:>13,}{int(scored):>11,}{wall:>9.1f}"
+                  f"{rows / wall:>11,.0f}{peak:>10,.0f}", flush=True)  # fmt: skip
+    n = args.baseline
+    if ("local", n) in walls:
+        plain, units = _plain_pyfunc(_ledger(data_root, n), model, uri)
+        local = walls[("local", n)]
+        print(
+            f"plain mlflow.pyfunc predict, no reasons, {units:,} units in memory: {plain:.1f} s; "
+            f"local engine end to end with reasons: {local:.1f} s; ratio {plain / local:.2f} "
+            "(≥ 1 means the engine is at least as fast)"
+        )
+        if ("spark", n) in walls:
+            print(f"spark / local at {n:,}: {walls[('spark', n)] / local:.2f}× (target ≤ 3×)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Reading the two ledgers for batch scoring: cases whole, survey waves streamed.
+
+The case ledger is small beside the survey ledger (about one case for every 17 survey waves
+in the synthetic population, and a case touches few households), so it is read, checked
+and sorted by household once. The survey ledger is streamed in Parquet batches cut at
+household boundaries: every chunk holds all the waves of its households, so a household's
+latest survey is found inside one chunk. That needs the file grouped by household, which
+it is when sorted by ``household_id`` (as ``risk generate`` writes it); an unsorted file is
+refused with the row where the order breaks, since finding a household's waves anywhere in
+the file would need the whole file (or a sort) first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from risk.batch.errors import InvalidLedger
+from risk.errors import ContractError, IngestError
+from risk.ingest import IngestResult, read_ledger
+from risk.schema import CASE
+
+__all__ = ["CaseLedger", "Chunk", "household_chunks", "read_cases", "survey_rows"]
+
+#: Survey rows read at a time; a chunk is this many rows, give or take one household.
+BATCH_ROWS = 65_536
+
+
+@dataclass
+class Chunk:
+    """Complete households' survey waves; ``first_row`` is the file row of its first row."""
+
+    table: pa.Table
+    first_row: int
+    last_id: str | None
+
+
+class CaseLedger:
+    """The validated case ledger sorted by household, handed out in household order."""
+
+    def __init__(self, result: IngestResult) -> None:
+        frame = result.frame.sort_values("household_id", kind="stable", ignore_index=True)
+        self.frame = frame
+        self.result = result
+        self._ids = frame["household_id"].to_numpy(dtype=object)
+        self._next = 0
+
+    def through(self, last_id: str | None) -> pd.DataFrame:
+        """Cases not yet handed out whose household id sorts at or before ``last_id``."""
+        end = len(self._ids) if last_id is None else self._upper(last_id)
+        start, self._next = self._next, max(self._next, end)
+        return self.frame.iloc[start : self._next]
+
+    def _upper(self, household_id: str) -> int:
+        return int(np.searchsorted(self._ids, household_id, side="right"))
+
+
+def read_cases(path: Path, allow_partial: bool) -> CaseLedger:
+    """Read and check the case ledger (CSV, XLSX or Parquet); refuse bad rows unless
+    ``allow_partial`` (then they are left out, and listed in the result's quarantine)."""
+    result = read_ledger(path, CASE)
+    if result.rows_quarantined and not allow_partial:
+        raise InvalidLedger(str(path), "cases", result.errors)
+    return CaseLedger(result)
+
+
+def household_chunks(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[Chunk]:
+    """The survey ledger (Parquet) in chunks of complete households, in file order."""
+    source = _parquet(path)
+    if "household_id" not in source.schema_arrow.names:
+        raise ContractError(f"{path}: no household_id column (写入 Parquet 前请先 risk ingest)")
+    carry: pa.Table | None = None
+    first_row = 1
+    previous: str | None = None
+    for batch in source.iter_batches(batch_size=batch_rows):
+        table = pa.Table.from_batches([batch])
+        ids = table.column("household_id")
+        _check_sorted(path, ids, previous, first_row + (0 if carry is None else carry.num_rows))
+        if len(ids):
+            previous = ids[-1].as_py() if ids[-1].is_valid else previous
+        if carry is not None:
+            table = pa.concat_tables([carry, table])
+            ids = table.column("household_id")
+        cut = _last_household_start(ids)
+        if cut > 0:
+            yield Chunk(table.slice(0, cut), first_row, ids[cut - 1].as_py())
+            first_row += cut
+        carry = table.slice(cut)
+    if carry is not None and carry.num_rows:
+        yield Chunk(carry, first_row, carry.column("household_id")[-1].as_py())
+
+
+def survey_rows(path: Path) -> int:
+    """How many rows the survey ledger holds (from the Parquet footer)."""
+    return int(_parquet(path).metadata.num_rows)
+
+
+def _parquet(path: Path) -> pq.ParquetFile:
+    if Path(path).suffix.lower() != ".parquet":
+        raise IngestError(
+            f"{path}: batch scoring streams Parquet; turn a CSV or Excel ledger into Parquet "
+            "with `risk ingest` first"
+        )
+    try:
+        return pq.ParquetFile(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise IngestError(f"{path}: not a readable Parquet file: {exc}") from exc
+
+
+def _check_sorted(path: Path, ids: pa.ChunkedArray, previous: str | None, row: int) -> None:
+    """Refuse a file whose household ids go down anywhere (missing ids are left to the
+    contract check)."""
+    values = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    if previous is not None:
+        values = pa.concat_arrays([pa.array([previous], values.type), values])
+        row -= 1
+    if len(values) < 2:
+        return
+    down = pc.less(values.slice(1), values.slice(0, len(values) - 1))
+    if pc.any(down).as_py():
+        at = int(pc.index(down, True).as_py())
+        raise ContractError(
+            f"{Path(path).name}: survey rows must be sorted by household_id for streaming; "
+            f"row {row + at + 1} ({values[at + 1].as_py()!r}) comes after "
+            f"{values[at].as_py()!r} — sort the file by household_id"
+        )
+
+
+def _last_household_start(ids: pa.ChunkedArray) -> int:
+    """Index of the first row of the last household (whose waves may go on in the next batch)."""
+    if len(ids) == 0:
+        return 0
+    last = ids[-1]
+    if not last.is_valid:
+        return len(ids)  # a row with no household id belongs to no household
+    return int(pc.index(ids, last).as_py())

@@ -1,0 +1,256 @@
+"""The Spark engine: the as-of join and ledger history in Spark SQL, the model in ``mapInPandas``.
+
+Nothing is collected to the driver. Spark reads both ledgers, picks each household's latest
+survey on or before the date and its open case on the date (window functions), counts its
+ledger history as of the date (one aggregation over the cases, the same definitions as
+:mod:`risk.features.history`), and scores the units in ``mapInPandas`` with the pyfunc's
+python model, broadcast to the executors as a pickle of a few tens of kilobytes: executors
+need the ``risk`` package installed but no access to the MLflow registry.
+
+Needs ``pip install 'risk-triage[spark]'`` and Java 17 or newer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from risk.batch.local import BatchReport
+from risk.batch.output import OUTPUT_COLUMNS, output_frame
+from risk.errors import ContractError, RiskError
+from risk.features.asof import as_of_timestamp
+from risk.features.history import HISTORY_COLUMNS
+from risk.features.units import CASE_COLUMNS, SURVEY_COLUMNS
+from risk.models.triage import TriageModel
+
+__all__ = ["score_spark", "spark_session", "spark_units"]
+
+_DATES = ("survey_date", "opened_at", "outcome_at")
+#: Spark SQL types of the output columns (labels are plain strings in Spark).
+_OUTPUT_TYPES = {
+    "as_of": "date",
+    "follow_up_date": "date",
+    "p_green": "double",
+    "p_yellow": "double",
+    "p_red": "double",
+    "review_recommended": "boolean",
+}
+OUTPUT_DDL = ", ".join(f"{c} {_OUTPUT_TYPES.get(c, 'string')}" for c in OUTPUT_COLUMNS)
+
+
+def spark_session(master: str = "local[*]", app: str = "risk-score") -> Any:
+    """A Spark session for scoring; in local mode the Python workers use this interpreter."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise RiskError(
+            "the Spark engine needs pyspark: pip install 'risk-triage[spark]' (and Java 17+)"
+        ) from exc
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app)
+        .config("spark.sql.session.timeZone", "UTC")
+        # pandas and pyarrow write nanosecond timestamps, which Spark reads only as longs
+        .config("spark.sql.legacy.parquet.nanosAsLong", "true")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.enabled", "false")
+    )
+    if master.startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = builder.config("spark.driver.memory", "4g").config(
+            "spark.sql.shuffle.partitions", str(4 * (os.cpu_count() or 1))
+        )
+    return builder.getOrCreate()
+
+
+def spark_units(spark: Any, households: str, cases: str, as_of: dt.date) -> Any:
+    """One unit per household as of ``as_of`` as a Spark DataFrame (UNIT_COLUMNS)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    day = F.lit(as_of).cast("date")
+    h = _dates(spark.read.parquet(households))
+    c = _dates(spark.read.parquet(cases))
+    _require(h, ["household_id", *SURVEY_COLUMNS], households)
+    _require(c, ["household_id", "case_id", *CASE_COLUMNS, "outcome", "outcome_at"], cases)
+
+    latest = Window.partitionBy("household_id").orderBy(F.col("survey_date").desc())
+    surveys = (
+        h.where(F.col("survey_date") <= day)
+        .withColumn("_n", F.row_number().over(latest))
+        .where("_n = 1")
+        .select("household_id", *SURVEY_COLUMNS)
+    )
+    newest = Window.partitionBy("household_id").orderBy(
+        F.col("opened_at").desc(), F.col("case_id").desc()
+    )
+    open_now = (
+        c.where((F.col("opened_at") <= day) & ~F.coalesce(F.col("outcome_at") <= day, F.lit(False)))
+        .withColumn("_n", F.row_number().over(newest))
+        .where("_n = 1")
+        .select("household_id", "case_id", *CASE_COLUMNS)
+    )
+    history = _history(c, day)
+    units = surveys.join(open_now, "household_id", "full_outer").join(
+        history, "household_id", "left"
+    )
+    counts = [n for n in HISTORY_COLUMNS if n not in ("hist_days_since_case", "days_since_survey")]
+    units = units.fillna(0.0, subset=counts).select(
+        F.when(F.col("case_id").isNotNull(), "case").otherwise("survey").alias("unit"),
+        "household_id",
+        "case_id",
+        day.alias("as_of"),
+        *SURVEY_COLUMNS,
+        *CASE_COLUMNS,
+        *[n for n in HISTORY_COLUMNS if n != "days_since_survey"],
+        F.datediff(day, F.col("survey_date")).cast("double").alias("days_since_survey"),
+    )
+    return units
+
+
+def _history(c: Any, day: Any) -> Any:
+    """Ledger history per household as of ``day``: cases opened, outcomes recorded strictly
+    before it (risk.features.history)."""
+    from pyspark.sql import functions as F
+
+    opened_before = F.col("opened_at") < day
+    closed_before = F.col("outcome_at") < day
+    red_flag = (
+        F.coalesce(F.col("threat_to_kill"), F.lit(False))
+        | F.coalesce(F.col("weapon").isin("knife", "firearm"), F.lit(False))
+        | F.coalesce(F.col("strangulation"), F.lit(False))
+        | F.coalesce(F.col("injury") == "serious", F.lit(False))
+    )
+
+    def count(condition: Any) -> Any:
+        return F.sum(F.when(condition, 1.0).otherwise(0.0))
+
+    return c.groupBy("household_id").agg(
+        count(opened_before).alias("hist_prior_cases"),
+        count(opened_before & (F.col("opened_at") >= F.date_sub(day, 365))).alias("hist_cases_12m"),
+        F.datediff(day, F.max(F.when(opened_before, F.col("opened_at"))))
+        .cast("double")
+        .alias("hist_days_since_case"),
+        (count(opened_before) - count(closed_before)).alias("hist_open_cases"),
+        count(closed_before & (F.col("outcome") == "recurred")).alias("hist_recurred"),
+        count(closed_before & (F.col("outcome") == "serious_harm")).alias("hist_serious_harm"),
+        count(opened_before & red_flag).alias("hist_red_flag_cases"),
+    )
+
+
+def _dates(frame: Any) -> Any:
+    """Contract dates as Spark dates, whether the file holds dates, timestamps or nanoseconds."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import LongType
+
+    for name in _DATES:
+        if name not in frame.columns:
+            continue
+        column = F.col(name)
+        if isinstance(frame.schema[name].dataType, LongType):
+            column = F.timestamp_micros(F.floor(column / 1000).cast("long"))
+        frame = frame.withColumn(name, F.to_date(column))
+    return frame
+
+
+def _require(frame: Any, names: list[str], path: str) -> None:
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        raise ContractError(f"{path}: missing columns {', '.join(missing)}")
+
+
+def _scorer(model: bytes) -> Any:
+    """The ``mapInPandas`` function: units → output rows, the model unpickled once per worker."""
+
+    def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        from risk.batch.worker import pyfunc_of
+
+        pyfunc = pyfunc_of(pickle.loads(model))
+        for units in batches:
+            if not len(units):
+                continue
+            units["as_of"] = pd.to_datetime(units["as_of"])
+            for name in _DATES[:2]:
+                units[name] = pd.to_datetime(units[name])
+            out = output_frame(pyfunc.predict(None, units))
+            for name in OUTPUT_COLUMNS:
+                if name in _OUTPUT_TYPES:
+                    continue
+                column = out[name].astype(object)
+                out[name] = column.where(column.notna(), None)
+            out["as_of"] = out["as_of"].dt.date
+            out["follow_up_date"] = pd.to_datetime(out["follow_up_date"]).dt.date
+            yield out
+
+    return score
+
+
+def score_spark(
+    households: Path | str,
+    cases: Path | str,
+    out: Path | str,
+    model: TriageModel,
+    as_of: dt.date,
+    *,
+    master: str = "local[*]",
+    spark: Any = None,
+) -> BatchReport:
+    """Score every household as of ``as_of`` with Spark; write a Parquet directory at ``out``.
+
+    On a local file system the directory is written beside ``out`` under a temporary name
+    and renamed into place when complete; elsewhere (HDFS, S3) Spark's own commit protocol
+    applies: the directory is complete when its ``_SUCCESS`` marker is there.
+    """
+    started = time.perf_counter()
+    day = as_of_timestamp(as_of).date()
+    session = spark or spark_session(master)
+    units = spark_units(session, str(households), str(cases), day)
+    payload = session.sparkContext.broadcast(pickle.dumps(model, protocol=5))
+    scorer = _broadcast_scorer(payload)
+    scored = units.mapInPandas(scorer, OUTPUT_DDL)
+    target = str(out)
+    local = "://" not in target or target.startswith("file://")
+    if not local:
+        scored.write.mode("overwrite").parquet(target)
+    else:
+        final = Path(target.removeprefix("file://"))
+        tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
+        try:
+            scored.write.parquet(str(tmp))
+            _replace_dir(tmp, final)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    report = BatchReport(Path(target))
+    report.households_scored = session.read.parquet(target).count()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _broadcast_scorer(payload: Any) -> Any:
+    def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        yield from _scorer(payload.value)(batches)
+
+    return score
+
+
+def _replace_dir(new: Path, final: Path) -> None:
+    """Move the finished directory ``new`` to ``final``, replacing what was there."""
+    if final.is_dir():
+        old = final.with_name(f".{final.name}.{uuid.uuid4().hex}.old")
+        final.rename(old)
+        new.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        if final.exists():
+            final.unlink()
+        new.rename(final)

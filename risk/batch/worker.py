@@ -1,0 +1,80 @@
+"""One chunk of households from raw survey rows to output rows: what each worker process runs.
+
+Each task carries the pickled model (tens of kilobytes); a worker unpickles it once and
+keeps it while the tasks carry the same bytes. Per chunk it checks the survey rows against
+the contract, builds one unit per household as of the date with the chunk's cases, and
+scores the units with the pyfunc's ``predict``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+from risk.batch.output import output_table
+from risk.features.asof import household_units
+from risk.ingest import validate_frame
+from risk.models.pyfunc import TriagePyfunc
+from risk.models.triage import TriageModel
+from risk.schema import HOUSEHOLD_SURVEY
+
+__all__ = ["ChunkResult", "ChunkTask", "prepare_worker", "pyfunc_of", "score_chunk"]
+
+
+@dataclass
+class ChunkTask:
+    households: pa.Table
+    first_row: int
+    cases: pd.DataFrame
+    as_of: dt.date
+    model: bytes
+
+
+@dataclass
+class ChunkResult:
+    table: pa.Table | None
+    rows_in: int
+    quarantine: pd.DataFrame
+    errors: pd.DataFrame
+
+
+_LOADED: tuple[bytes, TriagePyfunc] | None = None
+
+
+def pyfunc_of(model: TriageModel) -> TriagePyfunc:
+    """The pyfunc's python model around a loaded TriageModel (what MLflow's load gives)."""
+    pyfunc = TriagePyfunc()
+    pyfunc.model = model
+    return pyfunc
+
+
+def prepare_worker() -> None:
+    """Process initialiser: one thread per process for numeric libraries, since the
+    processes already use every core (importing this module loads the rest)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
+def _pyfunc(model: bytes) -> TriagePyfunc:
+    global _LOADED
+    if _LOADED is None or _LOADED[0] != model:
+        _LOADED = (model, pyfunc_of(pickle.loads(model)))
+    return _LOADED[1]
+
+
+def score_chunk(task: ChunkTask, pyfunc: TriagePyfunc | None = None) -> ChunkResult:
+    """Check, build and score one chunk (with ``pyfunc``, or the task's model)."""
+    model = pyfunc or _pyfunc(task.model)
+    raw = task.households.to_pandas()
+    raw.index = pd.RangeIndex(task.first_row, task.first_row + len(raw), name="row")
+    checked = validate_frame(raw, HOUSEHOLD_SURVEY)
+    units = household_units(checked.frame, task.cases, task.as_of)
+    table = None
+    if len(units):
+        table = output_table(model.predict(None, units))
+    return ChunkResult(table, len(raw), checked.quarantine, checked.errors)

@@ -1,0 +1,185 @@
+"""``risk score``: every household's tier as of a date, Parquet to Parquet, locally or on Spark."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import ExitStack
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from risk.cli import _fail, app, err, out
+from risk.errors import RiskError
+
+DEFAULT_MODEL = "models:/risk-triage@champion"
+
+
+class Engine(StrEnum):
+    local = "local"
+    spark = "spark"
+
+
+@app.command()
+def score(
+    households: Annotated[
+        Path,
+        typer.Option(
+            "--households",
+            exists=True,
+            dir_okay=False,
+            help="Survey ledger (入户调查) as contract Parquet, sorted by household_id "
+            "(`risk ingest` output, sorted; `risk generate` writes it so).",
+        ),
+    ],
+    cases: Annotated[
+        Path,
+        typer.Option(
+            "--cases",
+            exists=True,
+            help="Case ledger (矛盾纠纷台账): contract Parquet (CSV or XLSX too for the "
+            "local engine).",
+        ),
+    ],
+    out_path: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output Parquet: one row per household with tier, probabilities, flags, "
+            "top 3 reasons (codes, 中文), prediction set, follow-up date, model version. "
+            "The local engine writes one file, Spark a directory of parts; either appears "
+            "under this name only when complete.",
+        ),
+    ],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="Model URI or registered version: models:/risk-triage@champion, "
+            "models:/risk-triage/3, 3, runs:/RUN/model.",
+        ),
+    ] = DEFAULT_MODEL,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="Score as of this date (default today): each household's latest survey on "
+            "or before it, its open case on it, its ledger history before it.",
+        ),
+    ] = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="local: streams the files over worker processes on this machine; spark: "
+            "runs the join, the history and the model on Spark (needs the spark extra "
+            "and Java 17+).",
+        ),
+    ] = Engine.local,
+    master: Annotated[
+        str,
+        typer.Option(
+            "--master",
+            help="Spark master URL for --engine spark: local[*] (every core here), "
+            "spark://HOST:7077, yarn, k8s://… .",
+        ),
+    ] = "local[*]",
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Local engine worker processes (default: one per core)."
+        ),
+    ] = None,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial",
+            help="Score despite rows that break the contract: they are left out and written, "
+            "with reasons, to OUT.households.quarantine.parquet and "
+            "OUT.cases.quarantine.parquet. Without it such rows stop the run (exit 1) "
+            "and nothing is written.",
+        ),
+    ] = False,
+    show: Annotated[int, typer.Option("--show", help="How many row errors to print.")] = 20,
+    tracking_uri: Annotated[
+        str | None,
+        typer.Option(
+            "--tracking-uri",
+            envvar="RISK_MLFLOW_URI",
+            help="MLflow tracking and registry store (default: SQLite in ./mlruns).",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar, only the summary.")
+    ] = False,
+) -> int:
+    """Score every household as of a date with the registered model, Parquet to Parquet.
+
+    Exit 0 when written; 1 when rows break the contract (without --allow-partial; the
+    errors are printed); 2 when the input, the model or the command line is unusable.
+    """
+    from risk.batch import InvalidLedger
+    from risk.batch.local import score_local, worker_pool
+    from risk.registry import Registry
+
+    day = (as_of or dt.datetime.now()).date()
+    try:
+        with ExitStack() as stack:
+            pool = None
+            if engine is Engine.local and jobs != 1:
+                pool = stack.enter_context(worker_pool(jobs))  # starts while the model loads
+            triage = Registry(tracking_uri).load(model)
+            if engine is Engine.spark:
+                from risk.batch.spark import score_spark
+
+                report = score_spark(households, cases, out_path, triage, day, master=master)
+            else:
+                report = score_local(
+                    households,
+                    cases,
+                    out_path,
+                    triage,
+                    day,
+                    jobs=jobs,
+                    allow_partial=allow_partial,
+                    progress=not quiet,
+                    pool=pool,
+                )
+    except InvalidLedger as exc:
+        err.print(f"[red]refused:[/red] {exc}", highlight=False)
+        _print_errors(exc.errors, show)
+        raise typer.Exit(1) from exc
+    except RiskError as exc:
+        raise _fail(exc) from exc
+    rate = report.households_scored / report.seconds if report.seconds else 0.0
+    out.print(
+        f"{report.households_scored:,} households scored as of {day} in {report.seconds:.1f} s "
+        f"({rate:,.0f}/s) → {report.out}",
+        highlight=False,
+    )
+    if report.survey_rows_quarantined or report.cases_quarantined:
+        out.print(
+            f"quarantined: {report.survey_rows_quarantined:,} survey rows, "
+            f"{report.cases_quarantined:,} case rows → "
+            + ", ".join(str(p) for p in report.quarantine),
+            highlight=False,
+        )
+    return 0
+
+
+def _print_errors(errors: object, show: int) -> None:
+    import pandas as pd
+
+    assert isinstance(errors, pd.DataFrame)
+    if show <= 0 or not len(errors):
+        return
+    table = Table("行 row", "字段 field", "值 value", "原因", "reason")
+    for row in errors.head(show).itertuples(index=False):
+        table.add_row(*(str(v) for v in row))
+    err.print(table)
+    if len(errors) > show:
+        err.print(f"… {len(errors) - show} more / 另有 {len(errors) - show} 条")

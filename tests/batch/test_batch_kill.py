@@ -1,0 +1,49 @@
+"""A scoring run killed halfway leaves no file under the output's name."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import AS_OF
+
+SCRIPT = """
+import pickle, sys
+from pathlib import Path
+from risk.batch import score_local
+model = pickle.loads(Path(sys.argv[1]).read_bytes())
+data = Path(sys.argv[2])
+score_local(data / "households.parquet", data / "cases.parquet", Path(sys.argv[3]), model,
+            sys.argv[4], jobs=1, batch_rows=64)
+"""
+
+
+def test_a_killed_run_leaves_no_complete_looking_output(ledger, model, tmp_path):
+    model_path = tmp_path / "model.pkl"
+    model_path.write_bytes(pickle.dumps(model))
+    out = tmp_path / "out" / "scores.parquet"
+    run = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, str(model_path), str(ledger), str(out), AS_OF],
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    try:
+        deadline = time.monotonic() + 120
+        part: list[Path] = []
+        while not part and time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.05)
+            part = list(out.parent.glob(".scores.parquet.*.part")) if out.parent.exists() else []
+        assert part, "the run never started writing"
+        while part[0].stat().st_size == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)  # some rows written: killed halfway, not before the start
+        run.send_signal(signal.SIGKILL)
+        run.wait(30)
+    finally:
+        run.kill()
+    assert run.returncode == -signal.SIGKILL
+    assert not out.exists()
+    assert [p.name.startswith(".") and p.suffix == ".part" for p in out.parent.iterdir()] == [True]

@@ -33,10 +33,9 @@ def serve(
 ) -> None:
     """Run the scoring service. With no champion model, build the embedded default first;
     with no API key, create a first admin key and print it (shown only once)."""
-    import uvicorn
-
     from service.auth import create_key, list_keys
     from service.bootstrap import ensure_champion
+    from service.server import run
     from service.settings import Settings
 
     settings = Settings()
@@ -49,14 +48,7 @@ def serve(
         f"serving risk-triage version {version} at http://{host}:{port}  "
         f"(API docs: http://{host}:{port}/docs)"
     )
-    uvicorn.run(
-        "service.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-    )
+    run(host, port, workers)
 
 
 @keys.command("create")

@@ -38,7 +38,7 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        options: dict[str, Any] = {"pool_pre_ping": True}
+        options: dict[str, Any] = {"pool_pre_ping": not url.startswith("sqlite")}
         if url.startswith("sqlite"):
             options["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:

@@ -46,9 +46,30 @@ def _key_from(request: Request) -> str | None:
     return request.headers.get("x-api-key") or request.cookies.get("risk_key")
 
 
+#: How long a checked key is trusted without asking the database again (per process);
+#: a revoked key stops working within this many seconds.
+KEY_CACHE_SECONDS = 5.0
+_checked: dict[str, tuple[Caller, float]] = {}
+
+
+def _authenticate(db: Database, key: str | None) -> Caller | None:
+    if not key:
+        return None
+    now = time.monotonic()
+    hit = _checked.get(key)
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    found = authenticate(db, key)
+    if found is not None:
+        if len(_checked) > 10_000:
+            _checked.clear()
+        _checked[key] = (found, now + KEY_CACHE_SECONDS)
+    return found
+
+
 def caller(request: Request) -> Caller:
     db: Database = request.app.state.db
-    found = authenticate(db, _key_from(request))
+    found = _authenticate(db, _key_from(request))
     if found is None:
         raise ServiceError(401, "unauthorized")
     if not request.app.state.limiter.allow(found.key_id):

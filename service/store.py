@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import pandas as pd
@@ -53,13 +54,15 @@ def latest_outcomes(session: Session, case_ids: list[str]) -> dict[str, Outcome]
 def ledger_cases(session: Session, household_id: str) -> pd.DataFrame:
     """The household's stored cases as a contract-shaped frame."""
     cases = list(session.scalars(select(Case).where(Case.household_id == household_id)))
+    if not cases:
+        return _template(CASE).copy()
     outcomes = latest_outcomes(session, [c.case_id for c in cases])
     return contract_frame([case_record(c, outcomes.get(c.case_id)) for c in cases])
 
 
 def contract_frame(records: list[dict[str, Any]], kind: RecordKind = CASE) -> pd.DataFrame:
     """Stored records (JSON fields) as a frame in the contract's shape and dtypes."""
-    template = empty_frame(kind)
+    template = _template(kind)
     raw = pd.DataFrame(records, columns=template.columns)
     out = {}
     for name, dtype in template.dtypes.items():
@@ -68,6 +71,11 @@ def contract_frame(records: list[dict[str, Any]], kind: RecordKind = CASE) -> pd
             column = pd.to_datetime(column)
         out[name] = column.astype(dtype)
     return pd.DataFrame(out)
+
+
+@functools.cache
+def _template(kind: RecordKind) -> pd.DataFrame:
+    return empty_frame(kind)
 
 
 def history(cases: pd.DataFrame, household_id: str, as_of: dt.date) -> dict[str, float]:

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from risk.features.history import HISTORY_COLUMNS, add_history
+from risk.features.history import history_one
 from risk.ingest import empty_frame
 from risk.schema import CASE, RecordKind
 from service.tables import Case, Outcome, SurveyWave
@@ -19,9 +19,9 @@ __all__ = [
     "case_record",
     "contract_frame",
     "history",
+    "household_cases",
     "latest_outcomes",
     "latest_survey",
-    "ledger_cases",
 ]
 
 
@@ -51,13 +51,11 @@ def latest_outcomes(session: Session, case_ids: list[str]) -> dict[str, Outcome]
     return {row.case_id: row for row in rows}  # later rows win
 
 
-def ledger_cases(session: Session, household_id: str) -> pd.DataFrame:
-    """The household's stored cases as a contract-shaped frame."""
+def household_cases(session: Session, household_id: str) -> list[dict[str, Any]]:
+    """The household's stored cases as contract fields, each with its latest outcome."""
     cases = list(session.scalars(select(Case).where(Case.household_id == household_id)))
-    if not cases:
-        return _template(CASE).copy()
     outcomes = latest_outcomes(session, [c.case_id for c in cases])
-    return contract_frame([case_record(c, outcomes.get(c.case_id)) for c in cases])
+    return [case_record(c, outcomes.get(c.case_id)) for c in cases]
 
 
 def contract_frame(records: list[dict[str, Any]], kind: RecordKind = CASE) -> pd.DataFrame:
@@ -78,12 +76,8 @@ def _template(kind: RecordKind) -> pd.DataFrame:
     return empty_frame(kind)
 
 
-def history(cases: pd.DataFrame, household_id: str, as_of: dt.date) -> dict[str, float]:
-    """The ledger-history features of one household as of a date (same code as training)."""
-    if cases.empty:
-        return {}
-    unit = pd.DataFrame(
-        {"household_id": [household_id], "as_of": [pd.Timestamp(as_of)], "survey_date": [pd.NaT]}
-    )
-    row = add_history(unit, cases).iloc[0]
-    return {name: float(row[name]) for name in HISTORY_COLUMNS if pd.notna(row[name])}
+def history(
+    cases: list[dict[str, Any]], as_of: dt.date, survey_date: dt.date | None = None
+) -> dict[str, float]:
+    """The ledger-history features of one unit as of a date (same definitions as training)."""
+    return history_one(as_of, cases, survey_date)

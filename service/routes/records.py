@@ -20,9 +20,9 @@ from service.store import (
     case_record,
     contract_frame,
     history,
+    household_cases,
     latest_outcomes,
     latest_survey,
-    ledger_cases,
 )
 from service.tables import Case, Outcome, Override, Score, SurveyWave
 
@@ -30,7 +30,13 @@ router = APIRouter(prefix="/v1", tags=["records"])
 
 
 def _json(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items()}
+    """Fields as JSON values: dates as ISO strings; missing numbers (NaN) left out, since
+    JSON has no NaN and PostgreSQL refuses it."""
+    return {
+        k: (v.isoformat() if isinstance(v, dt.date) else v)
+        for k, v in fields.items()
+        if not (isinstance(v, float) and v != v)
+    }
 
 
 def _score(request: Request, record: dict[str, Any]) -> dict[str, Any]:
@@ -64,9 +70,9 @@ def add_survey(body: SurveyIn, request: Request, who: Authed) -> dict[str, Any]:
         raise ServiceError(403, "out_of_grid")
     db = request.app.state.db
     with db.session() as session:
-        cases = ledger_cases(session, fields["household_id"])
+        cases = household_cases(session, fields["household_id"])
     record = {**fields, "as_of": fields["survey_date"]}
-    record.update(history(cases, fields["household_id"], fields["survey_date"]))
+    record.update(history(cases, fields["survey_date"], fields["survey_date"]))
     result = _score(request, record)
     with db.session() as session:
         wave = SurveyWave(
@@ -97,12 +103,12 @@ def add_case(body: CaseIn, request: Request, who: Authed) -> dict[str, Any]:  # 
         if session.get(Case, fields["case_id"]) is not None:
             raise ServiceError(409, "case_exists")
         survey = latest_survey(session, household, opened)
-        cases = ledger_cases(session, household)
+        cases = household_cases(session, household)
     grid = survey.grid_id if survey is not None else None
     if not who.sees(grid):
         raise ServiceError(403, "out_of_grid")
     record = {**(survey.fields if survey else {}), **fields, "as_of": opened}
-    record.update(history(cases, household, opened))
+    record.update(history(cases, opened, survey.survey_date if survey else None))
     result = _score(request, record)
     with db.session() as session:
         case = Case(

@@ -12,7 +12,7 @@ from service.db import Database
 from service.deps import Authed, audit
 from service.errors import ServiceError
 from service.schemas import ScoreBatchRequest, ScoreBatchResult, ScoreRequest, ScoreResult
-from service.store import history, latest_survey, ledger_cases
+from service.store import history, household_cases, latest_survey
 
 router = APIRouter(prefix="/v1", tags=["score"])
 
@@ -27,13 +27,13 @@ def unit_record(db: Database, body: ScoreRequest, who: Caller) -> tuple[dict[str
     if body.household_id is not None:
         with db.session() as session:
             survey = latest_survey(session, body.household_id, as_of)
-            cases = ledger_cases(session, body.household_id)
-        if survey is None and cases.empty and body.survey is None and body.case is None:
+            cases = household_cases(session, body.household_id)
+        if survey is None and not cases and body.survey is None and body.case is None:
             raise ServiceError(404, "not_found")
         if survey is not None:
             record.update(survey.fields)
             grid = survey.grid_id
-        record.update(history(cases, body.household_id, as_of))
+        record.update(history(cases, as_of, survey.survey_date if survey else None))
         record["household_id"] = body.household_id
     if body.survey is not None:
         inline = body.survey.model_dump(exclude_none=True)

@@ -7,6 +7,7 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from service.auth import Caller, authenticate
 from service.db import Database
@@ -86,14 +87,24 @@ def require(who: Caller, action: str) -> None:
         raise ServiceError(403, "forbidden")
 
 
-def audit(db: Database, who: Caller | None, action: str, resource: str, status: int = 200) -> None:
-    """Record who did what to which resource (its own transaction)."""
-    with db.session() as session:
-        session.add(
-            AuditEvent(
-                key_id=None if who is None else who.key_id,
-                action=action,
-                resource=resource[:200],
-                status=status,
-            )
-        )
+def audit(
+    db: Database,
+    who: Caller | None,
+    action: str,
+    resource: str,
+    status: int = 200,
+    session: Session | None = None,
+) -> None:
+    """Record who did what to which resource: in ``session`` when given (so a write and
+    its audit record commit together, in one transaction), else in its own transaction."""
+    event = AuditEvent(
+        key_id=None if who is None else who.key_id,
+        action=action,
+        resource=resource[:200],
+        status=status,
+    )
+    if session is not None:
+        session.add(event)
+        return
+    with db.session() as own:
+        own.add(event)

@@ -88,7 +88,7 @@ def add_survey(body: SurveyIn, request: Request, who: Authed) -> dict[str, Any]:
                 result, record, who, household_id=fields["household_id"], grid_id=fields["grid_id"]
             )
         )
-    audit(db, who, "store_survey", f"household:{fields['household_id']}", 201)
+        audit(db, who, "store_survey", f"household:{fields['household_id']}", 201, session)
     return {"household_id": fields["household_id"], "stored": True, "score": result}
 
 
@@ -126,7 +126,7 @@ def add_case(body: CaseIn, request: Request, who: Authed) -> dict[str, Any]:  # 
                 result, record, who, case_id=case.case_id, household_id=household, grid_id=grid
             )
         )
-    audit(db, who, "store_case", f"case:{fields['case_id']}", 201)
+        audit(db, who, "store_case", f"case:{fields['case_id']}", 201, session)
     return {"case_id": fields["case_id"], "stored": True, "score": result}
 
 
@@ -224,7 +224,7 @@ def override(case_id: str, body: OverrideIn, request: Request, who: Authed) -> d
                 key_id=who.key_id,
             )
         )
-    audit(db, who, "override", f"case:{case_id}", 201)
+        audit(db, who, "override", f"case:{case_id}", 201, session)
     return {"case_id": case_id, "from": now, "to": body.tier}
 
 
@@ -242,7 +242,7 @@ def outcome(case_id: str, body: OutcomeIn, request: Request, who: Authed) -> dic
                 case_id=case_id, outcome=body.outcome, outcome_at=body.outcome_at, key_id=who.key_id
             )
         )
-    audit(db, who, "outcome", f"case:{case_id}", 201)
+        audit(db, who, "outcome", f"case:{case_id}", 201, session)
     return {"case_id": case_id, "outcome": body.outcome}
 
 

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from risk.cli import _fail, app, err, out
-from risk.errors import RiskError
+from risk.errors import IngestError, RiskError
 
 DEFAULT_MODEL = "models:/risk-triage@champion"
 
@@ -25,26 +25,24 @@ class Engine(StrEnum):
 @app.command()
 def score(
     households: Annotated[
-        Path,
+        str,
         typer.Option(
             "--households",
-            exists=True,
-            dir_okay=False,
             help="Survey ledger (入户调查) as contract Parquet, sorted by household_id "
-            "(`risk ingest` output, sorted; `risk generate` writes it so).",
+            "(`risk ingest` output, sorted; `risk generate` writes it so). Spark also "
+            "reads directories and hdfs://, s3a:// paths.",
         ),
     ],
     cases: Annotated[
-        Path,
+        str,
         typer.Option(
             "--cases",
-            exists=True,
             help="Case ledger (矛盾纠纷台账): contract Parquet (CSV or XLSX too for the "
             "local engine).",
         ),
     ],
     out_path: Annotated[
-        Path,
+        str,
         typer.Option(
             "--out",
             "-o",
@@ -138,10 +136,13 @@ def score(
 
                 report = score_spark(households, cases, out_path, triage, day, master=master)
             else:
+                for path in (households, cases):
+                    if not Path(path).is_file():
+                        raise IngestError(f"{path}: no such file")
                 report = score_local(
-                    households,
-                    cases,
-                    out_path,
+                    Path(households),
+                    Path(cases),
+                    Path(out_path),
                     triage,
                     day,
                     jobs=jobs,

@@ -12,11 +12,11 @@ the file would need the whole file (or a sort) first.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from risk.batch.errors import InvalidLedger
 from risk.errors import ContractError, IngestError
-from risk.ingest import IngestResult, read_ledger
+from risk.ingest import read_ledger
 from risk.schema import CASE
 
 __all__ = ["CaseLedger", "Chunk", "household_chunks", "read_cases", "survey_rows"]
@@ -43,13 +43,20 @@ class Chunk:
 
 
 class CaseLedger:
-    """The validated case ledger sorted by household, handed out in household order."""
+    """The validated case ledger sorted by household, handed out in household order.
 
-    def __init__(self, result: IngestResult) -> None:
-        frame = result.frame.sort_values("household_id", kind="stable", ignore_index=True)
-        self.frame = frame
-        self.result = result
-        self._ids = frame["household_id"].to_numpy(dtype=object)
+    Only what scoring as of ``as_of`` reads is kept: every case's history fields, and the
+    free-text notes of the cases still open on the date (the only ones a unit carries);
+    the notes are most of a case's memory.
+    """
+
+    def __init__(self, frame: pd.DataFrame, quarantine: pd.DataFrame, as_of: dt.date) -> None:
+        day = pd.Timestamp(as_of)
+        open_now = (frame["opened_at"] <= day) & ~(frame["outcome_at"] <= day).fillna(False)
+        frame = frame.assign(notes=frame["notes"].where(open_now.fillna(False).astype(bool)))
+        self.frame = frame.sort_values("household_id", kind="stable", ignore_index=True)
+        self.quarantine = quarantine
+        self._ids = self.frame["household_id"]
         self._next = 0
 
     def through(self, last_id: str | None) -> pd.DataFrame:
@@ -59,16 +66,16 @@ class CaseLedger:
         return self.frame.iloc[start : self._next]
 
     def _upper(self, household_id: str) -> int:
-        return int(np.searchsorted(self._ids, household_id, side="right"))
+        return int(self._ids.searchsorted(household_id, side="right"))
 
 
-def read_cases(path: Path, allow_partial: bool) -> CaseLedger:
+def read_cases(path: Path, as_of: dt.date, allow_partial: bool) -> CaseLedger:
     """Read and check the case ledger (CSV, XLSX or Parquet); refuse bad rows unless
-    ``allow_partial`` (then they are left out, and listed in the result's quarantine)."""
+    ``allow_partial`` (then they are left out, and kept in the ledger's quarantine)."""
     result = read_ledger(path, CASE)
     if result.rows_quarantined and not allow_partial:
         raise InvalidLedger(str(path), "cases", result.errors)
-    return CaseLedger(result)
+    return CaseLedger(result.frame, result.quarantine, as_of)
 
 
 def household_chunks(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[Chunk]:

@@ -82,10 +82,9 @@ def score_local(
 
     ``jobs`` worker processes (default: one per core; 1 scores in this process), or the
     processes of ``pool`` (:func:`worker_pool`, started early to overlap their start-up
-    with loading the model). Contract
-    errors in either ledger raise :class:`InvalidLedger` and leave ``out`` untouched, unless
-    ``allow_partial``: then bad rows are left out and written, with reasons, beside ``out``
-    (:func:`quarantine_path`).
+    with loading the model). Contract errors in either ledger raise :class:`InvalidLedger`
+    and leave ``out`` untouched, unless ``allow_partial``: then bad rows are left out and
+    written, with reasons, beside ``out`` (:func:`quarantine_path`).
     """
     started = time.perf_counter()
     out = Path(out)
@@ -96,8 +95,8 @@ def score_local(
         if pool is None and jobs > 1:
             pool = stack.enter_context(worker_pool(jobs))
         run = _runner(model, pool, jobs)
-        ledger = read_cases(cases, allow_partial)
-        report.cases_quarantined = ledger.result.rows_quarantined
+        ledger = read_cases(cases, day, allow_partial)
+        report.cases_quarantined = len(ledger.quarantine)
         if report.cases_quarantined:
             report.quarantine.append(_write_quarantine(out, "cases", ledger))
         bar = stack.enter_context(RowProgress(survey_rows(households), enabled=progress))
@@ -183,7 +182,7 @@ def _ordered(
 def _write_quarantine(out: Path, kind: str, ledger: CaseLedger) -> Path:
     path = quarantine_path(out, kind)
     with atomic_write(path) as tmp:
-        pq.write_table(quarantine_table(ledger.result.quarantine), tmp)
+        pq.write_table(quarantine_table(ledger.quarantine), tmp)
     return path
 
 

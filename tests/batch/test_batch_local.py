@@ -140,3 +140,20 @@ def test_a_csv_survey_ledger_is_refused_with_what_to_do(ledger, model, tmp_path)
     path.write_text("household_id\nH1\n")
     with pytest.raises(IngestError, match="risk ingest"):
         score_local(path, ledger / "cases.parquet", tmp_path / "o.parquet", model, AS_OF, jobs=1)
+
+
+def test_the_workers_scorer_is_the_pyfuncs_predict(ledger, model):
+    from risk.batch.worker import pyfunc_of
+    from risk.models.pyfunc import TriagePyfunc
+
+    units = household_units(
+        pd.read_parquet(ledger / "households.parquet"),
+        pd.read_parquet(ledger / "cases.parquet"),
+        AS_OF,
+    ).head(500)
+    pyfunc = TriagePyfunc()
+    pyfunc.model = model
+    for params in (None, {"reasons": False}):
+        pd.testing.assert_frame_equal(
+            pyfunc_of(model).predict(None, units, params), pyfunc.predict(None, units, params)
+        )

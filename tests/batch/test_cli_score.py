@@ -72,3 +72,10 @@ def test_score_exits_2_for_a_model_that_is_not_there(ledger, registered, tmp_pat
     uri, _ = registered
     assert main(_args(ledger, tmp_path / "o.parquet", uri, model, "--jobs", "1")) == 2
     assert not (tmp_path / "o.parquet").exists()
+
+
+def test_score_exits_2_for_a_missing_ledger(ledger, registered, tmp_path, capsys):
+    uri, version = registered
+    args = _args(tmp_path, tmp_path / "o.parquet", uri, version, "--jobs", "1")
+    assert main(args) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from risk.cli import _fail, app, err, out
-from risk.errors import IngestError, RiskError
+from risk.errors import ConfigError, IngestError, RiskError
 
 DEFAULT_MODEL = "models:/risk-triage@champion"
 
@@ -126,6 +126,11 @@ def score(
 
     day = (as_of or dt.datetime.now()).date()
     try:
+        if engine is Engine.spark and allow_partial:
+            raise ConfigError(
+                "--allow-partial: the Spark engine does not check rows; check the ledgers "
+                "first (risk validate / risk ingest) or use --engine local"
+            )
         with ExitStack() as stack:
             pool = None
             if engine is Engine.local and jobs != 1:

@@ -143,11 +143,16 @@ def _case_only(cases: pd.DataFrame, model: TriageModel, as_of: dt.date) -> pa.Ta
 @contextmanager
 def worker_pool(jobs: int | None = None) -> Iterator[ProcessPoolExecutor]:
     """``jobs`` worker processes (default one per core), started now: they import the
-    library while the caller loads the model and reads the cases."""
+    library while the caller loads the model and reads the cases.
+
+    Workers are forked from a fork server that imported the library once (not from this
+    process, whose threads make ``fork`` unsafe), so the imports are paid once, not per
+    worker.
+    """
     jobs = jobs or os.cpu_count() or 1
-    pool = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=get_context("spawn"), initializer=prepare_worker
-    )
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["risk.batch.worker"])
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=prepare_worker)
     for _ in range(jobs):
         pool.submit(int)
     try:

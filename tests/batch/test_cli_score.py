@@ -79,3 +79,10 @@ def test_score_exits_2_for_a_missing_ledger(ledger, registered, tmp_path, capsys
     args = _args(tmp_path, tmp_path / "o.parquet", uri, version, "--jobs", "1")
     assert main(args) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_score_refuses_allow_partial_with_spark(ledger, registered, tmp_path, capsys):
+    uri, version = registered
+    args = _args(ledger, tmp_path / "o.parquet", uri, version, "--engine", "spark")
+    assert main([*args, "--allow-partial"]) == 2
+    assert "--allow-partial" in capsys.readouterr().err

@@ -1,8 +1,6 @@
-"""Reading the two ledgers for batch scoring: cases whole, survey waves streamed.
+"""Streaming the survey ledger for batch scoring (the case ledger: :mod:`risk.batch.cases`).
 
-The case ledger is small beside the survey ledger (about one case for every 17 survey waves
-in the synthetic population, and a case touches few households), so it is read, checked
-and sorted by household once. The survey ledger is streamed in Parquet batches cut at
+The survey ledger is streamed in Parquet batches cut at
 household boundaries: every chunk holds all the waves of its households, so a household's
 latest survey is found inside one chunk. That needs the file grouped by household, which
 it is when sorted by ``household_id`` (as ``risk generate`` writes it); an unsorted file is
@@ -12,22 +10,17 @@ the file would need the whole file (or a sort) first.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from risk.batch.errors import InvalidLedger
 from risk.errors import ContractError, IngestError
-from risk.ingest import read_ledger
-from risk.schema import CASE
 
-__all__ = ["CaseLedger", "Chunk", "household_chunks", "read_cases", "survey_rows"]
+__all__ = ["BATCH_ROWS", "Chunk", "household_chunks", "parquet_file", "survey_rows"]
 
 #: Survey rows read at a time; a chunk is this many rows, give or take one household.
 BATCH_ROWS = 65_536
@@ -42,45 +35,9 @@ class Chunk:
     last_id: str | None
 
 
-class CaseLedger:
-    """The validated case ledger sorted by household, handed out in household order.
-
-    Only what scoring as of ``as_of`` reads is kept: every case's history fields, and the
-    free-text notes of the cases still open on the date (the only ones a unit carries);
-    the notes are most of a case's memory.
-    """
-
-    def __init__(self, frame: pd.DataFrame, quarantine: pd.DataFrame, as_of: dt.date) -> None:
-        day = pd.Timestamp(as_of)
-        open_now = (frame["opened_at"] <= day) & ~(frame["outcome_at"] <= day).fillna(False)
-        frame = frame.assign(notes=frame["notes"].where(open_now.fillna(False).astype(bool)))
-        self.frame = frame.sort_values("household_id", kind="stable", ignore_index=True)
-        self.quarantine = quarantine
-        self._ids = self.frame["household_id"]
-        self._next = 0
-
-    def through(self, last_id: str | None) -> pd.DataFrame:
-        """Cases not yet handed out whose household id sorts at or before ``last_id``."""
-        end = len(self._ids) if last_id is None else self._upper(last_id)
-        start, self._next = self._next, max(self._next, end)
-        return self.frame.iloc[start : self._next]
-
-    def _upper(self, household_id: str) -> int:
-        return int(self._ids.searchsorted(household_id, side="right"))
-
-
-def read_cases(path: Path, as_of: dt.date, allow_partial: bool) -> CaseLedger:
-    """Read and check the case ledger (CSV, XLSX or Parquet); refuse bad rows unless
-    ``allow_partial`` (then they are left out, and kept in the ledger's quarantine)."""
-    result = read_ledger(path, CASE)
-    if result.rows_quarantined and not allow_partial:
-        raise InvalidLedger(str(path), "cases", result.errors)
-    return CaseLedger(result.frame, result.quarantine, as_of)
-
-
 def household_chunks(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[Chunk]:
     """The survey ledger (Parquet) in chunks of complete households, in file order."""
-    source = _parquet(path)
+    source = parquet_file(path)
     if "household_id" not in source.schema_arrow.names:
         raise ContractError(f"{path}: no household_id column (写入 Parquet 前请先 risk ingest)")
     carry: pa.Table | None = None
@@ -106,10 +63,10 @@ def household_chunks(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[Chunk
 
 def survey_rows(path: Path) -> int:
     """How many rows the survey ledger holds (from the Parquet footer)."""
-    return int(_parquet(path).metadata.num_rows)
+    return int(parquet_file(path).metadata.num_rows)
 
 
-def _parquet(path: Path) -> pq.ParquetFile:
+def parquet_file(path: Path) -> pq.ParquetFile:
     if Path(path).suffix.lower() != ".parquet":
         raise IngestError(
             f"{path}: batch scoring streams Parquet; turn a CSV or Excel ledger into Parquet "

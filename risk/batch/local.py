@@ -28,14 +28,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from risk.atomic import atomic_write
+from risk.batch.cases import CaseLedger, read_cases
 from risk.batch.errors import InvalidLedger
-from risk.batch.ledger import (
-    BATCH_ROWS,
-    CaseLedger,
-    household_chunks,
-    read_cases,
-    survey_rows,
-)
+from risk.batch.ledger import BATCH_ROWS, household_chunks, survey_rows
 from risk.batch.output import OUTPUT_SCHEMA, output_table
 from risk.batch.progress import RowProgress
 from risk.batch.worker import ChunkResult, ChunkTask, prepare_worker, pyfunc_of, score_chunk

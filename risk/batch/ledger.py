@@ -1,8 +1,8 @@
 """Streaming the survey ledger for batch scoring (the case ledger: :mod:`risk.batch.cases`).
 
-The survey ledger is streamed in Parquet batches cut at
-household boundaries: every chunk holds all the waves of its households, so a household's
-latest survey is found inside one chunk. That needs the file grouped by household, which
+The survey ledger is streamed in Parquet batches cut at household boundaries: every chunk
+holds all the waves of its households, so a household's latest survey is found inside one
+chunk. That needs the file grouped by household, which
 it is when sorted by ``household_id`` (as ``risk generate`` writes it); an unsorted file is
 refused with the row where the order breaks, since finding a household's waves anywhere in
 the file would need the whole file (or a sort) first.

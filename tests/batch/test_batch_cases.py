@@ -42,3 +42,12 @@ def test_only_open_cases_keep_their_notes(ledger):
     open_now = (cases["opened_at"] <= day) & ~(cases["outcome_at"] <= day).fillna(False)
     assert cases.loc[~open_now.astype(bool), "notes"].isna().all()
     assert cases.loc[open_now.astype(bool), "notes"].notna().any()
+
+
+def test_a_case_ledger_without_case_ids_is_refused_by_the_contract(ledger, tmp_path):
+    from risk.errors import ContractError
+
+    path = tmp_path / "cases.parquet"
+    pd.read_parquet(ledger / "cases.parquet").drop(columns="case_id").to_parquet(path)
+    with pytest.raises(ContractError, match="case_id"):
+        read_cases(path, pd.Timestamp(AS_OF).date(), False)

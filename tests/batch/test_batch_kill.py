@@ -19,7 +19,7 @@ from risk.batch import score_local
 model = pickle.loads(Path(sys.argv[1]).read_bytes())
 data = Path(sys.argv[2])
 score_local(data / "households.parquet", data / "cases.parquet", Path(sys.argv[3]), model,
-            sys.argv[4], jobs=1, batch_rows=64)
+            sys.argv[4], jobs=1, batch_rows=32)
 """
 
 
@@ -38,8 +38,9 @@ def test_a_killed_run_leaves_no_complete_looking_output(ledger, model, tmp_path)
             time.sleep(0.05)
             part = list(out.parent.glob(".scores.parquet.*.part")) if out.parent.exists() else []
         assert part, "the run never started writing"
-        while part[0].stat().st_size == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)  # some rows written: killed halfway, not before the start
+        while _size(part[0]) < 4096 and time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.02)  # some row groups written: killed halfway, not before the start
+        assert run.poll() is None, "the run ended before it could be killed"
         run.send_signal(signal.SIGKILL)
         run.wait(30)
     finally:
@@ -47,3 +48,10 @@ def test_a_killed_run_leaves_no_complete_looking_output(ledger, model, tmp_path)
     assert run.returncode == -signal.SIGKILL
     assert not out.exists()
     assert [p.name.startswith(".") and p.suffix == ".part" for p in out.parent.iterdir()] == [True]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0

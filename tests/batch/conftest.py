@@ -27,17 +27,9 @@ def model() -> TriageModel:
 
 
 @pytest.fixture(scope="session")
-def registered(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    """A model trained quickly and registered in a throwaway store: (tracking URI, version)."""
-    from utils.fitted import HOUSEHOLDS, QUICK, SEED, YEARS
+def registered(served_ledger: tuple[str, Path]) -> tuple[str, str]:
+    """The session's registered champion (tests/conftest.py): (tracking URI, version)."""
+    from risk.registry import Registry
 
-    from risk.train import train
-
-    root = tmp_path_factory.mktemp("registry")
-    data = root / "data"
-    generate_to_dir(data, households=HOUSEHOLDS, years=YEARS, seed=SEED, progress=False)
-    (root / "mlruns").mkdir()
-    uri = f"sqlite:///{root / 'mlruns' / 'mlflow.db'}"
-    outcome = train(data, uri=uri, params=QUICK)
-    assert outcome.version is not None
-    return uri, outcome.version
+    uri, _ = served_ledger
+    return uri, str(Registry(uri).champion().version)

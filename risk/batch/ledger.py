@@ -54,7 +54,7 @@ def household_chunks(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[Chunk
             ids = table.column("household_id")
         cut = _last_household_start(ids)
         if cut > 0:
-            yield Chunk(table.slice(0, cut), first_row, ids[cut - 1].as_py())
+            yield Chunk(table.slice(0, cut).combine_chunks(), first_row, ids[cut - 1].as_py())
             first_row += cut
         carry = table.slice(cut)
     if carry is not None and carry.num_rows:

@@ -88,8 +88,10 @@ def builder(kind: RecordKind):
 
 def contract_frame(rows: list[dict[str, Any]], kind: RecordKind) -> pd.DataFrame:
     """Rows (English names and codes) as a contract frame, through ingest so dtypes are exact."""
-    from risk.ingest import validate_frame
+    from risk.ingest import empty_frame, validate_frame
 
+    if not rows:  # no rows at all: the contract's columns, none filled
+        return empty_frame(kind)
     result = validate_frame(rows_frame(rows), kind)
     assert result.rows_quarantined == 0, result.errors.to_string()
     return result.frame

@@ -185,7 +185,7 @@ def drift(
 
     from risk.atomic import atomic_write
     from risk.dataset import load_ledger
-    from risk.drift import drift as compute
+    from risk.drift import ledger_drift
     from risk.errors import ContractError
     from risk.registry import Registry
 
@@ -199,13 +199,7 @@ def drift(
                     raise ContractError("--reference champion: no champion with a logged ledger")
             else:
                 ref = load_ledger(Path(reference))
-            cur = load_ledger(current)
-            report = compute(
-                {"households": ref.households, "cases": ref.cases},
-                {"households": cur.households, "cases": cur.cases},
-                ref.units()["label"],
-                cur.units()["label"],
-            )
+            report = ledger_drift(ref, load_ledger(current))
     except RiskError as exc:
         raise _fail(exc) from exc
     table = Table("kind", "field", "PSI", "missing ref→cur", "new values", "verdict")

@@ -12,13 +12,14 @@ PSI = Σ (cur − ref) · ln(cur / ref) over bins; conventional reading: below 0
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from risk.schema import CASE, HOUSEHOLD_SURVEY, TIERS, Field, RecordKind
 
-__all__ = ["DriftReport", "drift", "field_drift", "psi"]
+__all__ = ["DriftReport", "drift", "field_drift", "ledger_drift", "psi"]
 
 MODERATE, MAJOR = 0.1, 0.25
 _FLOOR = 1e-4  # share given to an empty bin so the logarithm stays finite
@@ -152,4 +153,18 @@ def drift(
             )
     return DriftReport(
         fields, pd.DataFrame(label_rows, columns=["tier", "reference", "current", "change"])
+    )
+
+
+def ledger_drift(
+    reference: Any, current: Any, current_labels: pd.Series | None = None
+) -> DriftReport:
+    """:func:`drift` between two :class:`~risk.dataset.Ledger` objects, labels included
+    (``current_labels`` saves rebuilding the current ledger's units when already built)."""
+    labels = current.units()["label"] if current_labels is None else current_labels
+    return drift(
+        {"households": reference.households, "cases": reference.cases},
+        {"households": current.households, "cases": current.cases},
+        reference.units()["label"],
+        labels,
     )

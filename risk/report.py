@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from risk.atomic import atomic_write
 from risk.dataset import grid_groups, load_ledger, time_split
-from risk.drift import drift
+from risk.drift import ledger_drift
 from risk.evaluate import Scored, evaluate
 from risk.models.plots import calibration_plot, roc_pr_plot, subgroup_plot, tier_mix_plot
 from risk.models.tiers import TIERS, tier_codes
@@ -109,12 +109,7 @@ def write_report(model_ref: str, data_dir: Path, out: Path, uri: str | None = No
         with tempfile.TemporaryDirectory() as tmp:
             reference = registry.ledger_of(champion, Path(tmp))
             if reference is not None:
-                report = drift(
-                    {"households": reference.households, "cases": reference.cases},
-                    {"households": ledger.households, "cases": ledger.cases},
-                    reference.units()["label"],
-                    units["label"],
-                )
+                report = ledger_drift(reference, ledger, units["label"])
                 drift_table = report.fields.sort_values("psi", ascending=False).head(15)
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from risk.dataset import Split, grid_groups, load_ledger, time_split
-from risk.drift import drift
+from risk.drift import ledger_drift
 from risk.errors import ModelError
 from risk.evaluate import Evaluation, Scored, evaluate
 from risk.features.encoder import FeatureEncoder
@@ -118,12 +118,7 @@ def train(
         units = ledger.units()
         drifted = None
         if reference is not None:
-            drifted = drift(
-                {"households": reference.households, "cases": reference.cases},
-                {"households": ledger.households, "cases": ledger.cases},
-                reference.units()["label"],
-                units["label"],
-            )
+            drifted = ledger_drift(reference, ledger, units["label"])
         if base is not None and reference is not None:
             ledger = reference.combine(ledger)
             units = ledger.units()

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from utils.builders import random_ledger
+from utils.builders import as_records, random_ledger
 
 from risk.features import build_units
 from risk.features.history import HISTORY_COLUMNS, history_one
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return [
-        {k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in r.items()}
-        for r in frame.to_dict("records")
-    ]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_history_one_equals_add_history(seed):
     households, cases = random_ledger(seed, households=30, cases=200)
     units = build_units(households, cases)
-    by_household = {h: _records(g) for h, g in cases.groupby("household_id", observed=True)}
+    by_household = {h: as_records(g) for h, g in cases.groupby("household_id", observed=True)}
     for unit in units.itertuples():
         got = history_one(unit.as_of, by_household.get(unit.household_id, []), unit.survey_date)
         want = [getattr(unit, name) for name in HISTORY_COLUMNS]

@@ -5,16 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from utils.builders import as_records
 from utils.fitted import fitted
 
 from risk.models.tiers import TIERS
-
-
-def _records(units: pd.DataFrame) -> list[dict]:
-    return [
-        {k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in r.items()}
-        for r in units.to_dict("records")
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +36,7 @@ def test_compiled_scorer_equals_interpret(test_units):
 
 def test_reasons_add_up_to_the_model_output(model, test_units):
     frame = model.predict_frame(test_units)
-    for record, row in zip(_records(test_units), frame.itertuples(), strict=True):
+    for record, row in zip(as_records(test_units), frame.itertuples(), strict=True):
         explained = model.explain_record(record)[row.reasons_model]
         total = explained["base"] + sum(explained["terms"].values())
         assert total == pytest.approx(explained["logit"], abs=1e-9)
@@ -54,7 +48,7 @@ def test_reasons_add_up_to_the_model_output(model, test_units):
 
 def test_one_unit_equals_batch(model, test_units):
     frame = model.predict_frame(test_units)
-    for record, row in zip(_records(test_units), frame.itertuples(), strict=True):
+    for record, row in zip(as_records(test_units), frame.itertuples(), strict=True):
         one = model.predict_record(record)
         assert one["tier"] == row.tier
         assert one["probabilities"]["red"] == pytest.approx(row.p_red, abs=1e-12)
@@ -67,7 +61,7 @@ def test_one_unit_equals_batch(model, test_units):
 
 
 def test_floors_raise_the_tier_and_are_flags_not_reasons(model, test_units):
-    calm = _records(test_units)
+    calm = as_records(test_units)
     for record in calm[:50]:
         base = model.predict_record(record)
         raised = model.predict_record({**record, "strangulation": True})
@@ -78,7 +72,7 @@ def test_floors_raise_the_tier_and_are_flags_not_reasons(model, test_units):
 
 
 def test_result_has_every_part_in_both_languages(model, test_units):
-    record = _records(test_units)[0]
+    record = as_records(test_units)[0]
     zh = model.predict_record({**record, "threat_to_kill": True}, lang="zh")
     en = model.predict_record({**record, "threat_to_kill": True}, lang="en")
     assert zh["tier"] == en["tier"] == "red"

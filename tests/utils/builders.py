@@ -137,3 +137,11 @@ def random_ledger(
             )
         )
     return contract_frame(surveys, HOUSEHOLD_SURVEY), contract_frame(case_rows, CASE)
+
+
+def as_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain dicts (None for missing, Python scalars): the one-unit scoring input."""
+    return [
+        {k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in r.items()}
+        for r in frame.to_dict("records")
+    ]

@@ -50,6 +50,9 @@ class EBMPairClassifier(ClassifierMixin, BaseEstimator):
     validation_size, max_bins, max_interaction_bins, min_samples_leaf :
         passed to each ``ExplainableBoostingClassifier``.
     green_fraction : share of green units kept for training, in (0, 1].
+    monotone : names of features whose effect may only rise (the policy's monotone
+        answers); interpret boosts them under the constraint and keeps them out of
+        interactions, so raising one never lowers either logit.
     n_jobs, random_state : as in scikit-learn.
     """
 
@@ -68,6 +71,7 @@ class EBMPairClassifier(ClassifierMixin, BaseEstimator):
         max_interaction_bins: int = 32,
         min_samples_leaf: int = 4,
         green_fraction: float = 1.0,
+        monotone: Sequence[str] = (),
         n_jobs: int = -1,
         random_state: int | None = 0,
     ) -> None:
@@ -83,6 +87,7 @@ class EBMPairClassifier(ClassifierMixin, BaseEstimator):
         self.max_interaction_bins = max_interaction_bins
         self.min_samples_leaf = min_samples_leaf
         self.green_fraction = green_fraction
+        self.monotone = monotone
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -101,9 +106,19 @@ class EBMPairClassifier(ClassifierMixin, BaseEstimator):
             max_bins=self.max_bins,
             max_interaction_bins=self.max_interaction_bins,
             min_samples_leaf=self.min_samples_leaf,
+            monotone_constraints=self._monotone_constraints(),
             n_jobs=self.n_jobs,
             random_state=self.random_state,
         )
+
+    def _monotone_constraints(self) -> list[int] | None:
+        if not self.monotone:
+            return None
+        names = list(self.feature_names or ())
+        unknown = sorted(set(self.monotone) - set(names))
+        if unknown:
+            raise ModelError(f"monotone: not among feature_names: {unknown}")
+        return [1 if name in self.monotone else 0 for name in names]
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> EBMPairClassifier:
         """Fit both EBMs on tiers ``y`` (names or ranks 0/1/2)."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from risk.errors import ModelError
 from risk.features.encoder import FeatureEncoder
 from risk.models.calibration import PlattScaling
 from risk.models.conformal import SplitConformal
@@ -55,7 +56,7 @@ def fit_triage(
     classifier = EBMPairClassifier(
         feature_names=list(encoder.feature_names_out_),
         feature_types=feature_types_from_specs(encoder.specs_),
-        **params,
+        **({"monotone": policy.monotone} | params),
     ).fit(X_train, y_train)
     seconds["classifier"] = time.perf_counter() - start
 
@@ -65,6 +66,12 @@ def fit_triage(
     z_red, z_yr = classifier.decision_function(X_cal)
     red_platt = PlattScaling().fit(z_red, y_cal == 2)
     yr_platt = PlattScaling().fit(z_yr, y_cal >= 1)
+    for name, platt in (("red", red_platt), ("yellow_or_red", yr_platt)):
+        if platt.a_ <= 0:  # would turn every effect, monotone ones too, upside down
+            raise ModelError(
+                f"calibration: the {name} model ranks the calibration period backwards "
+                f"(Platt slope {platt.a_:.3g}); more data or a longer training period needed"
+            )
     proba = combine_probabilities(red_platt.predict_proba(z_red), yr_platt.predict_proba(z_yr))
     floors, _ = policy.floors(calibration)
     choice = choose_thresholds(proba[:, 2], 1.0 - proba[:, 0], y_cal, floors, policy.targets)

@@ -3,6 +3,8 @@
 Read from ``risk/config/policy.yaml`` (or a centre's own copy) and validated, so a typo in
 the file is a clear error naming the key, not a silent default. Floors only ever raise a
 tier: the policy's tier is the larger of the model's tier and the highest floor that fires.
+The answers listed as ``monotone`` are ones where more never means less risk: the model is
+fitted so that raising one never lowers a tier, and every red flag's field must be one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from risk.errors import ConfigError
+from risk.features.history import HISTORY_COLUMNS
 from risk.models.tiers import TIERS
+from risk.schema import CASE, HOUSEHOLD_SURVEY
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -138,6 +142,7 @@ class Policy(_Strict):
     tiers: dict[str, TierAction]
     conformal: Conformal
     reasons: Reasons
+    monotone: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:
@@ -150,6 +155,19 @@ class Policy(_Strict):
         codes = [f.code for f in self.red_flags]
         if len(set(codes)) != len(codes):
             raise ValueError("red_flags: codes must be unique")
+        ordered = _ordered_answers()
+        for name in self.monotone:
+            if name not in ordered:
+                raise ValueError(
+                    f"monotone: {name!r} is not a model input with an order (a number, a "
+                    "yes/no field or an ordered choice)"
+                )
+        for flag in self.red_flags:
+            if flag.field in ordered and flag.field not in self.monotone:
+                raise ValueError(
+                    f"red_flags {flag.code}: field {flag.field!r} must be listed under "
+                    "monotone, or the model could lower the tier the flag raises"
+                )
         return self
 
     def floors(self, units: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -168,6 +186,16 @@ class Policy(_Strict):
     def to_yaml(self) -> str:
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def _ordered_answers() -> set[str]:
+    """Model inputs whose answers have an order of risk: numbers, yes/no, ordered enums."""
+    out = set(HISTORY_COLUMNS)
+    for kind in (HOUSEHOLD_SURVEY, CASE):
+        for f in kind.scoring_fields():
+            if f.model_input and (f.kind in ("int", "bool") or (f.kind == "enum" and f.ordered)):
+                out.add(f.name)
+    return out
 
 
 def model_tiers(

@@ -94,3 +94,18 @@ def test_a_broken_policy_names_the_key():
 
 def test_policy_round_trips_through_yaml():
     assert parse_policy(POLICY.to_yaml()) == POLICY
+
+
+@pytest.mark.parametrize(
+    ("monotone", "match"),
+    [
+        (["weapon"], "'weapon' is not a model input with an order"),
+        (["no_such_answer"], "'no_such_answer' is not a model input"),
+        ([], "field 'threat_to_kill' must be listed under monotone"),
+    ],
+)
+def test_monotone_answers_must_have_an_order_and_cover_the_red_flags(monotone, match):
+    data = yaml.safe_load(POLICY.to_yaml())
+    data["monotone"] = monotone
+    with pytest.raises(ConfigError, match=match):
+        parse_policy(yaml.safe_dump(data))

@@ -25,16 +25,15 @@ small asyncio + aiohttp generator in this process (aiohttp comes with mlflow and
 less client CPU per request than httpx; the figures print it); the client's own time is
 inside the latencies, so they are slightly pessimistic.
 
-Last, a diagnostic run (``--no-diagnostic`` skips it): the same app under uvicorn with
-TCP_NODELAY restored on the workers' connections, to show what Nagle's algorithm costs
-(see ``NODELAY_LAUNCHER``). The load average is printed with every figure: the machine
+``--phases`` picks some of score (2 and 4), peer (3), store-sqlite and store-postgres
+(5). The load average is printed with every figure: the machine
 may be shared.
 
     python benchmarks/service_load.py [--mlflow-uri URI] [--seconds 60] \
         [--rate-seconds 30] [--pg-admin-url postgresql://postgres@127.0.0.1:5432/test]
 
 Needs ``wrk`` (Debian: ``apt-get install -y wrk``) and, for the PostgreSQL phase, a
-server (``--pg-admin-url``; ``--no-postgres`` skips it).
+server (``--pg-admin-url``).
 """
 
 from __future__ import annotations
@@ -60,12 +59,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import httpx
+import httpx2 as httpx
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "service_load.lua"
 HOST = "127.0.0.1"
+PHASES = ("score", "peer", "store-sqlite", "store-postgres")
 
 #: The unit scored in every request: a marital dispute with threats, alcohol misuse.
 CASE = {
@@ -316,32 +316,6 @@ def serve_argv(port: int, workers: int) -> list[str]:
     return [_bin("risk"), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
 
 
-#: Diagnostic launcher: the same app and uvicorn settings as ``risk serve``, but the
-#: listening socket uvicorn binds for ``--workers N`` is re-made with ``IPPROTO_TCP`` so
-#: asyncio sets TCP_NODELAY on accepted connections (uvicorn binds it with proto 0, and
-#: asyncio then leaves Nagle's algorithm on: each keep-alive request waits ~40 ms for a
-#: delayed ACK). Used only to show what that costs; the targets are measured on risk serve.
-NODELAY_LAUNCHER = """
-import socket, sys
-import uvicorn
-from uvicorn.config import Config
-_bind = Config.bind_socket
-def bind_socket(self):
-    sock = _bind(self)
-    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
-        sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
-    return sock
-Config.bind_socket = bind_socket
-if __name__ == "__main__":
-    uvicorn.run("service.main:create_app", factory=True, host=sys.argv[1],
-                port=int(sys.argv[2]), workers=int(sys.argv[3]), log_level="warning")
-"""
-
-
-def nodelay_argv(port: int, workers: int) -> list[str]:
-    return [sys.executable, "-c", NODELAY_LAUNCHER, HOST, str(port), str(workers)]
-
-
 def show(title: str, r: dict[str, Any]) -> None:
     print(f"  {title}  (load average {os.getloadavg()[0]:.1f})")
     for k, v in r.items():
@@ -452,11 +426,10 @@ def main() -> None:
         default="postgresql://postgres@127.0.0.1:5432/test",
         help="libpq URL of a database to create and drop the temporary one from",
     )
-    parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--no-peer", action="store_true", help="skip mlflow models serve")
     parser.add_argument(
-        "--no-diagnostic", action="store_true", help="skip the TCP_NODELAY diagnostic run"
-    )
+        "--phases", nargs="+", choices=PHASES, default=list(PHASES),
+        help="which phases to run (default: all)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     wrk_version = subprocess.run([_bin("wrk"), "-v"], capture_output=True, text=True).stdout
@@ -484,17 +457,18 @@ def main() -> None:
         sqlite_env = serve_env(base_env, f"sqlite:///{tmp}/risk.db")
 
         # --- 2. saturation and 4. steady latency on POST /v1/score (risk serve, SQLite)
-        port = _free_port()
-        results.update(
-            score_phases("risk serve", serve_argv(port, args.workers), sqlite_env, tmp, port, args)
-        )
+        if "score" in args.phases:
+            port = _free_port()
+            argv = serve_argv(port, args.workers)
+            results.update(score_phases("risk serve", argv, sqlite_env, tmp, port, args))
         # --- 5. storing, SQLite (a fresh server on the same database file)
-        port = _free_port()
-        results["cases_sqlite"] = store_phase(
-            "risk serve, SQLite", serve_argv(port, args.workers), sqlite_env, tmp, port, args
-        )
+        if "store-sqlite" in args.phases:
+            port = _free_port()
+            results["cases_sqlite"] = store_phase(
+                "risk serve, SQLite", serve_argv(port, args.workers), sqlite_env, tmp, port, args
+            )
         # --- 5. storing, PostgreSQL
-        if not args.no_postgres:
+        if "store-postgres" in args.phases:
             with temp_postgres(args.pg_admin_url) as pg_url:
                 port = _free_port()
                 results["cases_postgres"] = store_phase(
@@ -503,7 +477,7 @@ def main() -> None:
                 )  # fmt: skip
 
         # --- 3. the peer: mlflow models serve, its plain prediction of the same unit
-        if not args.no_peer:
+        if "peer" in args.phases:
             port = _free_port()
             argv = [
                 _bin("mlflow"), "models", "serve", "-m", "models:/risk-triage@champion",
@@ -520,32 +494,20 @@ def main() -> None:
             show(f"[mlflow models serve] POST /invocations, wrk {args.connections} connections, "
                  f"{args.seconds} s", results["peer"])  # fmt: skip
 
-        # --- diagnostic: the same app with TCP_NODELAY on the workers' connections
-        if not args.no_diagnostic:
-            label = "diagnostic: TCP_NODELAY"
-            port = _free_port()
-            diag = score_phases(
-                label, nodelay_argv(port, args.workers), sqlite_env, tmp, port, args
-            )
-            results["diag_score"], results["diag_steady"] = diag["score"], diag["steady"]
-            port = _free_port()
-            results["diag_cases_sqlite"] = store_phase(
-                f"{label}, SQLite", nodelay_argv(port, args.workers), sqlite_env, tmp, port, args
-            )
-
     report(results)
 
 
 def report(results: dict[str, dict[str, Any]]) -> None:
     print("\ntargets")
     rows: list[tuple[str, str, bool]] = []
-    score = results["score"]
-    rows.append((
-        "saturation >= 500 req/s, zero errors",
-        f"{score['rps']:,.0f} req/s, {score['errors']} errors",
-        score["rps"] >= 500 and score["errors"] == 0,
-    ))  # fmt: skip
-    if "peer" in results:
+    score = results.get("score")
+    if score is not None:
+        rows.append((
+            "saturation >= 500 req/s, zero errors",
+            f"{score['rps']:,.0f} req/s, {score['errors']} errors",
+            score["rps"] >= 500 and score["errors"] == 0,
+        ))  # fmt: skip
+    if score is not None and "peer" in results:
         peer = results["peer"]
         ratio = score["rps"] / peer["rps"] if peer["rps"] else float("inf")
         rows.append((
@@ -554,13 +516,14 @@ def report(results: dict[str, dict[str, Any]]) -> None:
             f"(peer errors {peer['errors']})",
             ratio >= 10,
         ))  # fmt: skip
-    steady = results["steady"]
-    rows.append((
-        "200 req/s: p50 <= 5 ms, p99 <= 25 ms",
-        f"p50 {steady['p50_ms']:.2f} ms, p99 {steady['p99_ms']:.2f} ms, "
-        f"{steady['errors']} errors",
-        steady["p50_ms"] <= 5 and steady["p99_ms"] <= 25 and steady["errors"] == 0,
-    ))  # fmt: skip
+    steady = results.get("steady")
+    if steady is not None:
+        rows.append((
+            "200 req/s: p50 <= 5 ms, p99 <= 25 ms",
+            f"p50 {steady['p50_ms']:.2f} ms, p99 {steady['p99_ms']:.2f} ms, "
+            f"{steady['errors']} errors",
+            steady["p50_ms"] <= 5 and steady["p99_ms"] <= 25 and steady["errors"] == 0,
+        ))  # fmt: skip
     for name in ("cases_sqlite", "cases_postgres"):
         if name in results:
             r = results[name]
@@ -571,12 +534,6 @@ def report(results: dict[str, dict[str, Any]]) -> None:
             ))  # fmt: skip
     for what, figure, ok in rows:
         print(f"  {'pass' if ok else 'MISS'}  {what:<40} {figure}")
-    if "diag_score" in results:
-        d, ds, dc = results["diag_score"], results["diag_steady"], results["diag_cases_sqlite"]
-        print("  diagnostic (not the targets): the same app with TCP_NODELAY on its connections")
-        print(f"        saturation {d['rps']:,.0f} req/s, {d['errors']} errors; 200 req/s p50 "
-              f"{ds['p50_ms']:.2f} ms, p99 {ds['p99_ms']:.2f} ms; cases on SQLite p99 "
-              f"{dc['p99_ms']:.2f} ms, {dc['errors']} errors")  # fmt: skip
 
 
 if __name__ == "__main__":

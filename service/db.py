@@ -7,8 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from service import sqlite
 
 __all__ = ["Database", "migrate"]
 
@@ -44,9 +46,11 @@ class Database:
         else:
             options.update(pool_size=10, max_overflow=20, pool_timeout=5)
         self.engine: Engine = create_engine(url, **options)
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if url.startswith("sqlite"):
+            file = self.engine.url.database
+            on_disk = Path(file) if file and file != ":memory:" else None
+            sqlite.configure(self.engine, self.sessions, on_disk)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -58,11 +62,3 @@ class Database:
         """Raise if the database cannot answer."""
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-
-
-def _sqlite_pragmas(connection: Any, _: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()

@@ -41,6 +41,8 @@ __all__ = [
 ERROR_COLUMNS = ["row", "field", "value", "reason_zh", "reason_en"]
 MISSING_TOKENS = frozenset({"", "nan", "nat", "none", "null", "na", "n/a", "#n/a", "-", "--", "—"})
 DATE_FORMATS = ("ISO8601", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d", "%Y%m%d")
+#: The dates a contract frame can hold (datetime64[ns]).
+_FIRST_DATE, _LAST_DATE = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
 _VALUE_SHOWN = 80
 
 Parsed = tuple[pd.Series, pd.Series]  # parsed values (NA where missing or bad), bad-value mask
@@ -241,14 +243,20 @@ def _parse_date(f: Field, texts: pd.Series, originals: pd.Series, _: dict[str, s
     native = originals.map(lambda v: isinstance(v, (dt.date, pd.Timestamp, np.datetime64)))
     dates = pd.Series(pd.NaT, index=texts.index, dtype="datetime64[ns]")
     if native.any():
-        dates[native] = pd.to_datetime(originals[native]).astype("datetime64[ns]")
+        dates[native] = _held(pd.to_datetime(originals[native], errors="coerce"))
+    # ISO 8601 also reads a year alone ("2024") or a month; a date needs its day.
+    whole = texts.str.match(r"\d{4}-\d{1,2}-\d{1,2}", na=False).astype(bool)
     for fmt in DATE_FORMATS:
-        todo = dates.isna() & texts.notna() & ~native
+        todo = dates.isna() & texts.notna() & ~native & (whole | (fmt != "ISO8601"))
         if not todo.any():
-            break
-        found = pd.to_datetime(texts[todo], format=fmt, errors="coerce")
-        dates[todo] = found.astype("datetime64[ns]")
+            continue
+        dates[todo] = _held(pd.to_datetime(texts[todo], format=fmt, errors="coerce"))
     return dates.dt.normalize()
+
+
+def _held(found: pd.Series) -> pd.Series:
+    """Dates as datetime64[ns]; a year it cannot hold (1495, 3142) is not a date, not a crash."""
+    return found.where((found >= _FIRST_DATE) & (found <= _LAST_DATE)).astype("datetime64[ns]")
 
 
 def _parse_enum(

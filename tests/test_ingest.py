@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from utils.builders import builder, case_row, household_row, rows_frame
+from utils.strategies import messy_rows
 
 from risk.errors import ContractError
 from risk.ingest import contract_schema, empty_frame, ingest_file, read_ledger, validate_frame
@@ -171,6 +172,8 @@ def test_required_field_left_empty_is_named(kind: RecordKind, name: str) -> None
         ("parties", "2.5", "not a whole number: 2.5"),
         ("threats", "也许", "not yes/no: 也许"),
         ("opened_at", "2024-02-30", "not a date: 2024-02-30"),
+        ("opened_at", "2024", "not a date: 2024"),  # a year is not a day
+        ("opened_at", "3142", "not a date: 3142"),  # found by Hypothesis: was a crash
         ("dispute_type", "打架", "not an allowed value: 打架"),
         ("notes", "很" * 4001, "longer than 4000 characters"),
     ],
@@ -290,6 +293,26 @@ def test_every_row_is_written_or_quarantined(kind: RecordKind, data: st.DataObje
     assert result.rows_in == result.rows_out + result.rows_quarantined == len(frame)
     assert set(result.quarantine["_row"].astype(int)) == broken
     assert set(result.errors["row"]) == broken
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_messy_rows_are_each_accepted_or_quarantined_with_a_reason(
+    kind: RecordKind, data: st.DataObject
+) -> None:
+    frame = rows_frame(data.draw(messy_rows(kind, max_rows=12)))
+    result = validate_frame(frame, kind)
+    assert result.rows_in == len(frame) == result.rows_out + result.rows_quarantined
+    quarantined = result.quarantine["_row"].astype(int)
+    assert quarantined.is_unique and set(quarantined) <= set(frame.index)
+    for lang in ("zh", "en"):
+        assert result.quarantine[f"_reason_{lang}"].str.strip().str.len().gt(0).all()
+    assert set(result.errors["row"]) == set(quarantined)
+    accepted = frame.index.difference(quarantined)
+    key = kind.key[0]
+    assert result.frame[key].tolist() == frame.loc[accepted, key].tolist()
+    contract_schema(kind).validate(result.frame)
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -85,8 +85,13 @@ class IngestResult:
 
 
 @functools.cache
-def contract_schema(kind: RecordKind) -> pa.DataFrameSchema:
-    """The pandera schema of a contract frame, derived from the field table."""
+@functools.cache
+def contract_schema(kind: RecordKind, parsed: bool = False) -> pa.DataFrameSchema:
+    """The pandera schema of a contract frame, derived from the field table.
+
+    ``parsed``: for a frame fresh from this module's parsing, whose enum columns are
+    categoricals of exactly the codes, so their values need no check of their own.
+    """
     columns = {}
     for f in kind:
         checks = []
@@ -94,7 +99,7 @@ def contract_schema(kind: RecordKind) -> pa.DataFrameSchema:
             checks.append(pa.Check.in_range(f.low, f.high))
         elif f.kind == "string" and f.max_length:
             checks.append(pa.Check.str_length(max_value=f.max_length))
-        elif f.kind == "enum":
+        elif f.kind == "enum" and not parsed:
             checks.append(pa.Check.isin(list(f.codes)))
         columns[f.name] = pa.Column(f.dtype, checks=checks, nullable=not f.required)
     return pa.DataFrameSchema(columns, strict=True, ordered=True, name=kind.name)
@@ -198,6 +203,9 @@ def _dtype(f: Field) -> DtypeObj:
 def _parse(f: Field, raw: pd.Series, value_aliases: dict[str, str]) -> Parsed:
     if f.kind == "string":
         return _parse_string(raw)
+    typed = _already_typed(f, raw)
+    if typed is not None:
+        return typed, pd.Series(False, index=raw.index)
     parser = _PARSERS[f.kind]
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     texts = pd.Series([_token(v) for v in uniques], dtype=object)
@@ -208,6 +216,23 @@ def _parse(f: Field, raw: pd.Series, value_aliases: dict[str, str]) -> Parsed:
     values = values_u.astype(_dtype(f)).array.take(codes, allow_fill=True)
     bad = np.where(codes >= 0, np.append(bad_u, False)[codes], False)
     return pd.Series(values, index=raw.index), pd.Series(bad, index=raw.index)
+
+
+def _already_typed(f: Field, raw: pd.Series) -> pd.Series | None:
+    """The column in the field's dtype when it was read already typed and every value is
+    one the text parser would accept as it stands (a contract Parquet file: integers,
+    booleans, dates without time zone, categories that are all codes); else None."""
+    dtype = raw.dtype
+    if f.kind == "enum" and isinstance(dtype, pd.CategoricalDtype):
+        return raw.astype(_dtype(f)) if set(dtype.categories) <= set(f.codes) else None
+    if f.kind == "int" and pd.api.types.is_integer_dtype(dtype):
+        out_of_int32 = (raw <= -(2**31)) | (raw >= 2**31)
+        return None if out_of_int32.any() else raw.astype(_dtype(f))
+    if f.kind == "bool" and pd.api.types.is_bool_dtype(dtype):
+        return raw.astype(_dtype(f))
+    if f.kind == "date" and isinstance(dtype, np.dtype) and dtype.kind == "M":
+        return raw.astype("datetime64[ns]").dt.normalize()
+    return None
 
 
 def _token(value: object) -> str | None:
@@ -307,7 +332,7 @@ def _show(value: object) -> str:
 def _contract_errors(frame: pd.DataFrame, kind: RecordKind, source: pd.DataFrame) -> pd.DataFrame:
     """Required fields, ranges and lengths, checked by the pandera schema of the contract."""
     try:
-        contract_schema(kind).validate(frame, lazy=True)
+        contract_schema(kind, parsed=True).validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     else:
@@ -373,6 +398,11 @@ def _column(source: pd.DataFrame, name: str, frame: pd.DataFrame) -> pd.Series:
 
 def _quarantine(raw_bad: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
     """The bad rows as they were read, with their row number and every reason."""
+    out = raw_bad.astype("string")
+    out.insert(0, "_row", out.index.to_numpy())
+    if not len(errors):
+        none = np.array([], dtype=object)
+        return out.assign(_reason_zh=none, _reason_en=none).reset_index(drop=True)
     joined = (
         errors.assign(
             zh=errors["field"] + "：" + errors["reason_zh"],
@@ -381,8 +411,6 @@ def _quarantine(raw_bad: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
         .groupby("row", sort=True)
         .agg(reason_zh=("zh", "；".join), reason_en=("en", "; ".join))
     )
-    out = raw_bad.astype("string")
-    out.insert(0, "_row", out.index.to_numpy())
     out["_reason_zh"] = joined["reason_zh"].reindex(out.index).to_numpy()
     out["_reason_en"] = joined["reason_en"].reindex(out.index).to_numpy()
     return out.reset_index(drop=True)

@@ -1,0 +1,136 @@
+"""Faults the service must survive: the database going away and coming back, the process
+killed mid-write, a corrupt or missing model at start and on reload."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from service.conftest import POSTGRES_ADMIN, _postgres_database, auth, unique
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from utils.builders import case_row
+from utils.proxy import TcpProxy
+from utils.served import request, served
+
+from service.auth import create_key
+from service.db import Database, migrate
+from service.main import create_app
+from service.settings import Settings
+
+
+def _case(case_id: str) -> dict:
+    """A case as the API takes it (no training-only outcome)."""
+    row = case_row(case_id=case_id, household_id=f"H-{case_id}")
+    return {k: v for k, v in row.items() if k not in ("outcome", "outcome_at")}
+
+
+def _caseworker_key(url: str) -> str:
+    migrate(url)
+    db = Database(url)
+    try:
+        return create_key(db, "caseworker", label="fault test")
+    finally:
+        db.engine.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    yield from _postgres_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'risk.db'}"
+    else:
+        yield from _postgres_database()
+
+
+# --- the database goes away and comes back -------------------------------------------------
+
+
+def test_postgres_cut_and_restored_gives_503_then_recovers_without_restart(
+    postgres_url, model_store
+):
+    server = make_url(POSTGRES_ADMIN)
+    proxy = TcpProxy((server.host or "127.0.0.1", server.port or 5432))
+    url = make_url(postgres_url).set(host="127.0.0.1", port=proxy.port)
+    settings = Settings(database_url=url.render_as_string(False), mlflow_uri=model_store)
+    try:
+        with TestClient(create_app(settings)) as client:
+            key = create_key(client.app.state.db, "caseworker", label="fault test")
+            assert client.get("/readyz").status_code == 200
+            lost = _case(unique("C"))
+            with proxy.cut():
+                ready = client.get("/readyz")
+                assert ready.status_code == 503 and ready.json()["error"] == "db_unavailable"
+                refused = client.post("/v1/cases", json=lost, headers=auth(key))
+                assert refused.status_code == 503
+                assert refused.json()["message_en"].startswith("database unavailable")
+            assert client.get("/readyz").status_code == 200
+            case_url = f"/v1/cases/{lost['case_id']}"
+            assert client.get(case_url, headers=auth(key)).status_code == 404
+            assert client.post("/v1/cases", json=lost, headers=auth(key)).status_code == 201
+            assert client.get(case_url, headers=auth(key)).json()["scores"]
+    finally:
+        proxy.close()
+
+
+# --- the process is killed while it writes -------------------------------------------------
+
+
+def test_killed_mid_write_every_case_reported_stored_is_whole(database_url, model_store, tmp_path):
+    key = _caseworker_key(database_url)
+    env = {"RISK_DATABASE_URL": database_url, "RISK_MLFLOW_URI": model_store}
+    stored: list[str] = []
+    enough = threading.Event()
+
+    def post(case_id: str) -> None:
+        try:
+            status, _ = request(port, "POST", "/v1/cases", _case(case_id), key, timeout=60)
+        except OSError:
+            return  # cut off by the kill: the client does not know
+        if status == 201:
+            stored.append(case_id)
+            if len(stored) >= 40:
+                enough.set()
+
+    with served(env, tmp_path / "serve.log") as server:
+        port = server.port
+        with ThreadPoolExecutor(8) as pool:
+            for i in range(600):
+                pool.submit(post, f"K{i:04d}")
+            assert enough.wait(300), server.log.read_text()
+            server.process.send_signal(signal.SIGKILL)
+            server.process.wait(30)
+        assert server.process.returncode == -signal.SIGKILL
+    assert 40 <= len(stored) < 600, "the kill came after every request"
+
+    with served(env, tmp_path / "serve.log") as again:
+        for case_id in stored:
+            status, body = request(again.port, "GET", f"/v1/cases/{case_id}", key=key)
+            assert status == 200 and len(body["scores"]) == 1, case_id
+            assert body["scores"][0]["result"]["tier"] in ("green", "yellow", "red")
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            cases = set(connection.scalars(text("SELECT case_id FROM cases")))
+            scored = set(connection.scalars(text("SELECT case_id FROM scores")))
+            audited = set(
+                connection.scalars(
+                    text("SELECT resource FROM audit_log WHERE action = 'store_case'")
+                )
+            )
+            assert set(stored) <= cases
+            assert cases == scored, "a case without its score, or a score without its case"
+            assert audited == {f"case:{c}" for c in cases}
+            if engine.dialect.name == "sqlite":
+                assert connection.scalar(text("PRAGMA integrity_check")) == "ok"
+    finally:
+        engine.dispose()

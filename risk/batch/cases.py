@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from risk.batch.errors import InvalidLedger
 from risk.batch.ledger import BATCH_ROWS, parquet_file
@@ -93,14 +94,22 @@ def _batches(path: Path, day: pd.Timestamp, batch_rows: int) -> Iterator[_Part]:
 
 
 def _first_rows(path: Path) -> pd.Series:
-    """For each row whose case id appeared earlier in the file: the row where it first did."""
+    """For each row whose case id appeared earlier in the file: the row where it first did.
+
+    Counted in Arrow over the case id column alone; only the ids seen more than once (none,
+    in a clean ledger) are looked at row by row.
+    """
     source = parquet_file(path)
     if "case_id" not in source.schema_arrow.names:
         return pd.Series(dtype=float)  # the contract check names the missing column
-    ids = source.read(columns=["case_id"]).column(0).to_pandas()
-    ids.index = pd.RangeIndex(1, len(ids) + 1)
-    ids = ids.dropna()
-    first = pd.Series(ids.index, index=ids.index).groupby(ids.to_numpy()).transform("min")
+    ids = source.read(columns=["case_id"]).column(0)
+    counts = pc.value_counts(ids).flatten()
+    repeated = pc.filter(counts[0], pc.and_(pc.greater(counts[1], 1), pc.is_valid(counts[0])))
+    if not len(repeated):
+        return pd.Series(dtype=float)
+    rows = np.flatnonzero(pc.is_in(ids, value_set=repeated).to_numpy(zero_copy_only=False))
+    seen = pd.Series(pc.take(ids, rows).to_pandas().to_numpy(), index=rows + 1)
+    first = pd.Series(seen.index, index=seen.index).groupby(seen.to_numpy()).transform("min")
     return first[first != first.index].astype(float)
 
 

@@ -68,9 +68,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "api_not_int": ("应为整数", "must be a whole number"),
     "api_not_bool": ("应为是/否（true/false）", "must be true or false"),
     "api_not_date": ("应为日期 YYYY-MM-DD", "must be a date, YYYY-MM-DD"),
+    "api_date_range": ("日期应在 {limit} 之间", "must be a date within {limit}"),
     "api_too_long": ("超出长度限制 {limit}", "longer than {limit} characters"),
     "api_bad_value": ("取值无效", "invalid value"),
     "api_too_many": ("一次最多 {limit} 个", "at most {limit} at a time"),
+    "api_bad_body": (
+        "请求体无法读取（应为 UTF-8 JSON）",
+        "the body could not be read (UTF-8 JSON expected)",
+    ),
     "api_need_unit": (
         "需提供 survey、case 或 household_id 之一",
         "give survey, case or household_id",
@@ -80,6 +85,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "forbidden": ("当前角色无权执行此操作", "your role may not do this"),
     "out_of_grid": ("无权访问该网格的记录", "this record is outside your grids"),
     "not_found": ("未找到", "not found"),
+    "method_not_allowed": ("不支持该请求方法", "method not allowed here"),
     "too_large": (
         "请求体过大（上限 {limit} 字节）",
         "request body too large (limit {limit} bytes)",

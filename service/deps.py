@@ -6,7 +6,8 @@ import threading
 import time
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from service.auth import Caller, authenticate
@@ -68,7 +69,18 @@ def _authenticate(db: Database, key: str | None) -> Caller | None:
     return found
 
 
-def caller(request: Request) -> Caller:
+#: The two ways to send a key, declared so the OpenAPI schema shows them; the key itself is
+#: read by :func:`_key_from` (which also takes the pages' cookie).
+BEARER = HTTPBearer(auto_error=False, description="Authorization: Bearer rk_<prefix>_<secret>")
+API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def caller(
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    _header: Annotated[str | None, Security(API_KEY)] = None,
+) -> Caller:
+    """The caller behind the request's key: 401 without a valid one, 429 over its rate."""
     db: Database = request.app.state.db
     found = _authenticate(db, _key_from(request))
     if found is None:

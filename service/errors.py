@@ -7,16 +7,19 @@ back, and no stack trace ever leaves the process.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException
 
 from risk.i18n import both
 
-__all__ = ["ServiceError", "install_handlers", "message"]
+__all__ = ["ErrorBody", "InvalidBody", "ServiceError", "install_handlers", "message", "responses"]
 
 log = logging.getLogger("risk.service")
 
@@ -32,6 +35,49 @@ class ServiceError(Exception):
 def message(key: str, **values: Any) -> dict[str, str]:
     zh, en = both(key, **values)
     return {"error": key, "message_zh": zh, "message_en": en}
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: its code and the message in Chinese and English."""
+
+    error: str
+    message_zh: str
+    message_en: str
+
+
+class FieldProblem(ErrorBody):
+    field: str
+
+
+class InvalidBody(BaseModel):
+    """A request that failed validation: one problem per field, no value echoed."""
+
+    detail: list[FieldProblem]
+
+
+#: The error codes the service answers with each status (for the OpenAPI description).
+CODES = {
+    400: ("api_bad_body",),
+    401: ("unauthorized",),
+    403: ("forbidden", "out_of_grid", "lower_needs_supervisor"),
+    404: ("not_found",),
+    409: ("case_exists", "same_tier"),
+    413: ("too_large",),
+    422: ("api_need_unit", "api_too_many", "api_bad_value"),
+    429: ("rate_limited",),
+    503: ("db_unavailable", "model_unavailable"),
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` documenting these error statuses with their body models
+    (422 is either a field-by-field :class:`InvalidBody` or an :class:`ErrorBody`)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        codes = ", ".join(CODES[status])
+        model: Any = InvalidBody | ErrorBody if status == 422 else ErrorBody
+        out[status] = {"model": model, "description": f"{HTTPStatus(status).phrase}: {codes}"}
+    return out
 
 
 _PYDANTIC = {
@@ -50,11 +96,16 @@ _PYDANTIC = {
     "bool_parsing": ("api_not_bool", ()),
     "date_type": ("api_not_date", ()),
     "date_parsing": ("api_not_date", ()),
+    "date_range": ("api_date_range", ("range",)),
     "date_from_datetime_parsing": ("api_not_date", ()),
     "date_from_datetime_inexact": ("api_not_date", ()),
     "string_too_long": ("api_too_long", ("max_length",)),
     "too_long": ("api_too_many", ("max_length",)),
 }
+
+
+#: The framework's own refusals, as message keys.
+_FRAMEWORK = {400: "api_bad_body", 404: "not_found", 405: "method_not_allowed"}
 
 
 def field_problem(error: dict[str, Any]) -> dict[str, str]:
@@ -84,6 +135,13 @@ def install_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=exc.status, content=message(exc.key, **exc.values), headers=headers
         )
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        """Refusals from the framework (unreadable body, unknown path or method), worded
+        like the service's own."""
+        key = _FRAMEWORK.get(exc.status_code, "api_bad_value")
+        return JSONResponse(status_code=exc.status_code, content=message(key), headers=exc.headers)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)

@@ -7,9 +7,19 @@ its zh/en label as the description; unknown fields are refused.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    create_model,
+)
+from pydantic_core import PydanticCustomError
 
 from risk.features.history import HISTORY_COLUMNS
 from risk.schema import CASE, HOUSEHOLD_SURVEY, TIERS
@@ -35,15 +45,46 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _whole(value: Any) -> Any:
+    """JSON has one kind of number: 4.0 is the whole number 4 (4.5, "4" and true are not)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+#: The dates the service takes, written YYYY-MM-DD: from 1970 (ledger history counts days
+#: since then) to 2199 (well inside what a contract frame can hold). The pattern is in the
+#: OpenAPI schema, so clients see the range.
+FIRST_DAY, LAST_DAY = dt.date(1970, 1, 1), dt.date(2199, 12, 31)
+DAY_PATTERN = r"^(19[7-9][0-9]|2[01][0-9][0-9])-[0-9]{2}-[0-9]{2}$"
+
+
+def _in_range(value: Any) -> Any:
+    """Only YYYY-MM-DD (a number is never read as a Unix timestamp, nor a date-time as its
+    day), within the range."""
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise PydanticCustomError("date_type", "not a date")
+    if not re.match(DAY_PATTERN, value):
+        raise PydanticCustomError(
+            "date_range", "outside {range}", {"range": f"{FIRST_DAY} – {LAST_DAY}"}
+        )
+    return value
+
+
+Day = Annotated[
+    dt.date, Field(json_schema_extra={"pattern": DAY_PATTERN}), BeforeValidator(_in_range)
+]
+
+
 def _annotation(f: ContractField) -> Any:
     if f.kind == "enum":
         return Literal[tuple(f.codes)]
     if f.kind == "int":
-        return Annotated[int, Field(ge=f.low, le=f.high, strict=True)]
+        return Annotated[int, Field(ge=f.low, le=f.high, strict=True), BeforeValidator(_whole)]
     if f.kind == "bool":
         return StrictBool
     if f.kind == "date":
-        return dt.date
+        return Day
     return Annotated[str, StringConstraints(min_length=1, max_length=f.max_length or 2000)]
 
 
@@ -79,8 +120,22 @@ CaseUnit = _model(
 class ScoreRequest(_Strict):
     """One unit: inline survey and/or case fields, or a stored household by id."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={  # at least one of them, not null (the route checks the same)
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": kind}}}
+                for name, kind in (
+                    ("household_id", "string"),
+                    ("survey", "object"),
+                    ("case", "object"),
+                )
+            ]
+        },
+    )
+
     household_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    as_of: dt.date | None = Field(default=None, description="评估日期 / date scored as of")
+    as_of: Day | None = Field(default=None, description="评估日期 / date scored as of")
     survey: SurveyUnit | None = None  # type: ignore[valid-type]
     case: CaseUnit | None = None  # type: ignore[valid-type]
     lang: Lang = "zh"
@@ -97,7 +152,7 @@ class OverrideIn(_Strict):
 
 class OutcomeIn(_Strict):
     outcome: Literal[tuple(CASE["outcome"].codes)]  # type: ignore[valid-type]
-    outcome_at: dt.date
+    outcome_at: Day
 
 
 class Probabilities(BaseModel):

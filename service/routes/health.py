@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service.deps import Authed
-from service.errors import ServiceError
+from service.errors import ServiceError, responses
 
 router = APIRouter(tags=["health"])
 
@@ -19,7 +19,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=responses(503))
 def readyz(request: Request) -> dict[str, Any]:
     """Ready to serve: the database answers and a model is loaded."""
     try:
@@ -31,7 +31,11 @@ def readyz(request: Request) -> dict[str, Any]:
     return {"status": "ready", "model_version": request.app.state.models.version}
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}, **responses(401, 429, 503)},
+)
 def metrics(_: Authed) -> Response:
     """Prometheus metrics: requests by route and status, latency histograms (needs a key)."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from service.deps import Authed, audit, require
-from service.errors import ServiceError
+from service.errors import ServiceError, responses
 
-router = APIRouter(prefix="/v1", tags=["model"])
+router = APIRouter(prefix="/v1", tags=["model"], responses=responses(401, 429, 503))
 
 
 def describe(model: Any) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def model_info(request: Request, who: Authed) -> dict[str, Any]:
     return describe(model)
 
 
-@router.post("/admin/reload")
+@router.post("/admin/reload", responses=responses(403))
 def reload(request: Request, who: Authed) -> dict[str, Any]:
     """Load the current champion; requests in flight finish on the model they started with.
     If loading fails, the old model keeps serving and the error is reported."""

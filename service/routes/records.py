@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
@@ -14,7 +14,7 @@ from risk.models.tiers import TIERS
 from risk.schema import HOUSEHOLD_SURVEY
 from service.auth import Caller
 from service.deps import Authed, audit, require
-from service.errors import ServiceError
+from service.errors import ServiceError, responses
 from service.schemas import CaseIn, OutcomeIn, OverrideIn, SurveyIn
 from service.store import (
     case_record,
@@ -26,7 +26,8 @@ from service.store import (
 )
 from service.tables import Case, Outcome, Override, Score, SurveyWave
 
-router = APIRouter(prefix="/v1", tags=["records"])
+PARQUET = "application/vnd.apache.parquet"
+router = APIRouter(prefix="/v1", tags=["records"], responses=responses(401, 429, 503))
 
 
 def _json(fields: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +62,7 @@ def _stored_score(
     )
 
 
-@router.post("/households", status_code=201)
+@router.post("/households", status_code=201, responses=responses(400, 403, 413, 422))
 def add_survey(body: SurveyIn, request: Request, who: Authed) -> dict[str, Any]:  # type: ignore[valid-type]
     """Store a survey wave and its screening score."""
     require(who, "store")
@@ -92,7 +93,7 @@ def add_survey(body: SurveyIn, request: Request, who: Authed) -> dict[str, Any]:
     return {"household_id": fields["household_id"], "stored": True, "score": result}
 
 
-@router.post("/cases", status_code=201)
+@router.post("/cases", status_code=201, responses=responses(400, 403, 409, 413, 422))
 def add_case(body: CaseIn, request: Request, who: Authed) -> dict[str, Any]:  # type: ignore[valid-type]
     """Store a case at intake and score it (its stored score is returned)."""
     require(who, "store")
@@ -153,7 +154,7 @@ def current_tier(session: Any, case_id: str) -> str | None:
     return None if score is None else str(score.tier)
 
 
-@router.get("/cases/{case_id}")
+@router.get("/cases/{case_id}", responses=responses(403, 404, 422))
 def get_case(case_id: str, request: Request, who: Authed) -> dict[str, Any]:
     """The case with every score, override and outcome it has had."""
     case = _visible_case(request, case_id, who)
@@ -203,7 +204,9 @@ def get_case(case_id: str, request: Request, who: Authed) -> dict[str, Any]:
     return body
 
 
-@router.post("/cases/{case_id}/override", status_code=201)
+@router.post(
+    "/cases/{case_id}/override", status_code=201, responses=responses(400, 403, 404, 409, 413, 422)
+)
 def override(case_id: str, body: OverrideIn, request: Request, who: Authed) -> dict[str, Any]:
     """Raise the tier with a reason; lowering needs the supervisor role."""
     require(who, "store")
@@ -212,7 +215,7 @@ def override(case_id: str, body: OverrideIn, request: Request, who: Authed) -> d
     with db.session() as session:
         now = current_tier(session, case_id) or "green"
         if body.tier == now:
-            raise ServiceError(422, "same_tier")
+            raise ServiceError(409, "same_tier")
         if TIERS.index(body.tier) < TIERS.index(now) and not who.may("lower_tier"):
             raise ServiceError(403, "lower_needs_supervisor")
         session.add(
@@ -228,7 +231,9 @@ def override(case_id: str, body: OverrideIn, request: Request, who: Authed) -> d
     return {"case_id": case_id, "from": now, "to": body.tier}
 
 
-@router.post("/cases/{case_id}/outcome", status_code=201)
+@router.post(
+    "/cases/{case_id}/outcome", status_code=201, responses=responses(400, 403, 404, 413, 422)
+)
 def outcome(case_id: str, body: OutcomeIn, request: Request, who: Authed) -> dict[str, Any]:
     """Record what happened, closing the loop for retraining."""
     require(who, "store")
@@ -246,8 +251,14 @@ def outcome(case_id: str, body: OutcomeIn, request: Request, who: Authed) -> dic
     return {"case_id": case_id, "outcome": body.outcome}
 
 
-@router.get("/ledger/export", response_class=Response)
-def export(request: Request, who: Authed, kind: str = "cases") -> Response:
+@router.get(
+    "/ledger/export",
+    response_class=Response,
+    responses={200: {"content": {PARQUET: {}}}, **responses(403, 422)},
+)
+def export(
+    request: Request, who: Authed, kind: Literal["cases", "households"] = "cases"
+) -> Response:
     """The ledger in the contract's shape as Parquet: cases with outcomes, or survey waves."""
     require(who, "export")
     db = request.app.state.db
@@ -256,16 +267,14 @@ def export(request: Request, who: Authed, kind: str = "cases") -> Response:
             rows = [c for c in session.scalars(select(Case)) if who.sees(c.grid_id)]
             outcomes = latest_outcomes(session, [c.case_id for c in rows])
             frame = contract_frame([case_record(c, outcomes.get(c.case_id)) for c in rows])
-        elif kind == "households":
+        else:
             waves = [w for w in session.scalars(select(SurveyWave)) if who.sees(w.grid_id)]
             frame = contract_frame([w.fields for w in waves], HOUSEHOLD_SURVEY)
-        else:
-            raise ServiceError(422, "api_bad_value")
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     audit(db, who, "export", f"ledger:{kind}:{len(frame)}")
     return Response(
         buffer.getvalue(),
-        media_type="application/vnd.apache.parquet",
+        media_type=PARQUET,
         headers={"Content-Disposition": f'attachment; filename="{kind}.parquet"'},
     )

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Request
 from service.auth import Caller
 from service.db import Database
 from service.deps import Authed, audit
-from service.errors import ServiceError
+from service.errors import ServiceError, responses
 from service.schemas import ScoreBatchRequest, ScoreBatchResult, ScoreRequest, ScoreResult
 from service.store import history, household_cases, latest_survey
 
-router = APIRouter(prefix="/v1", tags=["score"])
+router = APIRouter(prefix="/v1", tags=["score"], responses=responses(401, 429, 503))
+#: What scoring may refuse besides a missing key, the rate limit and an unavailable service.
+REFUSALS = responses(400, 403, 404, 413, 422)
 
 
 def unit_record(db: Database, body: ScoreRequest, who: Caller) -> tuple[dict[str, Any], str | None]:
@@ -54,7 +56,7 @@ def score_one(request: Request, body: ScoreRequest, who: Caller) -> dict[str, An
     return model.predict_record(record, lang=body.lang)
 
 
-@router.post("/score", response_model=ScoreResult)
+@router.post("/score", response_model=ScoreResult, responses=REFUSALS)
 def score(body: ScoreRequest, request: Request, who: Authed) -> dict[str, Any]:
     """Score one unit sent inline, or a stored household by id. Nothing is stored."""
     result = score_one(request, body, who)
@@ -62,7 +64,7 @@ def score(body: ScoreRequest, request: Request, who: Authed) -> dict[str, Any]:
     return result
 
 
-@router.post("/score/batch", response_model=ScoreBatchResult)
+@router.post("/score/batch", response_model=ScoreBatchResult, responses=REFUSALS)
 def score_batch(body: ScoreBatchRequest, request: Request, who: Authed) -> dict[str, Any]:
     """Score up to the configured limit (1,000 by default) of units in one call."""
     limit = request.app.state.settings.batch_limit

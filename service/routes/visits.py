@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from risk.models.tiers import TIERS
 from service.deps import Authed, audit
-from service.errors import ServiceError
+from service.errors import ServiceError, responses
 from service.tables import Case, Outcome, Override, Score
 
-router = APIRouter(prefix="/v1", tags=["visits"])
+router = APIRouter(prefix="/v1", tags=["visits"], responses=responses(401, 429, 503))
 
 
 def visit_list(db: Any, grid: str | None, capacity: int, visible: Any) -> list[dict[str, Any]]:
@@ -62,7 +62,7 @@ def visit_list(db: Any, grid: str | None, capacity: int, visible: Any) -> list[d
     return [{k: v for k, v in e.items() if k != "_key"} for e in ranked]
 
 
-@router.get("/visits")
+@router.get("/visits", responses=responses(403, 422))
 def visits(
     request: Request,
     who: Authed,

@@ -39,7 +39,8 @@ def serve(
     from service.settings import Settings
 
     settings = Settings()
-    version = ensure_champion(settings.mlflow_uri)
+    ensure_champion(settings.mlflow_uri)
+    version = _served_version(settings.mlflow_uri, settings.model_uri)
     db = _database()
     if not list_keys(db):
         key = create_key(db, "admin", label="first admin key (created by risk serve)")
@@ -49,6 +50,23 @@ def serve(
         f"(API docs: http://{host}:{port}/docs)"
     )
     run(host, port, workers)
+
+
+def _served_version(uri: str | None, model_uri: str) -> str:
+    """The registered version ``model_uri`` names; exit 2, naming it, when it is not there
+    (the service could never become ready, and a reload would not help)."""
+    from risk.errors import ModelError
+    from risk.i18n import both
+    from risk.registry import MODEL_NAME, Registry
+
+    if not model_uri.startswith((f"models:/{MODEL_NAME}/", f"models:/{MODEL_NAME}@")):
+        return model_uri  # runs:/ and other URIs are loaded as given
+    try:
+        return str(Registry(uri).version_of(model_uri).version)
+    except ModelError as exc:
+        zh, en = both("model_not_registered", model=model_uri)
+        err.print(f"[red]error:[/red] {zh}\n{en}\n({exc})", highlight=False)
+        raise typer.Exit(2) from exc
 
 
 @keys.command("create")

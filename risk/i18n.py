@@ -96,6 +96,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "database unavailable; nothing was stored",
     ),
     "model_unavailable": ("模型暂不可用", "model unavailable"),
+    "model_not_registered": (
+        "模型库中没有模型 {model}：请检查 RISK_MODEL_URI，或先训练并发布模型",
+        "model {model} is not in the registry: check RISK_MODEL_URI, or train and promote one",
+    ),
+    "model_unreadable": (
+        "模型 {model} 的文件无法读取（损坏或缺失）：请发布一个完好的版本后重新加载",
+        "the files of model {model} cannot be read (corrupt or missing): promote a good "
+        "version, then reload",
+    ),
     "case_exists": ("案件编号已存在", "case_id already exists"),
     "lower_needs_supervisor": (
         "下调风险等级须由督导角色操作并说明理由",

@@ -5,27 +5,43 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from risk.errors import ModelError
 from risk.registry import Registry
 
 __all__ = ["ModelHolder"]
 
 
 class ModelHolder:
-    """Holds the current TriageModel; :meth:`reload` keeps the old one if loading fails."""
+    """Holds the current TriageModel; :meth:`reload` keeps the old one if loading fails.
+
+    After a failed load, :attr:`problem` is the message key of why (the model is not in
+    the registry, or its files cannot be read), for ``/readyz`` and the reload answer.
+    """
 
     def __init__(self, uri: str | None, ref: str) -> None:
         self.uri, self.ref = uri, ref
         self._lock = threading.Lock()
         self.model: Any = None
         self.version: str | None = None
+        self.problem: str | None = None
 
     def load(self) -> Any:
         """Load ``ref`` from the registry; raise (keeping the current model) on failure."""
         registry = Registry(self.uri)
-        model = registry.load(self.ref)
+        try:
+            if self.ref.startswith((f"models:/{registry.name}/", f"models:/{registry.name}@")):
+                registry.version_of(self.ref)
+        except ModelError:
+            self.problem = "model_not_registered"
+            raise
+        try:
+            model = registry.load(self.ref)
+        except ModelError:
+            self.problem = "model_unreadable"
+            raise
         version = str(model.info.version)
         with self._lock:  # one assignment: requests see the old model or the new one
-            self.model, self.version = model, version
+            self.model, self.version, self.problem = model, version, None
         return model
 
     def current(self) -> Any:

@@ -26,8 +26,9 @@ def readyz(request: Request) -> dict[str, Any]:
         request.app.state.db.ping()
     except Exception as exc:
         raise ServiceError(503, "db_unavailable") from exc
-    if request.app.state.models.current() is None:
-        raise ServiceError(503, "model_unavailable")
+    models = request.app.state.models
+    if models.current() is None:
+        raise ServiceError(503, models.problem or "model_unavailable", model=models.ref)
     return {"status": "ready", "model_version": request.app.state.models.version}
 
 

@@ -46,6 +46,6 @@ def reload(request: Request, who: Authed) -> dict[str, Any]:
         holder.load()
     except Exception as exc:
         audit(request.app.state.db, who, "reload", "model", 503)
-        raise ServiceError(503, "model_unavailable") from exc
+        raise ServiceError(503, holder.problem or "model_unavailable", model=holder.ref) from exc
     audit(request.app.state.db, who, "reload", f"model:{holder.version}")
     return {"reloaded": True, "version": holder.version}

@@ -17,7 +17,10 @@ from sqlalchemy.engine import make_url
 from utils.builders import case_row
 from utils.proxy import TcpProxy
 from utils.served import request, served
+from utils.stores import store_with_corrupt_version
 
+from risk.cli import main
+from risk.registry import Registry
 from service.auth import create_key
 from service.db import Database, migrate
 from service.main import create_app
@@ -134,3 +137,70 @@ def test_killed_mid_write_every_case_reported_stored_is_whole(database_url, mode
                 assert connection.scalar(text("PRAGMA integrity_check")) == "ok"
     finally:
         engine.dispose()
+
+
+# --- a missing or corrupt model -------------------------------------------------------------
+
+MISSING = "models:/risk-triage/99"
+UNIT = {"case": {"source": "police", "dispute_type": "marital", "counterpart": "spouse"}}
+
+
+@pytest.fixture
+def corrupt_store(model_store, tmp_path) -> str:
+    """A registry whose champion (version 1) is good and whose version 2 is corrupt."""
+    return store_with_corrupt_version(model_store, tmp_path / "registry")
+
+
+def _app(tmp_path: Path, uri: str, model: str = "models:/risk-triage@champion") -> TestClient:
+    database = f"sqlite:///{tmp_path / 'risk.db'}"
+    return TestClient(create_app(Settings(database_url=database, mlflow_uri=uri, model_uri=model)))
+
+
+def _must_not_serve(*_: object) -> None:
+    raise AssertionError("risk serve started a service that can never become ready")
+
+
+def _not_ready_naming(client: TestClient, error: str, model: str) -> None:
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["error"] == error
+    assert model in ready.json()["message_zh"] and model in ready.json()["message_en"]
+
+
+def test_a_model_not_in_the_registry_is_named_by_readyz_and_refused_by_risk_serve(
+    model_store, tmp_path, monkeypatch, capsys
+):
+    with _app(tmp_path, model_store, MISSING) as client:
+        _not_ready_naming(client, "model_not_registered", MISSING)
+    for name, value in (
+        ("RISK_MODEL_URI", MISSING),
+        ("RISK_MLFLOW_URI", model_store),
+        ("RISK_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}"),
+    ):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("service.server.run", _must_not_serve)
+    assert main(["serve"]) == 2
+    printed = capsys.readouterr().err
+    assert f"模型库中没有模型 {MISSING}" in printed and f"model {MISSING} is not" in printed
+
+
+def test_a_corrupt_champion_at_start_keeps_the_service_up_and_not_ready(corrupt_store, tmp_path):
+    Registry(corrupt_store).client.set_registered_model_alias("risk-triage", "champion", "2")
+    with _app(tmp_path, corrupt_store) as client:
+        _not_ready_naming(client, "model_unreadable", "models:/risk-triage@champion")
+        assert client.get("/healthz").status_code == 200
+
+
+def test_reload_onto_a_corrupt_champion_keeps_the_old_model_serving(corrupt_store, tmp_path):
+    registry = Registry(corrupt_store)
+    with _app(tmp_path, corrupt_store) as client:
+        admin = auth(create_key(client.app.state.db, "admin", label="fault test"))
+        served = client.get("/v1/model", headers=admin).json()["version"]
+        registry.client.set_registered_model_alias("risk-triage", "champion", "2")
+        reload = client.post("/v1/admin/reload", headers=admin)
+        assert reload.status_code == 503 and reload.json()["error"] == "model_unreadable"
+        assert "models:/risk-triage@champion" in reload.json()["message_en"]
+        assert client.get("/readyz").json()["model_version"] == served
+        scored = client.post("/v1/score", json=UNIT, headers=admin)
+        assert scored.status_code == 200 and scored.json()["model"]["version"] == served
+        registry.client.set_registered_model_alias("risk-triage", "champion", "1")
+        assert client.post("/v1/admin/reload", headers=admin).status_code == 200

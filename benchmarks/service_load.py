@@ -212,74 +212,112 @@ def wrk(
     }
 
 
-async def _open_loop(
-    url: str, headers: dict[str, str], body: Callable[[int], bytes], rate: float,
-    seconds: float, ok: int,
-) -> dict[str, float]:  # fmt: skip
+@dataclass
+class Shot:
+    """One request of an open-loop run."""
+
+    method: str
+    url: str
+    body: bytes | None = None
+    headers: dict[str, str] | None = None
+
+
+@dataclass
+class Fired:
+    """What an open-loop run saw: per request, its status (or exception name) and the
+    latency from its scheduled send time (seconds); and the run's own figures."""
+
+    statuses: list[str]
+    latencies: np.ndarray
+    wall: float
+    client_cpu: float
+    late: float
+
+
+async def fire(session: Any, shot: Callable[[int], Shot], rate: float, seconds: float) -> Fired:
+    """Send ``rate * seconds`` requests at fixed times, whatever the answers do."""
     import aiohttp
 
     n = int(rate * seconds)
     latencies = np.full(n, np.nan)
-    statuses: Counter[str] = Counter()
-    connector = aiohttp.TCPConnector(limit=512)
-    timeout = aiohttp.ClientTimeout(total=10.0)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout, headers=headers) as s:
-        late = 0.0
+    statuses = [""] * n
+    late = 0.0
 
-        async def one(i: int, scheduled: float) -> None:
-            try:
-                async with s.post(url, data=body(i)) as response:
-                    await response.read()
-                    statuses[str(response.status)] += 1
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                statuses[type(exc).__name__] += 1
-            latencies[i] = time.perf_counter() - scheduled
+    async def one(i: int, scheduled: float) -> None:
+        s = shot(i)
+        try:
+            async with session.request(s.method, s.url, data=s.body, headers=s.headers) as r:
+                await r.read()
+                statuses[i] = str(r.status)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            statuses[i] = type(exc).__name__
+        latencies[i] = time.perf_counter() - scheduled
 
-        tasks = []
-        cpu0 = time.process_time()
-        t0 = time.perf_counter() + 0.2
-        for i in range(n):
-            scheduled = t0 + i / rate
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            else:
-                late = max(late, -delay)
-            tasks.append(asyncio.create_task(one(i, scheduled)))
-        await asyncio.gather(*tasks)
-        wall = time.perf_counter() - t0
-        cpu = time.process_time() - cpu0
-    ms = latencies * 1e3
-    errors = sum(c for s, c in statuses.items() if s != str(ok))
+    tasks = []
+    cpu0 = time.process_time()
+    t0 = time.perf_counter() + 0.2
+    for i in range(n):
+        scheduled = t0 + i / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        else:
+            late = max(late, -delay)
+        tasks.append(asyncio.create_task(one(i, scheduled)))
+    await asyncio.gather(*tasks)
+    return Fired(statuses, latencies, time.perf_counter() - t0, time.process_time() - cpu0, late)
+
+
+def client_session(headers: dict[str, str]) -> Any:
+    """An aiohttp session for open-loop runs: many connections, a 10 s timeout."""
+    import aiohttp
+
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=512),
+        timeout=aiohttp.ClientTimeout(total=10.0),
+        headers=headers,
+    )
+
+
+def summarise(fired: Fired, rate: float, ok: Callable[[str], bool]) -> dict[str, Any]:
+    """Counts, errors and latency percentiles (ms) of an open-loop run."""
+    ms = fired.latencies * 1e3
+    n = len(ms)
     return {
         "requests": n,
         "offered_rps": rate,
-        "achieved_rps": n / wall,
-        "errors": errors,
-        "statuses": dict(statuses),  # type: ignore[dict-item]
+        "achieved_rps": n / fired.wall,
+        "errors": sum(not ok(s) for s in fired.statuses),
+        "statuses": dict(Counter(fired.statuses)),
         "p50_ms": float(np.percentile(ms, 50)),
         "p90_ms": float(np.percentile(ms, 90)),
         "p99_ms": float(np.percentile(ms, 99)),
         "p999_ms": float(np.percentile(ms, 99.9)),
         "max_ms": float(ms.max()),
-        "sender_late_ms": late * 1e3,
-        "client_cpu_ms_per_req": cpu / n * 1e3,
+        "sender_late_ms": fired.late * 1e3,
+        "client_cpu_ms_per_req": fired.client_cpu / n * 1e3,
     }
 
 
 def open_loop(
     url: str, auth: str, body: Callable[[int], bytes], rate: float, seconds: float, ok: int
-) -> dict[str, float]:
-    headers = {"Authorization": auth, "Content-Type": "application/json"}
-    return asyncio.run(_open_loop(url, headers, body, rate, seconds, ok))
+) -> dict[str, Any]:
+    """POST ``body(i)`` to ``url`` at a constant rate; figures as :func:`summarise`."""
+
+    async def run() -> Fired:
+        headers = {"Authorization": auth, "Content-Type": "application/json"}
+        async with client_session(headers) as session:
+            return await fire(session, lambda i: Shot("POST", url, body(i)), rate, seconds)
+
+    return summarise(asyncio.run(run()), rate, lambda status: status == str(ok))
 
 
 # --------------------------------------------------------------------------- phases
 
 
-def create_key(env: dict[str, str], cwd: Path) -> str:
+def create_key(env: dict[str, str], cwd: Path, role: str = "caseworker") -> str:
     done = subprocess.run(
-        [_bin("risk"), "keys", "create", "--role", "caseworker", "--label", "benchmark"],
+        [_bin("risk"), "keys", "create", "--role", role, "--label", "benchmark"],
         env=env, cwd=cwd, capture_output=True, text=True, check=True,
     )  # fmt: skip
     return done.stdout.strip().splitlines()[-1].strip()

@@ -1,18 +1,18 @@
-"""The case ledger for batch scoring: checked in batches, kept compact, sorted by household.
+"""The case ledger for batch scoring: checked in batches, kept compact, handed out by household.
 
-The case ledger is small beside the survey ledger (about one case for every 17 survey
-waves in the synthetic population), so it is held whole, sorted by household, and each
-chunk of households takes exactly its own cases. Only what scoring as of the date reads is
-kept: every case's fields, but the free-text notes only of the cases still open on the
-date (the only ones a unit carries; notes are most of a case's memory). A Parquet ledger
-is read and checked in batches, so the memory of reading does not grow with the file;
-duplicate case ids across batches are found from the case id column alone.
+A Parquet ledger is read and checked in batches, so the memory of reading does not grow with
+the file; duplicate case ids across batches are found from the case id column alone. Only
+what scoring as of the date reads is kept: every case's fields, but the free-text notes only
+of the cases still open on the date (the only ones a unit carries; notes are most of a
+case's memory). The checked cases are handed out in household order by a :class:`CaseLedger`,
+which holds one household-id range (partition) in memory at a time: the whole ledger when it
+is small (:func:`read_cases`), else ranges spilled to disk (:mod:`risk.batch.partitions`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,51 +25,113 @@ from risk.i18n import text
 from risk.ingest import ERROR_COLUMNS, read_ledger, validate_frame
 from risk.schema import CASE
 
-__all__ = ["CaseLedger", "read_cases"]
+__all__ = ["CaseLedger", "check_cases", "read_cases"]
 
 #: good rows, quarantined rows, errors
 _Part = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
 
 class CaseLedger:
-    """Checked cases sorted by household, handed out in household order."""
+    """Checked cases handed out in household order, one partition in memory at a time.
 
-    def __init__(self, frame: pd.DataFrame, quarantine: pd.DataFrame) -> None:
-        self.frame = frame.sort_values("household_id", kind="stable", ignore_index=True)
+    ``parts`` load the partitions in household-id order; partition ``i`` holds the
+    households with ids above ``bounds[i - 1]`` and at or below ``bounds[i]`` (the last one:
+    every id above the last bound). A partition is loaded (and sorted by household) when the
+    households handed out reach its range, and dropped once they pass it.
+    """
+
+    def __init__(
+        self,
+        parts: Sequence[Callable[[], pd.DataFrame]],
+        bounds: Sequence[str],
+        quarantine: pd.DataFrame,
+    ) -> None:
+        if len(parts) != len(bounds) + 1:
+            raise ValueError(f"bounds: {len(bounds)} for {len(parts)} partitions")
         self.quarantine = quarantine
-        self._ids = self.frame["household_id"]
-        self._next = 0
+        self._parts = list(parts)
+        self._bounds = list(bounds)
+        self._part = self._next = 0
+        self._load(0)
+
+    @classmethod
+    def whole(cls, frame: pd.DataFrame, quarantine: pd.DataFrame) -> CaseLedger:
+        """Every case in one partition, held in memory."""
+        return cls([lambda: frame], [], quarantine)
 
     def through(self, last_id: str | None) -> pd.DataFrame:
-        """Cases not yet handed out whose household id sorts at or before ``last_id``."""
-        end = len(self._ids) if last_id is None else self._upper(last_id)
+        """Cases not yet handed out whose household id sorts at or before ``last_id``
+        (``None``, for a chunk without household ids: none)."""
+        if last_id is None:
+            return self.frame.iloc[:0]
+        pieces = [self._take(last_id)]
+        while self._part < len(self._bounds) and last_id > self._bounds[self._part]:
+            self._load(self._part + 1)
+            pieces.append(self._take(last_id))
+        return pieces[0] if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)
+
+    def remaining(self) -> Iterator[pd.DataFrame]:
+        """The cases not yet handed out, one partition at a time."""
+        while True:
+            yield self.frame.iloc[self._next :]
+            self._next = len(self.frame)
+            if self._part == len(self._bounds):
+                return
+            self._load(self._part + 1)
+
+    def _take(self, last_id: str) -> pd.DataFrame:
+        end = int(self._ids.searchsorted(last_id, side="right"))
         start, self._next = self._next, max(self._next, end)
         return self.frame.iloc[start : self._next]
 
-    def _upper(self, household_id: str) -> int:
-        return int(self._ids.searchsorted(household_id, side="right"))
+    def _load(self, part: int) -> None:
+        frame = self._parts[part]()
+        self.frame = frame.sort_values("household_id", kind="stable", ignore_index=True)
+        self._ids = self.frame["household_id"]
+        self._part = part
+        self._next = 0
 
 
 def read_cases(
     path: Path, as_of: dt.date, allow_partial: bool, batch_rows: int = BATCH_ROWS
 ) -> CaseLedger:
-    """Read and check the case ledger (Parquet in batches; CSV or XLSX whole); refuse bad
-    rows unless ``allow_partial`` (then they are left out, and kept in the quarantine)."""
+    """The checked case ledger held whole in memory (:func:`check_cases`)."""
+    frames: list[pd.DataFrame] = []
+    quarantine = check_cases(path, as_of, allow_partial, frames.append, batch_rows)
+    return CaseLedger.whole(pd.concat(frames, ignore_index=True), quarantine)
+
+
+def check_cases(
+    path: Path,
+    as_of: dt.date,
+    allow_partial: bool,
+    keep: Callable[[pd.DataFrame], None],
+    batch_rows: int = BATCH_ROWS,
+) -> pd.DataFrame:
+    """Read and check the case ledger (Parquet in batches; CSV or XLSX whole), passing each
+    batch's good rows, compacted for ``as_of``, to ``keep``; return the quarantined rows.
+
+    Bad rows raise :class:`InvalidLedger` once the whole file is checked, unless
+    ``allow_partial`` (then they are left out, and kept in the quarantine).
+    """
     day = pd.Timestamp(as_of)
     if Path(path).suffix.lower() != ".parquet":
         result = read_ledger(path, CASE)
-        parts: list[_Part] = [(_compact(result.frame, day), result.quarantine, result.errors)]
+        parts: Iterator[_Part] = iter([(result.frame, result.quarantine, result.errors)])
     else:
-        parts = list(_batches(path, day, batch_rows))
-    errors = pd.concat([e for _, _, e in parts], ignore_index=True)
-    if len(errors) and not allow_partial:
-        raise InvalidLedger(str(path), "cases", errors)
-    frame = pd.concat([f for f, _, _ in parts], ignore_index=True)
-    quarantine = pd.concat([q for _, q, _ in parts], ignore_index=True)
-    return CaseLedger(frame, quarantine)
+        parts = _batches(path, batch_rows)
+    quarantine, errors = [], []
+    for frame, bad, reasons in parts:
+        keep(_compact(frame, day))
+        quarantine.append(bad)
+        errors.append(reasons)
+    found = pd.concat(errors, ignore_index=True)
+    if len(found) and not allow_partial:
+        raise InvalidLedger(str(path), "cases", found)
+    return pd.concat(quarantine, ignore_index=True)
 
 
-def _batches(path: Path, day: pd.Timestamp, batch_rows: int) -> Iterator[_Part]:
+def _batches(path: Path, batch_rows: int) -> Iterator[_Part]:
     """(good rows, quarantine, errors) per batch of the Parquet case ledger."""
     source = parquet_file(path)
     first_seen = _first_rows(path)
@@ -89,7 +151,7 @@ def _batches(path: Path, day: pd.Timestamp, batch_rows: int) -> Iterator[_Part]:
             frame = frame[keep].reset_index(drop=True)
             quarantine = pd.concat([quarantine, _quarantined(raw, dup)], ignore_index=True)
             errors = pd.concat([errors, dup], ignore_index=True)
-        yield _compact(frame, day), quarantine, errors
+        yield frame, quarantine, errors
         row += len(raw)
 
 

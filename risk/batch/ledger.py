@@ -28,7 +28,8 @@ BATCH_ROWS = 65_536
 
 @dataclass
 class Chunk:
-    """Complete households' survey waves; ``first_row`` is the file row of its first row."""
+    """Complete households' survey waves; ``first_row`` is the file row of its first row,
+    ``last_id`` its last household id (``None`` when no row has one)."""
 
     table: pa.Table
     first_row: int
@@ -54,11 +55,12 @@ def household_chunks(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[Chunk
             ids = table.column("household_id")
         cut = _last_household_start(ids)
         if cut > 0:
-            yield Chunk(table.slice(0, cut).combine_chunks(), first_row, ids[cut - 1].as_py())
+            chunk = table.slice(0, cut).combine_chunks()
+            yield Chunk(chunk, first_row, _last_id(chunk))
             first_row += cut
         carry = table.slice(cut)
     if carry is not None and carry.num_rows:
-        yield Chunk(carry, first_row, carry.column("household_id")[-1].as_py())
+        yield Chunk(carry, first_row, _last_id(carry))
 
 
 def survey_rows(path: Path) -> int:
@@ -95,6 +97,12 @@ def _check_sorted(path: Path, ids: pa.ChunkedArray, previous: str | None, row: i
             f"row {row + at + 1} ({values[at + 1].as_py()!r}) comes after "
             f"{values[at].as_py()!r} — sort the file by household_id"
         )
+
+
+def _last_id(table: pa.Table) -> str | None:
+    """The chunk's last household id (rows without one are left to the contract check)."""
+    last = pc.max(table.column("household_id")).as_py()
+    return None if last is None else str(last)
 
 
 def _last_household_start(ids: pa.ChunkedArray) -> int:

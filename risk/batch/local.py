@@ -1,11 +1,12 @@
 """The local engine: Parquet in, Parquet out, streamed in chunks over worker processes.
 
-The parent reads and checks the case ledger once, streams the survey ledger in chunks of
+The parent reads and checks the case ledger once, spilling a large one to disk by
+household range (:mod:`risk.batch.partitions`), streams the survey ledger in chunks of
 complete households (:mod:`risk.batch.ledger`), hands each chunk with its households' cases
 to a pool of worker processes (:mod:`risk.batch.worker`), and writes their results in
 input order, as they come, to a temporary file beside the output that is renamed over
-it only when the last chunk is written. At most a few chunks are in flight at once, so
-memory stays flat however many households the file holds.
+it only when the last chunk is written. At most a few chunks are in flight at once and one
+range of cases is in memory, so memory stays flat however many households the files hold.
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from risk.atomic import atomic_write
-from risk.batch.cases import CaseLedger, read_cases
+from risk.batch.cases import CaseLedger
 from risk.batch.errors import InvalidLedger
 from risk.batch.ledger import BATCH_ROWS, household_chunks, survey_rows
 from risk.batch.output import OUTPUT_SCHEMA, output_table
+from risk.batch.partitions import PARTITION_ROWS, open_cases
 from risk.batch.progress import RowProgress
 from risk.batch.worker import ChunkResult, ChunkTask, prepare_worker, pyfunc_of, score_chunk
 from risk.features.asof import as_of_timestamp, household_units
@@ -71,6 +73,7 @@ def score_local(
     allow_partial: bool = False,
     progress: bool = False,
     batch_rows: int = BATCH_ROWS,
+    partition_rows: int = PARTITION_ROWS,
     pool: ProcessPoolExecutor | None = None,
 ) -> BatchReport:
     """Score every household in ``households`` as of ``as_of``; write one row each to ``out``.
@@ -79,7 +82,9 @@ def score_local(
     processes of ``pool`` (:func:`worker_pool`, started early to overlap their start-up
     with loading the model). Contract errors in either ledger raise :class:`InvalidLedger`
     and leave ``out`` untouched, unless ``allow_partial``: then bad rows are left out and
-    written, with reasons, beside ``out`` (:func:`quarantine_path`).
+    written, with reasons, beside ``out`` (:func:`quarantine_path`). A case ledger of
+    more than ``partition_rows`` rows is spilled by household range to a temporary
+    directory beside ``out`` (:func:`risk.batch.partitions.open_cases`).
     """
     started = time.perf_counter()
     out = Path(out)
@@ -90,7 +95,9 @@ def score_local(
         if pool is None and jobs > 1:
             pool = stack.enter_context(worker_pool(jobs))
         run = _runner(model, pool, jobs)
-        ledger = read_cases(cases, day, allow_partial)
+        ledger = stack.enter_context(
+            open_cases(cases, day, allow_partial, out.parent, partition_rows=partition_rows)
+        )
         report.cases_quarantined = len(ledger.quarantine)
         if report.cases_quarantined:
             report.quarantine.append(_write_quarantine(out, "cases", ledger))
@@ -111,10 +118,11 @@ def score_local(
                 report.households_scored += result.table.num_rows
             report.survey_rows += result.rows_in
             bar.advance(result.rows_in, report.households_scored)
-        rest = _case_only(ledger.through(None), model, day)
-        if rest is not None:
-            writer.write_table(rest)
-            report.households_scored += rest.num_rows
+        for rest in ledger.remaining():
+            table = _case_only(rest, model, day)
+            if table is not None:
+                writer.write_table(table)
+                report.households_scored += table.num_rows
     report.seconds = time.perf_counter() - started
     return report
 

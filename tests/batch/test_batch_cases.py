@@ -11,19 +11,6 @@ from risk.batch.cases import read_cases
 from risk.ingest import read_ledger
 
 
-@pytest.fixture()
-def broken_cases(ledger, tmp_path):
-    cases = pd.read_parquet(ledger / "cases.parquet")
-    ids = cases["case_id"].astype(object).to_numpy().copy()
-    ids[300] = ids[10]  # a duplicate far from its first row, in a later batch
-    ids[21] = ids[20]  # a duplicate in the same batch
-    cases["case_id"] = ids
-    cases["parties"] = cases["parties"].astype("Int64").mask(cases.index == 150, -1)
-    path = tmp_path / "cases.parquet"
-    cases.to_parquet(path)
-    return path
-
-
 def test_batched_reading_finds_what_ingest_finds(broken_cases):
     whole = read_ledger(broken_cases, "cases")
     ledger = read_cases(broken_cases, pd.Timestamp(AS_OF).date(), True, batch_rows=50)

@@ -10,6 +10,7 @@ from conftest import AS_OF
 
 from risk.batch import OUTPUT_COLUMNS, InvalidLedger, quarantine_path, score_local
 from risk.batch.output import output_frame
+from risk.batch.partitions import PARTITION_ROWS
 from risk.errors import ContractError, IngestError
 from risk.features.asof import household_units
 
@@ -58,7 +59,8 @@ def test_streamed_output_equals_scoring_everything_at_once(
     assert pq.ParquetFile(out).metadata.num_row_groups > 1  # written as it went
 
 
-def test_households_known_only_from_cases_are_scored(ledger, model, tmp_path):
+@pytest.mark.parametrize("partition_rows", [PARTITION_ROWS, 100])  # held whole, spilled
+def test_households_known_only_from_cases_are_scored(ledger, model, tmp_path, partition_rows):
     cases = pd.read_parquet(ledger / "cases.parquet")
     extra = cases.iloc[[0]].assign(
         case_id="C9999999", household_id="H9999999", opened_at=pd.Timestamp(AS_OF),
@@ -68,7 +70,8 @@ def test_households_known_only_from_cases_are_scored(ledger, model, tmp_path):
     data.mkdir()
     pd.concat([cases, extra]).to_parquet(data / "cases.parquet")
     (data / "households.parquet").symlink_to(ledger / "households.parquet")
-    got = pd.read_parquet(_score(data, tmp_path / "out.parquet", model, jobs=1).out)
+    out = _score(data, tmp_path / "out.parquet", model, jobs=1, partition_rows=partition_rows).out
+    got = pd.read_parquet(out)
     row = got[got["household_id"] == "H9999999"]
     assert len(row) == 1 and row["unit"].iloc[0] == "case"
 

@@ -1,4 +1,4 @@
-"""A scoring run killed halfway leaves no file under the output's name."""
+"""A scoring run killed halfway leaves no file under the output's name; a rerun succeeds."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 from conftest import AS_OF
+
+from risk.cli import main
 
 SCRIPT = """
 import pickle, sys
@@ -23,7 +26,9 @@ score_local(data / "households.parquet", data / "cases.parquet", Path(sys.argv[3
 """
 
 
-def test_a_killed_run_leaves_no_complete_looking_output(ledger, model, tmp_path):
+def test_a_killed_run_leaves_no_complete_looking_output_and_a_rerun_succeeds(
+    ledger, model, registered, tmp_path
+):
     model_path = tmp_path / "model.pkl"
     model_path.write_bytes(pickle.dumps(model))
     out = tmp_path / "out" / "scores.parquet"
@@ -48,6 +53,18 @@ def test_a_killed_run_leaves_no_complete_looking_output(ledger, model, tmp_path)
     assert run.returncode == -signal.SIGKILL
     assert not out.exists()
     assert [p.name.startswith(".") and p.suffix == ".part" for p in out.parent.iterdir()] == [True]
+
+    uri, version = registered
+    rerun = [
+        "score", "--households", str(ledger / "households.parquet"),
+        "--cases", str(ledger / "cases.parquet"), "--out", str(out), "--model", version,
+        "--tracking-uri", uri, "--as-of", AS_OF, "--quiet", "--jobs", "1",
+    ]  # fmt: skip
+    assert main(rerun) == 0
+    surveys = pd.read_parquet(ledger / "households.parquet")
+    surveyed = surveys.loc[surveys["survey_date"] <= AS_OF, "household_id"]
+    scored = pd.read_parquet(out, columns=["household_id"])["household_id"]
+    assert scored.is_unique and set(surveyed) <= set(scored)
 
 
 def _size(path: Path) -> int:

@@ -7,6 +7,7 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,7 @@ from service.db import Database
 from service.errors import ServiceError
 from service.tables import AuditEvent
 
-__all__ = ["Authed", "RateLimiter", "audit", "caller", "require"]
+__all__ = ["Authed", "RateLimiter", "audit", "caller", "caller_in_thread", "require"]
 
 
 class RateLimiter:
@@ -54,18 +55,17 @@ KEY_CACHE_SECONDS = 5.0
 _checked: dict[str, tuple[Caller, float]] = {}
 
 
-def _authenticate(db: Database, key: str | None) -> Caller | None:
-    if not key:
-        return None
-    now = time.monotonic()
+def _cached(key: str) -> Caller | None:
     hit = _checked.get(key)
-    if hit is not None and hit[1] > now:
-        return hit[0]
+    return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+
+
+def _authenticate(db: Database, key: str) -> Caller | None:
     found = authenticate(db, key)
     if found is not None:
         if len(_checked) > 10_000:
             _checked.clear()
-        _checked[key] = (found, now + KEY_CACHE_SECONDS)
+        _checked[key] = (found, time.monotonic() + KEY_CACHE_SECONDS)
     return found
 
 
@@ -75,14 +75,31 @@ BEARER = HTTPBearer(auto_error=False, description="Authorization: Bearer rk_<pre
 API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def caller(
+async def caller(
     request: Request,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
     _header: Annotated[str | None, Security(API_KEY)] = None,
 ) -> Caller:
-    """The caller behind the request's key: 401 without a valid one, 429 over its rate."""
-    db: Database = request.app.state.db
-    found = _authenticate(db, _key_from(request))
+    """The caller behind the request's key: 401 without a valid one, 429 over its rate.
+
+    A key checked in the last few seconds is answered from memory, on the event loop;
+    only a new one asks the database, in the thread pool.
+    """
+    key = _key_from(request)
+    found = _cached(key) if key else None
+    if found is None and key:
+        found = await run_in_threadpool(_authenticate, request.app.state.db, key)
+    return _admit(request, found)
+
+
+def caller_in_thread(request: Request) -> Caller:
+    """:func:`caller` for code already running in the thread pool (the pages)."""
+    key = _key_from(request)
+    found = (_cached(key) or _authenticate(request.app.state.db, key)) if key else None
+    return _admit(request, found)
+
+
+def _admit(request: Request, found: Caller | None) -> Caller:
     if found is None:
         raise ServiceError(401, "unauthorized")
     if not request.app.state.limiter.allow(found.key_id):

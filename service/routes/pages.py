@@ -24,7 +24,7 @@ from risk.i18n import LANGS, Lang, text
 from risk.schema import CASE, TIERS
 from risk.schema import Field as ContractField
 from service.auth import Caller, authenticate
-from service.deps import audit, caller
+from service.deps import audit, caller_in_thread
 from service.errors import ServiceError, field_problem
 from service.routes import records
 from service.routes.model import describe
@@ -153,7 +153,7 @@ def _to(request: Request, path: str) -> Response:
 def _who(request: Request) -> Caller | None:
     """The logged-in caller (key in the cookie), or None; other refusals (rate limit) stand."""
     try:
-        return caller(request)
+        return caller_in_thread(request)
     except ServiceError as exc:
         if exc.status != 401:
             raise

@@ -63,6 +63,9 @@ def spark_session(master: str = "local[*]", app: str = "risk-score") -> Any:
         # pandas and pyarrow write nanosecond timestamps, which Spark reads only as longs
         .config("spark.sql.legacy.parquet.nanosAsLong", "true")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # the model's cost per call is mostly fixed: score in batches as large as the
+        # local engine's chunks, not Spark's default 10,000 rows
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "65536")
         .config("spark.ui.enabled", "false")
     )
     if master.startswith("local"):

@@ -32,9 +32,12 @@ def unit_record(db: Database, body: ScoreRequest, who: Caller) -> tuple[dict[str
             cases = household_cases(session, body.household_id)
         if survey is None and not cases and body.survey is None and body.case is None:
             raise ServiceError(404, "not_found")
+        grid = survey.grid_id if survey is not None else None
+        if (survey is not None or cases) and not who.sees(grid):
+            # what is stored decides, whatever grid the request claims inline
+            raise ServiceError(403, "out_of_grid")
         if survey is not None:
             record.update(survey.fields)
-            grid = survey.grid_id
         record.update(history(cases, as_of, survey.survey_date if survey else None))
         record["household_id"] = body.household_id
     if body.survey is not None:

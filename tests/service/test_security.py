@@ -1,0 +1,279 @@
+"""Attacks on the service, on SQLite and PostgreSQL: a grid-limited key trying every read
+path into another grid, inputs that try to be echoed back, headers on every kind of answer,
+how keys are stored and checked, and where models may come from.
+
+Complements tests/service/test_api.py and test_pages.py (which hold the basic refusals)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from typing import Any
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from service.conftest import auth, unique
+from sqlalchemy import select
+
+from service import auth as keys_module
+from service.auth import create_key
+from service.main import SECURITY_HEADERS
+from service.tables import ApiKey
+
+SURVEY = {
+    "survey_date": "2024-03-05",
+    "area": "rural",
+    "household_size": 3,
+    "children": 1,
+    "elderly": 0,
+}
+CASE = {
+    "opened_at": "2024-04-01",
+    "source": "police",
+    "dispute_type": "marital",
+    "counterpart": "spouse",
+    "strangulation": True,  # red: it belongs on every visit list that may show it
+}
+#: A value no response may ever contain.
+MARK = "ZQX-BOGUS-7731"
+
+
+def _seed(client: TestClient, key: str, grid: str) -> tuple[str, str]:
+    """A household in ``grid`` with a red case: (household id, case id)."""
+    household, case_id = unique("H"), unique("C")
+    stored = client.post(
+        "/v1/households",
+        json={**SURVEY, "household_id": household, "grid_id": grid},
+        headers=auth(key),
+    )
+    opened = client.post(
+        "/v1/cases",
+        json={**CASE, "case_id": case_id, "household_id": household},
+        headers=auth(key),
+    )
+    assert stored.status_code == opened.status_code == 201, opened.text
+    return household, case_id
+
+
+@pytest.fixture(scope="module")
+def grids(client: TestClient, keys: dict[str, str]) -> dict[str, Any]:
+    """One household with a red case in G-A and one in G-B, and a data scientist limited to
+    G-A (who may export)."""
+    mine, mine_case = _seed(client, keys["supervisor"], "G-A")
+    theirs, theirs_case = _seed(client, keys["supervisor"], "G-B")
+    db = client.app.state.db  # type: ignore[attr-defined]
+    return {
+        "mine": mine,
+        "mine_case": mine_case,
+        "theirs": theirs,
+        "theirs_case": theirs_case,
+        "exporter": create_key(db, "datascientist", ["G-A"], label="grid A export"),
+    }
+
+
+# --- grid limits: every read path, actively crossed ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        {"household_id": "{theirs}"},
+        # claiming the caller's own grid inline must not open another grid's stored household
+        {"household_id": "{theirs}", "survey": {"grid_id": "G-A"}},
+        {"survey": {"grid_id": "G-B"}, "case": {"dispute_type": "debt"}},
+    ],
+    ids=["stored", "stored-with-own-grid-claimed", "inline-other-grid"],
+)
+def test_a_grid_limited_key_cannot_score_another_grid(client, keys, grids, unit):
+    body = _fill(unit, grids)
+    one = client.post("/v1/score", json=body, headers=auth(keys["grid_a"]))
+    assert one.status_code == 403, one.text
+    mixed = {"units": [{"household_id": grids["mine"]}, body]}
+    batch = client.post("/v1/score/batch", json=mixed, headers=auth(keys["grid_a"]))
+    assert batch.status_code == 403 and "results" not in batch.json()
+    own = client.post(
+        "/v1/score", json={"household_id": grids["mine"]}, headers=auth(keys["grid_a"])
+    )
+    assert own.status_code == 200
+
+
+def test_a_grid_limited_key_cannot_read_or_list_another_grid(client, keys, grids):
+    limited = auth(keys["grid_a"])
+    case = client.get(f"/v1/cases/{grids['theirs_case']}", headers=limited)
+    assert case.status_code == 403 and grids["theirs"] not in case.text
+    assert client.get(f"/v1/cases/{grids['mine_case']}", headers=limited).status_code == 200
+    for grid in ("G-B", "g-b", "G-B ", "G-A,G-B"):
+        assert client.get("/v1/visits", params={"grid": grid}, headers=limited).status_code in (
+            403,
+            422,
+        )
+    listed = client.get("/v1/visits", params={"capacity": 1000}, headers=limited).json()
+    households = {v["household_id"] for v in listed["visits"]}
+    assert grids["mine"] in households and grids["theirs"] not in households
+    assert {v["grid_id"] for v in listed["visits"]} == {"G-A"}
+
+
+@pytest.mark.parametrize("kind", ["cases", "households"])
+def test_a_grid_limited_export_holds_only_its_grids_rows(client, grids, kind):
+    export = client.get(f"/v1/ledger/export?kind={kind}", headers=auth(grids["exporter"]))
+    assert export.status_code == 200
+    frame = pd.read_parquet(io.BytesIO(export.content))
+    assert grids["mine"] in set(frame["household_id"])
+    assert grids["theirs"] not in set(frame["household_id"])
+    if "grid_id" in frame:
+        assert set(frame["grid_id"]) == {"G-A"}
+
+
+def test_a_grid_limited_key_cannot_write_into_another_grid(client, keys, grids):
+    limited = auth(keys["grid_a"])
+    survey = {**SURVEY, "household_id": grids["theirs"], "grid_id": "G-B"}
+    assert client.post("/v1/households", json=survey, headers=limited).status_code == 403
+    case = {**CASE, "case_id": unique("C"), "household_id": grids["theirs"]}
+    assert client.post("/v1/cases", json=case, headers=limited).status_code == 403
+    raised = {"tier": "red", "reason": "越权尝试"}
+    override = client.post(
+        f"/v1/cases/{grids['theirs_case']}/override", json=raised, headers=limited
+    )
+    assert override.status_code == 403
+
+
+def test_case_pages_refuse_another_grid(client, keys, grids):
+    page = TestClient(client.app, follow_redirects=False, cookies={"risk_key": keys["grid_a"]})
+    refused = page.get(f"/cases/{grids['theirs_case']}")
+    assert refused.status_code == 403 and grids["theirs"] not in refused.text
+    assert page.get(f"/cases/{grids['mine_case']}").status_code == 200
+    assert grids["theirs"] not in page.get("/visits?capacity=1000").text
+    assert page.get("/visits?grid=G-B").status_code == 403
+
+
+def _fill(unit: dict[str, Any], grids: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.format(**grids) if isinstance(v, str) else v) for k, v in unit.items()}
+
+
+# --- errors never echo what was sent ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/v1/score", {"case": {"weapon": MARK}}),
+        ("post", "/v1/score", {"survey": {"area": MARK, "children": MARK}}),
+        ("post", "/v1/score/batch", {"units": [{"case": {"notes": 5, "source": MARK}}]}),
+        ("post", "/v1/households", {**SURVEY, "household_id": "H", "grid_id": 7, "x": MARK}),
+        ("post", "/v1/cases", {**CASE, "case_id": "C" * 65 + MARK, "household_id": "H"}),
+        ("post", "/v1/cases/{case}/override", {"tier": MARK, "reason": "x"}),
+        ("post", "/v1/cases/{case}/outcome", {"outcome": MARK, "outcome_at": "2024-05-01"}),
+        ("post", "/v1/cases/{case}/outcome", {"outcome": "resolved", "outcome_at": MARK}),
+        ("get", f"/v1/visits?capacity={MARK}&grid=G-A", None),
+        ("get", f"/v1/ledger/export?kind={MARK}", None),
+        ("get", f"/v1/cases/{MARK}", None),
+        ("post", "/v1/score", f'{{"case": {{"notes": "{MARK}'.encode()),  # broken JSON
+        ("post", "/v1/score", b"\xff\xfe" + MARK.encode()),  # not UTF-8
+    ],
+)
+def test_errors_do_not_echo_the_input_or_show_a_trace(client, keys, grids, method, path, body):
+    url = path.format(case=grids["mine_case"])
+    kwargs: dict[str, Any] = {"headers": auth(keys["supervisor"])}
+    if isinstance(body, bytes):
+        kwargs["content"] = body
+        kwargs["headers"] = {**kwargs["headers"], "content-type": "application/json"}
+    elif body is not None:
+        kwargs["json"] = body
+    response = getattr(client, method)(url, **kwargs)
+    assert 400 <= response.status_code < 500, response.text
+    assert MARK not in response.text and "Traceback" not in response.text
+    assert not re.search(r'File "|line \d+|\.py\b', response.text)
+    problem = response.json()
+    problems = problem.get("detail", [problem])
+    assert all(p["error"] and p["message_zh"] and p["message_en"] for p in problems)
+
+
+# --- headers on every kind of answer ------------------------------------------------------
+
+
+def test_security_headers_on_every_kind_of_answer(client, keys):
+    page = TestClient(client.app, follow_redirects=False)
+    answers = {
+        "health": client.get("/healthz"),
+        "api": client.get("/v1/model", headers=auth(keys["caseworker"])),
+        "refused": client.get("/v1/model"),
+        "invalid": client.post("/v1/score", json={"x": 1}, headers=auth(keys["caseworker"])),
+        "too large": client.post(
+            "/v1/score",
+            content=b"{" + b" " * 2_100_000 + b"}",
+            headers={**auth(keys["caseworker"]), "content-type": "application/json"},
+        ),
+        "unknown path": client.get("/v1/nothing-here"),
+        "page": page.get("/login"),
+        "redirect": page.get("/cases/new"),
+        "stylesheet": page.get("/static/style.css"),
+    }
+    for name, response in answers.items():
+        for header, value in SECURITY_HEADERS.items():
+            assert response.headers.get(header) == value, (name, header)
+
+
+# --- keys: stored as a hash, compared in constant time -----------------------------------
+
+
+def test_a_key_is_stored_only_as_the_hash_of_its_secret(client):
+    db = client.app.state.db  # type: ignore[attr-defined]
+    key = create_key(db, "caseworker", label="hash check")
+    _, prefix, secret = key.split("_", 2)
+    with db.session() as session:
+        row = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).one()
+        stored = [str(getattr(row, c.key)) for c in ApiKey.__table__.columns]
+    assert row.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert not any(secret in value or key in value for value in stored)
+
+
+def test_keys_are_compared_in_constant_time_known_prefix_or_not(client, monkeypatch):
+    db = client.app.state.db  # type: ignore[attr-defined]
+    key = create_key(db, "caseworker", label="timing check")
+    compared: list[tuple[str, str]] = []
+    real = keys_module.hmac.compare_digest
+
+    def spy(a: Any, b: Any) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(keys_module.hmac, "compare_digest", spy)
+    wrong_secret = key[: key.rindex("_") + 1] + "not-the-secret"
+    assert keys_module.authenticate(db, key) is not None
+    assert keys_module.authenticate(db, wrong_secret) is None
+    assert keys_module.authenticate(db, "rk_000000000000_unknown-prefix") is None
+    assert len(compared) == 3  # every path compares a full hash, unknown prefix included
+    assert all(len(a) == len(b) == 64 for a, b in compared)
+
+
+# --- models come only from the configured registry ---------------------------------------
+
+
+def test_no_endpoint_takes_a_model_location(client):
+    spec = client.get("/openapi.json").json()
+    names = {
+        p["name"]
+        for ops in spec["paths"].values()
+        for op in ops.values()
+        for p in op.get("parameters", [])
+    }
+    for component in spec["components"]["schemas"].values():
+        names |= set(component.get("properties", {}))
+    assert names and not [n for n in names if re.search(r"uri|url|path|location|artifact|run", n)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"model_uri": "runs:/0123/model"},
+        {"uri": "file:///srv/evil", "model": "models:/other@champion"},
+    ],
+)
+def test_reload_ignores_any_model_location_in_the_body(client, keys, body):
+    holder = client.app.state.models  # type: ignore[attr-defined]
+    configured, before = holder.ref, holder.version
+    response = client.post("/v1/admin/reload", json=body, headers=auth(keys["admin"]))
+    assert response.status_code == 200 and response.json()["version"] == before
+    assert holder.ref == configured == client.app.state.settings.model_uri  # type: ignore[attr-defined]

@@ -65,7 +65,7 @@ CODES = {
     413: ("too_large",),
     422: ("api_need_unit", "api_too_many", "api_bad_value"),
     429: ("rate_limited",),
-    503: ("db_unavailable", "model_unavailable"),
+    503: ("db_unavailable", "model_unavailable", "model_not_registered", "model_unreadable"),
 }
 
 

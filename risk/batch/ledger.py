@@ -75,7 +75,7 @@ def parquet_file(path: Path) -> pq.ParquetFile:
             "with `risk ingest` first"
         )
     try:
-        return pq.ParquetFile(path)
+        return pq.ParquetFile(path, pre_buffer=False)  # pre-buffered ranges stay to the end
     except (OSError, pa.ArrowInvalid) as exc:
         raise IngestError(f"{path}: not a readable Parquet file: {exc}") from exc
 

@@ -98,6 +98,7 @@ def score_local(
         ledger = stack.enter_context(
             open_cases(cases, day, allow_partial, out.parent, partition_rows=partition_rows)
         )
+        pa.default_memory_pool().release_unused()  # the reading's transient Arrow memory
         report.cases_quarantined = len(ledger.quarantine)
         if report.cases_quarantined:
             report.quarantine.append(_write_quarantine(out, "cases", ledger))

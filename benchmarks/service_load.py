@@ -164,6 +164,21 @@ def wait_ready(server: Server, path: str, timeout: float = 300.0) -> float:
     sys.exit(f"error: {server.name} did not become ready:\n{tail}")
 
 
+def wait_settled(server: Server, timeout: float = 120.0) -> float:
+    """Seconds until the server's processes stop using CPU (every worker has loaded the
+    model). The first worker to be ready answers ``/readyz`` while the others may still
+    be loading, and would otherwise accept every connection a load tool opens at once."""
+    t0 = time.perf_counter()
+    last = sum(cpu_seconds(server.worker_pids()))
+    while time.perf_counter() - t0 < timeout:
+        time.sleep(1.0)
+        now = sum(cpu_seconds(server.worker_pids()))
+        if now - last < 0.05:
+            break
+        last = now
+    return time.perf_counter() - t0
+
+
 @contextmanager
 def running(
     name: str, argv: list[str], env: dict[str, str], cwd: Path, port: int, ready: str
@@ -171,7 +186,8 @@ def running(
     server = start(name, argv, env, cwd, port)
     try:
         took = wait_ready(server, ready)
-        print(f"  {name} ready on port {port} after {took:.1f} s")
+        settled = wait_settled(server)
+        print(f"  {name} ready on port {port} after {took:.1f} s, settled {settled:.1f} s later")
         yield server
     finally:
         server.stop()

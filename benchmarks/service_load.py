@@ -164,29 +164,40 @@ def wait_ready(server: Server, path: str, timeout: float = 300.0) -> float:
     sys.exit(f"error: {server.name} did not become ready:\n{tail}")
 
 
-def wait_settled(server: Server, timeout: float = 120.0) -> float:
-    """Seconds until the server's processes stop using CPU (every worker has loaded the
-    model). The first worker to be ready answers ``/readyz`` while the others may still
-    be loading, and would otherwise accept every connection a load tool opens at once."""
+def wait_settled(server: Server, workers: int, timeout: float = 180.0) -> float:
+    """Seconds until ``workers`` of the server's processes have each used over a CPU second
+    (loading the model) and none uses more for two seconds. The first worker to be ready
+    answers ``/readyz`` while the others may still be loading, and would otherwise accept
+    every connection a load tool opens at once."""
     t0 = time.perf_counter()
-    last = sum(cpu_seconds(server.worker_pids()))
+    last: list[float] = []
+    quiet = 0
     while time.perf_counter() - t0 < timeout:
         time.sleep(1.0)
-        now = sum(cpu_seconds(server.worker_pids()))
-        if now - last < 0.05:
-            break
+        now = cpu_seconds(server.worker_pids())
+        busy = sum(1 for c in now if c > 1.0)
+        moved = len(now) != len(last) or any(b - a > 0.05 for a, b in zip(last, now, strict=True))
+        quiet = 0 if moved or busy < workers else quiet + 1
         last = now
+        if quiet >= 2:
+            break
     return time.perf_counter() - t0
 
 
 @contextmanager
 def running(
-    name: str, argv: list[str], env: dict[str, str], cwd: Path, port: int, ready: str
+    name: str,
+    argv: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    port: int,
+    ready: str,
+    workers: int = 1,
 ) -> Iterator[Server]:
     server = start(name, argv, env, cwd, port)
     try:
         took = wait_ready(server, ready)
-        settled = wait_settled(server)
+        settled = wait_settled(server, workers)
         print(f"  {name} ready on port {port} after {took:.1f} s, settled {settled:.1f} s later")
         yield server
     finally:
@@ -410,7 +421,7 @@ def score_phases(
     key = create_key(env, tmp)
     auth = f"Bearer {key}"
     out: dict[str, dict[str, Any]] = {}
-    with running(label, argv, env, tmp, port, "/readyz") as s:
+    with running(label, argv, env, tmp, port, "/readyz", args.workers) as s:
         url = s.base + "/v1/score"
         probe = httpx.post(url, json=SCORE_BODY, headers={"Authorization": auth}, timeout=30)
         check(probe, 200, f"POST /v1/score ({label})")
@@ -431,7 +442,7 @@ def store_phase(
 ) -> dict[str, Any]:  # fmt: skip
     """Start a server on the database in ``env``, then POST /v1/cases at the store rate."""
     key = create_key(env, tmp)
-    with running(label, argv, env, tmp, port, "/readyz") as s:
+    with running(label, argv, env, tmp, port, "/readyz", args.workers) as s:
         run = secrets.token_hex(3)
         url = s.base + "/v1/cases"
         probe = httpx.post(
@@ -540,7 +551,8 @@ def main() -> None:
             ]  # fmt: skip
             unit = {**CASE, **SURVEY}
             peer_body = {"dataframe_split": {"columns": list(unit), "data": [list(unit.values())]}}
-            with running("mlflow models serve", argv, base_env, tmp, port, "/ping") as s:
+            peer = "mlflow models serve"
+            with running(peer, argv, base_env, tmp, port, "/ping", args.workers) as s:
                 url = s.base + "/invocations"
                 probe = httpx.post(url, json=peer_body, timeout=60)
                 check(probe, 200, "mlflow POST /invocations")

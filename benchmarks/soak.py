@@ -279,7 +279,7 @@ def main() -> None:
             keys = {role: create_key(env, tmp, role) for role in roles}
             port = _free_port()
             with running("risk serve, PostgreSQL", serve_argv(port, args.workers), env, tmp,
-                         port, "/readyz") as server:  # fmt: skip
+                         port, "/readyz", args.workers) as server:  # fmt: skip
                 result = asyncio.run(soak(server, keys, args))
     passed = report(result, args)
     raise SystemExit(0 if passed else 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from risk.models.tiers import TIERS
 from service.deps import Authed, audit
@@ -18,25 +18,33 @@ router = APIRouter(prefix="/v1", tags=["visits"], responses=responses(401, 429, 
 def visit_list(db: Any, grid: str | None, capacity: int, visible: Any) -> list[dict[str, Any]]:
     """Households with an open yellow/red case or a yellow/red screening, riskiest and most
     overdue first; one entry per household, its most urgent reason to visit."""
+    latest = select(func.max(Score.id)).group_by(
+        Score.household_id, func.coalesce(Score.case_id, "")
+    )
+    candidates = [
+        Score.id.in_(latest.scalar_subquery()),
+        # a green score stays off the list unless an override may have raised it
+        or_(Score.tier != "green", Score.case_id.in_(select(Override.case_id))),
+        # a case with an outcome is closed
+        or_(Score.case_id.is_(None), Score.case_id.not_in(select(Outcome.case_id))),
+    ]
+    if grid is not None:
+        candidates.append(Score.grid_id == grid)
     with db.session() as session:
-        latest = (
-            select(func.max(Score.id))
-            .group_by(Score.household_id, func.coalesce(Score.case_id, ""))
-            .scalar_subquery()
-        )
-        query = select(Score).where(Score.id.in_(latest))
-        if grid is not None:
-            query = query.where(Score.grid_id == grid)
-        scores = list(session.scalars(query))
-        closed = set(session.scalars(select(Outcome.case_id)))
+        rows = session.execute(
+            select(Score, Case.opened_at)
+            .outerjoin(Case, Case.case_id == Score.case_id)
+            .where(*candidates)
+        ).all()
         overrides: dict[str, str] = {}
-        for o in session.scalars(select(Override).order_by(Override.id)):
+        for o in session.scalars(
+            select(Override)
+            .where(Override.case_id.in_(select(Score.case_id).where(*candidates)))
+            .order_by(Override.id)
+        ):
             overrides[o.case_id] = o.to_tier
-        opened = {c.case_id: c.opened_at for c in session.scalars(select(Case))}
     best: dict[str, dict[str, Any]] = {}
-    for s in scores:
-        if s.case_id is not None and s.case_id in closed:
-            continue
+    for s, opened_at in rows:
         if not visible(s.grid_id):
             continue
         tier = overrides.get(s.case_id or "", s.tier)
@@ -46,7 +54,7 @@ def visit_list(db: Any, grid: str | None, capacity: int, visible: Any) -> list[d
             "household_id": s.household_id,
             "grid_id": s.grid_id,
             "case_id": s.case_id,
-            "opened_at": None if s.case_id is None else opened[s.case_id].isoformat(),
+            "opened_at": None if opened_at is None else opened_at.isoformat(),
             "tier": tier,
             "p_red": s.p_red,
             "follow_up_date": s.follow_up_date.isoformat(),

@@ -71,7 +71,7 @@ def spark_session(master: str = "local[*]", app: str = "risk-score") -> Any:
     if master.startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = builder.config("spark.driver.memory", "4g").config(
-            "spark.sql.shuffle.partitions", str(4 * (os.cpu_count() or 1))
+            "spark.sql.shuffle.partitions", str(os.cpu_count() or 1)
         )
     return builder.getOrCreate()
 

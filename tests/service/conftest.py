@@ -9,6 +9,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -69,6 +70,15 @@ def keys(client: TestClient) -> dict[str, str]:
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def stored_household(client: TestClient, key: str, survey: dict[str, Any], grid: str) -> str:
+    """A new household's survey wave (``survey`` fields) stored in ``grid``; its id."""
+    household = unique("H")
+    body = {**survey, "household_id": household, "grid_id": grid}
+    response = client.post("/v1/households", json=body, headers=auth(key))
+    assert response.status_code == 201, response.text
+    return household
 
 
 def unique(prefix: str) -> str:

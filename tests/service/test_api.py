@@ -7,7 +7,7 @@ import io
 
 import pandas as pd
 import pytest
-from service.conftest import auth, unique
+from service.conftest import auth, stored_household, unique
 
 from risk.models.tiers import TIERS
 
@@ -31,11 +31,7 @@ CASE = {
 
 
 def _household(client, key, grid="G-A"):
-    household = unique("H")
-    body = {**SURVEY, "household_id": household, "grid_id": grid}
-    response = client.post("/v1/households", json=body, headers=auth(key))
-    assert response.status_code == 201, response.text
-    return household
+    return stored_household(client, key, SURVEY, grid)
 
 
 def _case(client, key, household, **extra):

@@ -9,7 +9,6 @@ Skipped with a reason when chromium is not installed, except in CI
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 import uvicorn
 from utils.browser import ARGS, CHROMIUM, need_browser
+from utils.served import free_port
 
 from service.auth import create_key
 from service.main import create_app
@@ -26,19 +26,13 @@ from service.settings import Settings
 PHONE = {"width": 390, "height": 844}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(model_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     """The service under uvicorn in a background thread: its base URL and app."""
     need_browser()
     database = tmp_path_factory.mktemp("browser") / "risk.db"
     app = create_app(Settings(database_url=f"sqlite:///{database}", mlflow_uri=model_store))
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on"
     )

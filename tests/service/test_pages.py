@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from service.conftest import auth, unique
+from service.conftest import auth, stored_household, unique
 
 from risk.i18n import text
 from risk.schema import CASE
@@ -42,11 +42,7 @@ def page(client: TestClient) -> Iterator[TestClient]:
 
 
 def _household(client: TestClient, key: str, grid: str = "G-A") -> str:
-    household = unique("H")
-    body = {**SURVEY, "household_id": household, "grid_id": grid}
-    response = client.post("/v1/households", json=body, headers=auth(key))
-    assert response.status_code == 201, response.text
-    return household
+    return stored_household(client, key, SURVEY, grid)
 
 
 def _csrf(page: TestClient, path: str = "/login") -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from service.conftest import auth, unique
+from service.conftest import auth, stored_household, unique
 from sqlalchemy import select
 
 from service import auth as keys_module
@@ -42,18 +42,13 @@ MARK = "ZQX-BOGUS-7731"
 
 def _seed(client: TestClient, key: str, grid: str) -> tuple[str, str]:
     """A household in ``grid`` with a red case: (household id, case id)."""
-    household, case_id = unique("H"), unique("C")
-    stored = client.post(
-        "/v1/households",
-        json={**SURVEY, "household_id": household, "grid_id": grid},
-        headers=auth(key),
-    )
+    household, case_id = stored_household(client, key, SURVEY, grid), unique("C")
     opened = client.post(
         "/v1/cases",
         json={**CASE, "case_id": case_id, "household_id": household},
         headers=auth(key),
     )
-    assert stored.status_code == opened.status_code == 201, opened.text
+    assert opened.status_code == 201, opened.text
     return household, case_id
 
 

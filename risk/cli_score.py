@@ -6,7 +6,7 @@ import datetime as dt
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -120,27 +120,35 @@ def score(
     Exit 0 when written; 1 when rows break the contract (without --allow-partial; the
     errors are printed); 2 when the input, the model or the command line is unusable.
     """
-    from risk.batch import InvalidLedger
-    from risk.batch.local import score_local, worker_pool
-    from risk.registry import Registry
+    from risk.batch.pool import worker_pool
 
     day = (as_of or dt.datetime.now()).date()
-    try:
-        if engine is Engine.spark and allow_partial:
-            raise ConfigError(
+    if engine is Engine.spark and allow_partial:
+        raise _fail(
+            ConfigError(
                 "--allow-partial: the Spark engine does not check rows; check the ledgers "
                 "first (risk validate / risk ingest) or use --engine local"
             )
-        with ExitStack() as stack:
-            pool = None
-            if engine is Engine.local and jobs != 1:
-                pool = stack.enter_context(worker_pool(jobs))  # starts while the model loads
-            triage = Registry(tracking_uri).load(model)
+        )
+    with ExitStack() as stack:
+        # first of all, so that the workers import the library while this process does
+        pool = None
+        if engine is Engine.local and jobs != 1:
+            pool = stack.enter_context(worker_pool(jobs))
+        from risk.batch import InvalidLedger
+        from risk.registry import Registry
+
+        def load() -> Any:
+            return Registry(tracking_uri).load(model)
+
+        try:
             if engine is Engine.spark:
                 from risk.batch.spark import score_spark
 
-                report = score_spark(households, cases, out_path, triage, day, master=master)
+                report = score_spark(households, cases, out_path, load(), day, master=master)
             else:
+                from risk.batch.local import score_local
+
                 for path in (households, cases):
                     if not Path(path).is_file():
                         raise IngestError(f"{path}: no such file")
@@ -148,23 +156,24 @@ def score(
                     Path(households),
                     Path(cases),
                     Path(out_path),
-                    triage,
+                    load,  # in a thread, while the workers check the cases
                     day,
                     jobs=jobs,
                     allow_partial=allow_partial,
                     progress=not quiet,
                     pool=pool,
                 )
-    except InvalidLedger as exc:
-        err.print(f"[red]refused:[/red] {exc}", highlight=False)
-        _print_errors(exc.errors, show)
-        raise typer.Exit(1) from exc
-    except RiskError as exc:
-        raise _fail(exc) from exc
+        except InvalidLedger as exc:
+            err.print(f"[red]refused:[/red] {exc}", highlight=False)
+            _print_errors(exc.errors, show)
+            raise typer.Exit(1) from exc
+        except RiskError as exc:
+            raise _fail(exc) from exc
     rate = report.households_scored / report.seconds if report.seconds else 0.0
+    after_load = report.seconds - report.model_wait
     out.print(
         f"{report.households_scored:,} households scored as of {day} in {report.seconds:.1f} s "
-        f"({rate:,.0f}/s) → {report.out}",
+        f"({rate:,.0f}/s; {after_load:.1f} s once the model was loaded) → {report.out}",
         highlight=False,
     )
     if report.survey_rows_quarantined or report.cases_quarantined:

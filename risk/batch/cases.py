@@ -12,23 +12,29 @@ is small (:func:`read_cases`), else ranges spilled to disk (:mod:`risk.batch.par
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from risk.batch.errors import InvalidLedger
 from risk.batch.ledger import BATCH_ROWS, parquet_file
+from risk.batch.pool import ordered_map
 from risk.i18n import text
 from risk.ingest import ERROR_COLUMNS, read_ledger, validate_frame
 from risk.schema import CASE
 
-__all__ = ["CaseLedger", "check_cases", "read_cases"]
+__all__ = ["CaseLedger", "Spill", "check_cases", "read_cases"]
 
 #: good rows, quarantined rows, errors
 _Part = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
+#: where a batch's good rows go instead of coming back: (rows, first file row) → None
+Spill = Callable[[pd.DataFrame, int], None]
 
 
 class CaseLedger:
@@ -93,66 +99,108 @@ class CaseLedger:
 
 
 def read_cases(
-    path: Path, as_of: dt.date, allow_partial: bool, batch_rows: int = BATCH_ROWS
+    path: Path,
+    as_of: dt.date,
+    allow_partial: bool,
+    batch_rows: int = BATCH_ROWS,
+    pool: ProcessPoolExecutor | None = None,
 ) -> CaseLedger:
     """The checked case ledger held whole in memory (:func:`check_cases`)."""
-    frames: list[pd.DataFrame] = []
-    quarantine = check_cases(path, as_of, allow_partial, frames.append, batch_rows)
-    return CaseLedger.whole(pd.concat(frames, ignore_index=True), quarantine)
+    frame, quarantine = check_cases(path, as_of, allow_partial, batch_rows=batch_rows, pool=pool)
+    return CaseLedger.whole(frame, quarantine)
 
 
 def check_cases(
     path: Path,
     as_of: dt.date,
     allow_partial: bool,
-    keep: Callable[[pd.DataFrame], None],
+    *,
+    spill: Spill | None = None,
     batch_rows: int = BATCH_ROWS,
-) -> pd.DataFrame:
-    """Read and check the case ledger (Parquet in batches; CSV or XLSX whole), passing each
-    batch's good rows, compacted for ``as_of``, to ``keep``; return the quarantined rows.
+    pool: ProcessPoolExecutor | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read and check the case ledger (Parquet in batches, over ``pool`` when given; CSV or
+    XLSX whole): its good rows, compacted for ``as_of``, and its quarantined rows.
 
-    Bad rows raise :class:`InvalidLedger` once the whole file is checked, unless
-    ``allow_partial`` (then they are left out, and kept in the quarantine).
+    With ``spill``, each batch's good rows go to ``spill(rows, first_file_row)`` in the
+    process that checked them (so it must pickle), and none come back. Bad rows raise
+    :class:`InvalidLedger` once the whole file is checked, unless ``allow_partial`` (then
+    they are left out, and kept in the quarantine).
     """
     day = pd.Timestamp(as_of)
     if Path(path).suffix.lower() != ".parquet":
         result = read_ledger(path, CASE)
-        parts: Iterator[_Part] = iter([(result.frame, result.quarantine, result.errors)])
+        parts: Iterable[_Part] = [
+            (_kept(result.frame, 1, day, spill), result.quarantine, result.errors)
+        ]
     else:
-        parts = _batches(path, batch_rows)
-    quarantine, errors = [], []
+        tasks = _case_batches(path, day, batch_rows, spill)
+        parts = ordered_map(_check_batch, tasks, pool)
+    good, quarantine, errors = [], [], []
     for frame, bad, reasons in parts:
-        keep(_compact(frame, day))
+        good.append(frame)
         quarantine.append(bad)
         errors.append(reasons)
     found = pd.concat(errors, ignore_index=True)
     if len(found) and not allow_partial:
         raise InvalidLedger(str(path), "cases", found)
-    return pd.concat(quarantine, ignore_index=True)
+    return pd.concat(good, ignore_index=True), pd.concat(quarantine, ignore_index=True)
 
 
-def _batches(path: Path, batch_rows: int) -> Iterator[_Part]:
-    """(good rows, quarantine, errors) per batch of the Parquet case ledger."""
+@dataclass
+class _CaseBatch:
+    """One batch of the Parquet case ledger to check: its rows from file row ``first_row``,
+    the earlier rows of its case ids seen before it, and where its good rows go."""
+
+    table: pa.Table
+    first_row: int
+    earlier: pd.Series
+    day: pd.Timestamp
+    spill: Spill | None
+
+
+def _case_batches(
+    path: Path, day: pd.Timestamp, batch_rows: int, spill: Spill | None
+) -> Iterator[_CaseBatch]:
     source = parquet_file(path)
     first_seen = _first_rows(path)
     row = 1
     for batch in source.iter_batches(batch_size=batch_rows):
-        raw = batch.to_pandas()
-        raw.index = pd.RangeIndex(row, row + len(raw), name="row")
-        result = validate_frame(raw, CASE)
-        good_rows = raw.index[~raw.index.isin(result.errors["row"])]
-        earlier = first_seen.reindex(good_rows).to_numpy()
-        repeated = np.flatnonzero(~np.isnan(earlier) & (earlier < row))
-        frame, quarantine, errors = result.frame, result.quarantine, result.errors
-        if len(repeated):
-            dup = _duplicate_errors(raw, good_rows[repeated], earlier[repeated].astype(int))
-            keep = np.ones(len(frame), bool)
-            keep[repeated] = False
-            frame = frame[keep].reset_index(drop=True)
-            quarantine = pd.concat([quarantine, _quarantined(raw, dup)], ignore_index=True)
-            errors = pd.concat([errors, dup], ignore_index=True)
-        yield frame, quarantine, errors
-        row += len(raw)
+        end = row + batch.num_rows
+        earlier = first_seen[(first_seen.index >= row) & (first_seen.index < end)]
+        yield _CaseBatch(pa.Table.from_batches([batch]), row, earlier, day, spill)
+        row = end
+
+
+def _check_batch(task: _CaseBatch) -> _Part:
+    """(good rows, quarantine, errors) of one batch (no good rows when they are spilled)."""
+    raw = task.table.to_pandas()
+    row = task.first_row
+    raw.index = pd.RangeIndex(row, row + len(raw), name="row")
+    result = validate_frame(raw, CASE)
+    good_rows = raw.index[~raw.index.isin(result.errors["row"])]
+    earlier = task.earlier.reindex(good_rows).to_numpy()
+    repeated = np.flatnonzero(~np.isnan(earlier) & (earlier < row))
+    frame, quarantine, errors = result.frame, result.quarantine, result.errors
+    if len(repeated):
+        dup = _duplicate_errors(raw, good_rows[repeated], earlier[repeated].astype(int))
+        keep = np.ones(len(frame), bool)
+        keep[repeated] = False
+        frame = frame[keep].reset_index(drop=True)
+        quarantine = pd.concat([quarantine, _quarantined(raw, dup)], ignore_index=True)
+        errors = pd.concat([errors, dup], ignore_index=True)
+    return _kept(frame, row, task.day, task.spill), quarantine, errors
+
+
+def _kept(
+    frame: pd.DataFrame, first_row: int, day: pd.Timestamp, spill: Spill | None
+) -> pd.DataFrame:
+    """The good rows compacted for ``day``: to be returned, or spilled (leaving none)."""
+    compact = _compact(frame, day)
+    if spill is None:
+        return compact
+    spill(compact, first_row)
+    return compact.iloc[:0]
 
 
 def _first_rows(path: Path) -> pd.Series:

@@ -1,9 +1,10 @@
 """The local engine: Parquet in, Parquet out, streamed in chunks over worker processes.
 
-The parent reads and checks the case ledger once, spilling a large one to disk by
-household range (:mod:`risk.batch.partitions`), streams the survey ledger in chunks of
-complete households (:mod:`risk.batch.ledger`), hands each chunk with its households' cases
-to a pool of worker processes (:mod:`risk.batch.worker`), and writes their results in
+The worker processes (:mod:`risk.batch.pool`) check the case ledger while the parent loads
+the model, spilling a large ledger to disk by household range (:mod:`risk.batch.partitions`);
+the parent then streams the survey ledger in chunks of complete households
+(:mod:`risk.batch.ledger`), hands each chunk with its households' cases to the workers
+(:mod:`risk.batch.worker`), and writes their results in
 input order, as they come, to a temporary file beside the output that is renamed over
 it only when the last chunk is written. At most a few chunks are in flight at once and one
 range of cases is in memory, so memory stays flat however many households the files hold.
@@ -15,12 +16,10 @@ import datetime as dt
 import os
 import pickle
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import ExitStack, contextmanager
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from types import TracebackType
 
@@ -34,14 +33,15 @@ from risk.batch.errors import InvalidLedger
 from risk.batch.ledger import BATCH_ROWS, household_chunks, survey_rows
 from risk.batch.output import OUTPUT_SCHEMA, output_table
 from risk.batch.partitions import PARTITION_ROWS, open_cases
+from risk.batch.pool import ordered_map, worker_pool
 from risk.batch.progress import RowProgress
-from risk.batch.worker import ChunkResult, ChunkTask, prepare_worker, pyfunc_of, score_chunk
+from risk.batch.worker import ChunkResult, ChunkTask, pyfunc_of, score_chunk
 from risk.features.asof import as_of_timestamp, household_units
 from risk.ingest import empty_frame
 from risk.models.triage import TriageModel
 from risk.schema import HOUSEHOLD_SURVEY
 
-__all__ = ["BatchReport", "quarantine_path", "score_local", "worker_pool"]
+__all__ = ["BatchReport", "quarantine_path", "score_local"]
 
 
 @dataclass
@@ -54,6 +54,8 @@ class BatchReport:
     survey_rows_quarantined: int = 0
     cases_quarantined: int = 0
     seconds: float = 0.0
+    #: of ``seconds``, how long the run waited for the model (0 when it was given one)
+    model_wait: float = 0.0
     quarantine: list[Path] = field(default_factory=list)
 
 
@@ -66,7 +68,7 @@ def score_local(
     households: Path,
     cases: Path,
     out: Path,
-    model: TriageModel,
+    model: TriageModel | Callable[[], TriageModel],
     as_of: dt.date,
     *,
     jobs: int | None = None,
@@ -78,13 +80,15 @@ def score_local(
 ) -> BatchReport:
     """Score every household in ``households`` as of ``as_of``; write one row each to ``out``.
 
-    ``jobs`` worker processes (default: one per core; 1 scores in this process), or the
-    processes of ``pool`` (:func:`worker_pool`, started early to overlap their start-up
-    with loading the model). Contract errors in either ledger raise :class:`InvalidLedger`
-    and leave ``out`` untouched, unless ``allow_partial``: then bad rows are left out and
-    written, with reasons, beside ``out`` (:func:`quarantine_path`). A case ledger of
-    more than ``partition_rows`` rows is spilled by household range to a temporary
-    directory beside ``out`` (:func:`risk.batch.partitions.open_cases`).
+    ``model`` is the TriageModel, or a function that loads it: it is called in a thread
+    while the workers check the case ledger, so the two overlap. ``jobs`` worker processes
+    (default: one per core; 1 scores in this process), or the processes of ``pool``
+    (:func:`risk.batch.pool.worker_pool`, started early to overlap their start-up with
+    the caller's). Contract errors in either ledger raise :class:`InvalidLedger` and leave
+    ``out`` untouched, unless ``allow_partial``: then bad rows are left out and written,
+    with reasons, beside ``out`` (:func:`quarantine_path`). A case ledger of more than
+    ``partition_rows`` rows is spilled by household range to a temporary directory beside
+    ``out`` (:func:`risk.batch.partitions.open_cases`).
     """
     started = time.perf_counter()
     out = Path(out)
@@ -94,11 +98,18 @@ def score_local(
     with ExitStack() as stack:
         if pool is None and jobs > 1:
             pool = stack.enter_context(worker_pool(jobs))
-        run = _runner(model, pool, jobs)
+        loader = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="load-model"))
+        loading = loader.submit(model if callable(model) else lambda: model)
         ledger = stack.enter_context(
-            open_cases(cases, day, allow_partial, out.parent, partition_rows=partition_rows)
+            open_cases(
+                cases, day, allow_partial, out.parent, partition_rows=partition_rows, pool=pool
+            )
         )
         pa.default_memory_pool().release_unused()  # the reading's transient Arrow memory
+        waiting = time.perf_counter()
+        triage = loading.result()
+        report.model_wait = time.perf_counter() - waiting
+        run = _runner(triage, pool, jobs)
         report.cases_quarantined = len(ledger.quarantine)
         if report.cases_quarantined:
             report.quarantine.append(_write_quarantine(out, "cases", ledger))
@@ -106,7 +117,7 @@ def score_local(
         tmp = stack.enter_context(atomic_write(out))
         writer = stack.enter_context(pq.ParquetWriter(tmp, OUTPUT_SCHEMA))
         bad: _QuarantineWriter | None = None
-        tasks = _tasks(households, ledger, day, batch_rows, pickle.dumps(model, protocol=5))
+        tasks = _tasks(households, ledger, day, batch_rows, pickle.dumps(triage, protocol=5))
         for result in run(tasks):
             if len(result.errors):
                 if not allow_partial:
@@ -120,7 +131,7 @@ def score_local(
             report.survey_rows += result.rows_in
             bar.advance(result.rows_in, report.households_scored)
         for rest in ledger.remaining():
-            table = _case_only(rest, model, day)
+            table = _case_only(rest, triage, day)
             if table is not None:
                 writer.write_table(table)
                 report.households_scored += table.num_rows
@@ -144,27 +155,6 @@ def _case_only(cases: pd.DataFrame, model: TriageModel, as_of: dt.date) -> pa.Ta
     return output_table(pyfunc_of(model).predict(None, units)) if len(units) else None
 
 
-@contextmanager
-def worker_pool(jobs: int | None = None) -> Iterator[ProcessPoolExecutor]:
-    """``jobs`` worker processes (default one per core), started now: they import the
-    library while the caller loads the model and reads the cases.
-
-    Workers are forked from a fork server that imported the library once (not from this
-    process, whose threads make ``fork`` unsafe), so the imports are paid once, not per
-    worker.
-    """
-    jobs = jobs or os.cpu_count() or 1
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["risk.batch.worker"])
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=prepare_worker)
-    for _ in range(jobs):
-        pool.submit(int)
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
 def _runner(
     model: TriageModel, pool: ProcessPoolExecutor | None, jobs: int
 ) -> Callable[[Iterator[ChunkTask]], Iterator[ChunkResult]]:
@@ -172,20 +162,7 @@ def _runner(
     if pool is None:
         pyfunc = pyfunc_of(model)
         return lambda tasks: (score_chunk(task, pyfunc) for task in tasks)
-    return lambda tasks: _ordered(pool, tasks, 2 * jobs)
-
-
-def _ordered(
-    pool: ProcessPoolExecutor, tasks: Iterator[ChunkTask], in_flight: int
-) -> Iterator[ChunkResult]:
-    """Results in task order, with at most ``in_flight`` tasks submitted and not yet taken."""
-    pending: deque[Future[ChunkResult]] = deque()
-    for task in tasks:
-        pending.append(pool.submit(score_chunk, task))
-        if len(pending) >= in_flight:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+    return lambda tasks: ordered_map(score_chunk, tasks, pool, in_flight=2 * jobs)
 
 
 def _write_quarantine(out: Path, kind: str, ledger: CaseLedger) -> Path:

@@ -3,11 +3,12 @@
 A case ledger is in no useful order (real ledgers and ``risk generate`` write it by date),
 but the survey stream asks for cases in household order. A small ledger is held whole
 (:func:`risk.batch.cases.read_cases`). A larger one is read and checked in batches as
-usual, and each batch's good rows are appended, split by household-id range, to one
-temporary file per range; while the survey stream runs, only the range it has reached is
-loaded and sorted. The ranges' bounds are quantiles of a sample of the ledger's household
-ids (one pass over that column), so each range holds about ``partition_rows`` cases. The
-files live in a hidden temporary directory, removed when the run ends, however it ends.
+usual (over the worker processes), and each batch's good rows are written, split by
+household-id range, to a file of that batch's in the range's temporary directory; while the
+survey stream runs, only the range it has reached is loaded and sorted. The ranges' bounds
+are quantiles of a sample of the ledger's household ids (one pass over that column), so
+each range holds about ``partition_rows`` cases. The files live in a hidden temporary
+directory, removed when the run ends, however it ends.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import math
 import pickle
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -45,21 +47,26 @@ def open_cases(
     *,
     partition_rows: int = PARTITION_ROWS,
     batch_rows: int = BATCH_ROWS,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[CaseLedger]:
-    """The checked case ledger: held whole when it is CSV, XLSX or at most
-    ``partition_rows`` rows, else spilled by household range to a temporary directory in
-    ``spill_dir`` that is removed on leaving the block."""
+    """The checked case ledger (checked over ``pool``, when given): held whole when it is
+    CSV, XLSX or at most ``partition_rows`` rows, else spilled by household range to a
+    temporary directory in ``spill_dir`` that is removed on leaving the block."""
     rows = _parquet_rows(path)
     if rows <= partition_rows:
-        yield read_cases(path, as_of, allow_partial, batch_rows)
+        yield read_cases(path, as_of, allow_partial, batch_rows, pool)
         return
     bounds = household_bounds(path, math.ceil(rows / partition_rows))
     Path(spill_dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".cases.", dir=spill_dir) as tmp:
-        files = [Path(tmp) / f"{i}.pickle" for i in range(len(bounds) + 1)]
-        spill = partial(_spill, files, np.array(bounds, dtype=object))
-        quarantine = check_cases(path, as_of, allow_partial, spill, batch_rows)
-        yield CaseLedger([partial(_load, file) for file in files], bounds, quarantine)
+        parts = [Path(tmp) / str(i) for i in range(len(bounds) + 1)]
+        for part in parts:
+            part.mkdir()
+        spill = partial(_spill, parts, np.array(bounds, dtype=object))
+        _, quarantine = check_cases(
+            path, as_of, allow_partial, spill=spill, batch_rows=batch_rows, pool=pool
+        )
+        yield CaseLedger([partial(_load, part) for part in parts], bounds, quarantine)
 
 
 def household_bounds(path: Path, partitions: int, sample: int = BATCH_ROWS) -> list[str]:
@@ -86,23 +93,19 @@ def _parquet_rows(path: Path) -> int:
     return int(parquet_file(path).metadata.num_rows)
 
 
-def _spill(files: list[Path], bounds: np.ndarray, frame: pd.DataFrame) -> None:
-    """Append each range's rows of ``frame`` to that range's file (a stream of pickles)."""
+def _spill(parts: list[Path], bounds: np.ndarray, frame: pd.DataFrame, first_row: int) -> None:
+    """Write each range's rows of ``frame`` (file rows from ``first_row`` on) to a file of
+    their own in that range's directory, named so that names sort in file order."""
     part = np.searchsorted(bounds, frame["household_id"].to_numpy(dtype=object), side="left")
     for i in np.unique(part):
-        with files[i].open("ab") as fh:
+        with (parts[i] / f"{first_row:012d}.pickle").open("wb") as fh:
             pickle.dump(frame[part == i], fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _load(file: Path) -> pd.DataFrame:
-    """The cases spilled to ``file``, in file order."""
-    if not file.exists():
-        return empty_frame(CASE)
+def _load(part: Path) -> pd.DataFrame:
+    """The cases spilled to the range directory ``part``, in file order."""
     pieces = []
-    with file.open("rb") as fh:
-        while True:
-            try:
-                pieces.append(pickle.load(fh))
-            except EOFError:
-                break
-    return pd.concat(pieces, ignore_index=True)
+    for file in sorted(part.iterdir()):
+        with file.open("rb") as fh:
+            pieces.append(pickle.load(fh))
+    return pd.concat(pieces, ignore_index=True) if pieces else empty_frame(CASE)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import pandas_dtype
 
 from risk.features.history import HISTORY_COLUMNS, add_history
 from risk.schema import CASE, HOUSEHOLD_SURVEY
@@ -89,11 +90,11 @@ def _conform(part: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for name in ID_COLUMNS + SURVEY_COLUMNS + CASE_COLUMNS:
         dtype: Any = _UNIT_DTYPES[name]
-        out[name] = (
-            part[name].astype(dtype)
-            if name in part
-            else pd.Series(pd.NA, index=part.index, dtype=dtype)
-        )
+        if name not in part:
+            out[name] = pd.Series(pd.NA, index=part.index, dtype=dtype)
+        else:  # (a column already in its dtype is taken as it is: astype would copy it)
+            column = part[name]
+            out[name] = column if column.dtype == dtype else column.astype(dtype)
     return pd.DataFrame(out)
 
 
@@ -118,7 +119,7 @@ def _unit_dtypes() -> dict[str, object]:
     for kind in (HOUSEHOLD_SURVEY, CASE):
         for f in kind:
             dtypes[f.name] = pd.CategoricalDtype(list(f.codes)) if f.kind == "enum" else f.dtype
-    return dtypes
+    return {name: pandas_dtype(dtype) for name, dtype in dtypes.items()}
 
 
 _UNIT_DTYPES = _unit_dtypes()

@@ -33,7 +33,7 @@ def test_spilled_ledger_hands_out_what_the_whole_one_does(ledger, tmp_path):
     cases = ledger / "cases.parquet"
     whole = read_cases(cases, DAY, False)
     with open_cases(cases, DAY, False, tmp_path, partition_rows=100) as spilled:
-        assert len(list(tmp_path.glob(".cases.*/*.pickle"))) > 3
+        assert len(list(tmp_path.glob(".cases.*/*/*.pickle"))) > 3
         for chunk in household_chunks(ledger / "households.parquet", 997):
             got = spilled.through(chunk.last_id)
             assert _ids(got) == _ids(whole.through(chunk.last_id))

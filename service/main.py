@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from prometheus_client import Counter, Histogram
 
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(settings.database_url)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         app.state.db = Database(settings.database_url)
         app.state.models = ModelHolder(settings.mlflow_uri, settings.model_uri)
         try:

@@ -46,6 +46,10 @@ class ModelHolder:
         # The model and the libraries are some 370,000 long-lived objects; a full pass of
         # the cyclic garbage collector over them stalls every request for about 0.2 s.
         # Frozen, they are left out of its passes (the collector still runs on the rest).
+        # A model replaced by a reload was frozen too: one full pass, unfrozen, frees it.
+        if gc.get_freeze_count():
+            gc.unfreeze()
+            gc.collect()
         gc.freeze()
         return model
 

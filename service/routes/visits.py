@@ -32,42 +32,59 @@ def visit_list(db: Any, grid: str | None, capacity: int, visible: Any) -> list[d
         candidates.append(Score.grid_id == grid)
     with db.session() as session:
         rows = session.execute(
-            select(Score, Case.opened_at)
+            select(
+                Score.id,
+                Score.household_id,
+                Score.grid_id,
+                Score.case_id,
+                Score.tier,
+                Score.p_red,
+                Score.follow_up_date,
+                Score.model_version,
+                Case.opened_at,
+            )
             .outerjoin(Case, Case.case_id == Score.case_id)
             .where(*candidates)
         ).all()
         overrides: dict[str, str] = {}
-        for o in session.scalars(
-            select(Override)
+        for case_id, to_tier in session.execute(
+            select(Override.case_id, Override.to_tier)
             .where(Override.case_id.in_(select(Score.case_id).where(*candidates)))
             .order_by(Override.id)
         ):
-            overrides[o.case_id] = o.to_tier
-    best: dict[str, dict[str, Any]] = {}
-    for s, opened_at in rows:
-        if not visible(s.grid_id):
-            continue
-        tier = overrides.get(s.case_id or "", s.tier)
-        if tier == "green":
-            continue
-        entry = {
-            "household_id": s.household_id,
-            "grid_id": s.grid_id,
-            "case_id": s.case_id,
-            "opened_at": None if opened_at is None else opened_at.isoformat(),
+            overrides[case_id] = to_tier
+        best: dict[str, tuple[tuple[int, str, float], Any, str]] = {}
+        for row in rows:
+            if not visible(row.grid_id):
+                continue
+            tier = overrides.get(row.case_id or "", row.tier)
+            if tier == "green":
+                continue
+            key = (-TIERS.index(tier), row.follow_up_date.isoformat(), -row.p_red)
+            current = best.get(row.household_id)
+            if current is None or key < current[0]:
+                best[row.household_id] = (key, row, tier)
+        ranked = sorted(best.values(), key=lambda entry: entry[0])[:capacity]
+        # only the listed scores' flags and reasons are read (the rest could be thousands)
+        ids = [row.id for _, row, _ in ranked]
+        results = dict(
+            session.execute(select(Score.id, Score.result).where(Score.id.in_(ids))).all()
+        )
+    return [
+        {
+            "household_id": row.household_id,
+            "grid_id": row.grid_id,
+            "case_id": row.case_id,
+            "opened_at": None if row.opened_at is None else row.opened_at.isoformat(),
             "tier": tier,
-            "p_red": s.p_red,
-            "follow_up_date": s.follow_up_date.isoformat(),
-            "flags": s.result.get("flags", []),
-            "reasons": s.result.get("reasons", []),
-            "model_version": s.model_version,
+            "p_red": row.p_red,
+            "follow_up_date": row.follow_up_date.isoformat(),
+            "flags": results[row.id].get("flags", []),
+            "reasons": results[row.id].get("reasons", []),
+            "model_version": row.model_version,
         }
-        key = (-TIERS.index(tier), entry["follow_up_date"], -s.p_red)
-        current = best.get(s.household_id)
-        if current is None or key < current["_key"]:
-            best[s.household_id] = {**entry, "_key": key}
-    ranked = sorted(best.values(), key=lambda e: e["_key"])[:capacity]
-    return [{k: v for k, v in e.items() if k != "_key"} for e in ranked]
+        for _, row, tier in ranked
+    ]
 
 
 @router.get("/visits", responses=responses(403, 422))

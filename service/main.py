@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from service.db import Database, migrate
 from service.deps import RateLimiter
 from service.errors import install_handlers, message
 from service.model_holder import ModelHolder
+from service.reloads import follow_reloads, latest_reload
 from service.routes import health, model, pages, records, score, visits
 from service.settings import Settings
 
@@ -137,11 +139,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         app.state.db = Database(settings.database_url)
         app.state.models = ModelHolder(settings.mlflow_uri, settings.model_uri)
+        app.state.models.reload_seen = latest_reload(app.state.db)  # (this load covers them)
         try:
             app.state.models.load()
         except Exception as exc:
             log.error("no model loaded from %s: %s", settings.model_uri, exc)
+        following = asyncio.create_task(
+            follow_reloads(app.state.db, app.state.models, settings.reload_poll_seconds)
+        )
         yield
+        following.cancel()
         app.state.db.engine.dispose()
 
     app = FastAPI(

@@ -25,6 +25,8 @@ class ModelHolder:
         self.model: Any = None
         self.version: str | None = None
         self.problem: str | None = None
+        #: the newest reload asked for (:mod:`service.reloads`) that this process acted on
+        self.reload_seen = 0
 
     def load(self) -> Any:
         """Load ``ref`` from the registry; raise (keeping the current model) on failure."""

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     #: More than the database pool only queue there, each thread keeping memory of its
     #: own; requests beyond them wait their turn on the event loop.
     threads: int = 10
+    #: How often each worker process checks whether a reload was asked of another one.
+    reload_poll_seconds: float = 2.0
 
 
 @lru_cache

@@ -113,3 +113,13 @@ class AuditEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
 
     __table_args__ = (Index("ix_audit_key_time", "key_id", "created_at"),)
+
+
+class ModelReload(Base):
+    """A reload an admin asked for; every worker process loads the champion again when it
+    sees one newer than the last it acted on."""
+
+    __tablename__ = "model_reloads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from service.deps import Authed, audit, require
 from service.errors import ServiceError, responses
+from service.reloads import request_reload
 
 router = APIRouter(prefix="/v1", tags=["model"], responses=responses(401, 429, 503))
 
@@ -39,9 +40,11 @@ def model_info(request: Request, who: Authed) -> dict[str, Any]:
 @router.post("/admin/reload", responses=responses(403))
 def reload(request: Request, who: Authed) -> dict[str, Any]:
     """Load the current champion; requests in flight finish on the model they started with.
-    If loading fails, the old model keeps serving and the error is reported."""
+    If loading fails, the old model keeps serving and the error is reported. The other
+    worker processes load it too, within ``RISK_RELOAD_POLL_SECONDS``."""
     require(who, "admin")
     holder = request.app.state.models
+    holder.reload_seen = request_reload(request.app.state.db, who.key_id)
     try:
         holder.load()
     except Exception as exc:

@@ -175,6 +175,7 @@ def score(
         f"{report.households_scored:,} households scored as of {day} in {report.seconds:.1f} s "
         f"({rate:,.0f}/s; {after_load:.1f} s once the model was loaded) → {report.out}",
         highlight=False,
+        soft_wrap=True,  # one line however long the path, for scripts that read it
     )
     if report.survey_rows_quarantined or report.cases_quarantined:
         out.print(

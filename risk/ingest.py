@@ -173,7 +173,7 @@ def validate_frame(
             errors.append(
                 _errors(f, source[f.name], bad, _PARSE_REASON[f.kind], allowed="/".join(f.codes))
             )
-    frame = pd.DataFrame(parsed, index=raw.index)
+    frame = pd.DataFrame(parsed, index=raw.index, copy=False)
     errors.append(_contract_errors(frame, kind, source))
     errors.append(_record_errors(frame, kind, source))
     error_frame = pd.concat(errors, ignore_index=True).drop_duplicates(["row", "field"])

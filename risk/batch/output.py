@@ -44,7 +44,7 @@ def output_frame(scored: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for name in OUTPUT_COLUMNS:
         out[name] = scored[name] if name in scored else pd.Series(None, index=scored.index)
-    return pd.DataFrame(out, index=scored.index)
+    return pd.DataFrame(out, index=scored.index, copy=False)
 
 
 def output_table(scored: pd.DataFrame) -> pa.Table:

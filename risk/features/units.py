@@ -95,7 +95,7 @@ def _conform(part: pd.DataFrame) -> pd.DataFrame:
         else:  # (a column already in its dtype is taken as it is: astype would copy it)
             column = part[name]
             out[name] = column if column.dtype == dtype else column.astype(dtype)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)
 
 
 def conform_units(frame: pd.DataFrame) -> pd.DataFrame:

@@ -121,7 +121,7 @@ class TriageModel:
         out["follow_up_days"] = days
         out["model_name"] = _from_codes(np.zeros(n, np.int8), [self.info.name])
         out["model_version"] = _from_codes(np.zeros(n, np.int8), [self.info.version])
-        return pd.DataFrame(out, index=units.index)
+        return pd.DataFrame(out, index=units.index, copy=False)
 
     def _model_ranks(self, proba: np.ndarray) -> np.ndarray:
         t = self.thresholds

@@ -103,7 +103,8 @@ def spark_units(spark: Any, households: str, cases: str, as_of: dt.date) -> Any:
         .where("_n = 1")
         .select("household_id", "case_id", *CASE_COLUMNS)
     )
-    history = _history(c, day)
+    # a unit's own open case is left out of its history, as in risk.features.asof
+    history = _history(c.join(open_now.select("case_id"), "case_id", "left_anti"), day)
     units = surveys.join(open_now, "household_id", "full_outer").join(
         history, "household_id", "left"
     )

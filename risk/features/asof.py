@@ -3,8 +3,11 @@
 A household's unit as of date ``D`` holds its latest survey on or before ``D``, its open
 case on ``D`` if any (opened on or before ``D`` with no outcome recorded on or before it;
 of several, the latest opened), and its ledger history as of ``D``, computed by
-:func:`risk.features.history.add_history` exactly as for training units. A household with
-neither a survey on or before ``D`` nor an open case has nothing to score and no unit.
+:func:`risk.features.history.add_history` as for training units. The history of a unit
+with a case leaves that case out: a training case unit, taken as of its opening, never
+counts itself, and a unit that did would look one case worse than any the model learnt
+from. A household with neither a survey on or before ``D`` nor an open case has nothing
+to score and no unit.
 """
 
 from __future__ import annotations
@@ -77,10 +80,11 @@ def household_units(
         columns[name] = surveys[name].array.take(survey_row, allow_fill=True)
     for name in ("case_id", *CASE_COLUMNS):
         columns[name] = open_now[name].array.take(case_row, allow_fill=True)
-    joined = pd.DataFrame(columns)
+    joined = pd.DataFrame(columns, copy=False)
     joined["unit"] = np.where(case_row >= 0, "case", "survey")
     joined["as_of"] = day
     units = conform_units(joined).drop(columns=HISTORY_COLUMNS)
     if not units["household_id"].is_monotonic_increasing:
         units = units.sort_values("household_id", kind="stable", ignore_index=True)
-    return add_history(units, cases)
+    own = cases["case_id"].isin(units["case_id"].dropna())
+    return add_history(units, cases[~own.to_numpy(dtype=bool)])

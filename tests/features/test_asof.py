@@ -9,7 +9,6 @@ from utils.builders import case_row, contract_frame, household_row, random_ledge
 
 from risk.features import build_units
 from risk.features.asof import household_units
-from risk.features.history import HISTORY_COLUMNS
 from risk.features.units import UNIT_COLUMNS
 from risk.schema import CASE, HOUSEHOLD_SURVEY
 
@@ -55,7 +54,8 @@ def test_household_units_pick_the_latest_survey_and_the_open_case():
     h1 = units.loc["H1"]
     assert h1["survey_date"] == pd.Timestamp("2024-05-01") and h1["phq9"] == 9
     assert h1["unit"] == "case" and h1["case_id"] == "C2"  # C1 closed on the date; C2 latest
-    assert h1["hist_prior_cases"] == 3 and h1["hist_open_cases"] == 3  # C1's outcome is not before
+    # its history: C1 and C3 (C1's outcome is not before the date), not its own case C2
+    assert h1["hist_prior_cases"] == 2 and h1["hist_open_cases"] == 2
     assert h1["days_since_survey"] == 60
     assert units.loc["H3", "unit"] == "survey" and pd.isna(units.loc["H3", "case_id"])
     h4 = units.loc["H4"]
@@ -63,13 +63,17 @@ def test_household_units_pick_the_latest_survey_and_the_open_case():
     assert (frame["as_of"] == pd.Timestamp("2024-06-30")).all()
 
 
-def test_household_units_on_a_survey_date_equal_the_training_survey_unit():
+def test_household_units_on_a_survey_date_equal_the_training_survey_unit_but_own_case():
     surveys, cases = _ledger()
     training = build_units(surveys, cases, which="survey").set_index(["household_id", "as_of"])
     units = household_units(surveys, cases, "2024-05-01").set_index("household_id")
     want = training.loc[("H1", pd.Timestamp("2024-05-01"))]
     got = units.loc["H1"]
-    for name in [*HISTORY_COLUMNS, "phq9", "survey_date"]:
+    assert got["unit"] == "case" and got["case_id"] == "C2"  # open on the date
+    # the survey unit counts the case open on its date; the unit that carries it does not
+    for name in ("hist_prior_cases", "hist_open_cases", "hist_cases_12m"):
+        assert got[name] == want[name] - 1, name
+    for name in ["hist_recurred", "hist_serious_harm", "days_since_survey", "phq9", "survey_date"]:
         assert got[name] == want[name] or (pd.isna(got[name]) and pd.isna(want[name])), name
 
 
@@ -84,11 +88,13 @@ def _reference(surveys: pd.DataFrame, cases: pd.DataFrame, day: pd.Timestamp) ->
         open_ = mine[is_open.astype(bool)].sort_values(["opened_at", "case_id"])
         if waves.empty and open_.empty:
             continue
-        before = mine[mine["opened_at"] < day]
-        closed = mine[(mine["outcome_at"] < day).fillna(False).astype(bool)]
+        own = open_["case_id"].iloc[-1] if len(open_) else None
+        others = mine if own is None else mine[(mine["case_id"] != own).to_numpy(dtype=bool)]
+        before = others[others["opened_at"] < day]
+        closed = others[(others["outcome_at"] < day).fillna(False).astype(bool)]
         out[h] = {
             "survey_date": waves["survey_date"].max() if len(waves) else pd.NaT,
-            "case_id": open_["case_id"].iloc[-1] if len(open_) else None,
+            "case_id": own,
             "hist_prior_cases": len(before),
             "hist_open_cases": len(before) - len(closed),
             "hist_cases_12m": int((before["opened_at"] >= day - pd.Timedelta(days=365)).sum()),

@@ -7,6 +7,7 @@ thing and let them import the library while it imports the rest and loads the mo
 from __future__ import annotations
 
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -33,12 +34,20 @@ def worker_pool(jobs: int | None = None) -> Iterator[ProcessPoolExecutor]:
     context = get_context("forkserver")
     context.set_forkserver_preload(["risk.batch.worker"])
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=prepare_worker)
-    for _ in range(jobs):
-        pool.submit(int)
+    # Starting a worker waits until the fork server has imported the library (seconds):
+    # done from a thread, so that this process goes on with its own imports meanwhile.
+    starting = threading.Thread(target=_start, args=(pool, jobs), daemon=True)
+    starting.start()
     try:
         yield pool
     finally:
+        starting.join()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start(pool: ProcessPoolExecutor, jobs: int) -> None:
+    for _ in range(jobs):
+        pool.submit(int)
 
 
 def prepare_worker() -> None:

@@ -31,7 +31,7 @@ from risk.atomic import atomic_write
 from risk.batch.cases import CaseLedger
 from risk.batch.errors import InvalidLedger
 from risk.batch.ledger import BATCH_ROWS, household_chunks, survey_rows
-from risk.batch.output import OUTPUT_SCHEMA, output_table
+from risk.batch.output import DICTIONARY_COLUMNS, OUTPUT_SCHEMA, output_table
 from risk.batch.partitions import PARTITION_ROWS, open_cases
 from risk.batch.pool import ordered_map, worker_pool
 from risk.batch.progress import RowProgress
@@ -115,7 +115,9 @@ def score_local(
             report.quarantine.append(_write_quarantine(out, "cases", ledger))
         bar = stack.enter_context(RowProgress(survey_rows(households), enabled=progress))
         tmp = stack.enter_context(atomic_write(out))
-        writer = stack.enter_context(pq.ParquetWriter(tmp, OUTPUT_SCHEMA))
+        writer = stack.enter_context(
+            pq.ParquetWriter(tmp, OUTPUT_SCHEMA, use_dictionary=DICTIONARY_COLUMNS)
+        )
         bad: _QuarantineWriter | None = None
         tasks = _tasks(households, ledger, day, batch_rows, pickle.dumps(triage, protocol=5))
         for result in run(tasks):

@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["OUTPUT_COLUMNS", "OUTPUT_SCHEMA", "REASONS", "output_frame", "output_table"]
+__all__ = [
+    "DICTIONARY_COLUMNS",
+    "OUTPUT_COLUMNS",
+    "OUTPUT_SCHEMA",
+    "REASONS",
+    "output_frame",
+    "output_table",
+]
 
 #: How many reasons per household the output carries (code and Chinese label each).
 REASONS = 3
@@ -36,6 +43,9 @@ OUTPUT_SCHEMA = pa.schema(
     ]
 )
 OUTPUT_COLUMNS = OUTPUT_SCHEMA.names
+#: Columns worth dictionary pages in Parquet: the labels. (Ids are unique and numbers
+#: nearly so; trying a dictionary on them costs a third of the writing and grows the file.)
+DICTIONARY_COLUMNS = [f.name for f in OUTPUT_SCHEMA if pa.types.is_dictionary(f.type)]
 
 
 def output_frame(scored: pd.DataFrame) -> pd.DataFrame:

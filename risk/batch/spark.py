@@ -73,6 +73,7 @@ def spark_session(master: str = "local[*]", app: str = "risk-score") -> Any:
         builder = builder.config("spark.driver.memory", "4g").config(
             "spark.sql.shuffle.partitions", str(os.cpu_count() or 1)
         )
+
     return builder.getOrCreate()
 
 
@@ -103,8 +104,13 @@ def spark_units(spark: Any, households: str, cases: str, as_of: dt.date) -> Any:
         .where("_n = 1")
         .select("household_id", "case_id", *CASE_COLUMNS)
     )
-    # a unit's own open case is left out of its history, as in risk.features.asof
-    history = _history(c.join(open_now.select("case_id"), "case_id", "left_anti"), day)
+    # a unit's own open case is left out of its history, as in risk.features.asof (joined
+    # on the household, which the windows above already partition by: no shuffle more)
+    own = open_now.select("household_id", F.col("case_id").alias("_own"))
+    others = c.join(own, "household_id", "left").where(
+        F.col("_own").isNull() | (F.col("case_id") != F.col("_own"))
+    )
+    history = _history(others, day)
     units = surveys.join(open_now, "household_id", "full_outer").join(
         history, "household_id", "left"
     )
@@ -177,9 +183,9 @@ def _scorer(model: bytes) -> Any:
     """The ``mapInPandas`` function: units → output rows, the model unpickled once per worker."""
 
     def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        from risk.batch.worker import pyfunc_of
+        from risk.batch.worker import loaded_pyfunc
 
-        pyfunc = pyfunc_of(pickle.loads(model))
+        pyfunc = loaded_pyfunc(model)
         for units in batches:
             if not len(units):
                 continue

@@ -29,6 +29,7 @@ __all__ = [
     "ChunkResult",
     "ChunkTask",
     "PyfuncScorer",
+    "loaded_pyfunc",
     "pyfunc_of",
     "score_chunk",
 ]
@@ -73,7 +74,9 @@ def pyfunc_of(model: TriageModel) -> PyfuncScorer:
     return PyfuncScorer(model)
 
 
-def _pyfunc(model: bytes) -> PyfuncScorer:
+def loaded_pyfunc(model: bytes) -> PyfuncScorer:
+    """The scorer of the pickled model ``model``, unpickled once per worker process (either
+    engine's) and kept while the tasks carry the same bytes."""
     global _LOADED
     if _LOADED is None or _LOADED[0] != model:
         _LOADED = (model, pyfunc_of(pickle.loads(model)))
@@ -86,7 +89,7 @@ def _pyfunc(model: bytes) -> PyfuncScorer:
 
 def score_chunk(task: ChunkTask, pyfunc: PyfuncScorer | None = None) -> ChunkResult:
     """Check, build and score one chunk (with ``pyfunc``, or the task's model)."""
-    model = pyfunc or _pyfunc(task.model)
+    model = pyfunc or loaded_pyfunc(task.model)
     raw = task.households.to_pandas()
     raw.index = pd.RangeIndex(task.first_row, task.first_row + len(raw), name="row")
     checked = validate_frame(raw, HOUSEHOLD_SURVEY)

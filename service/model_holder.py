@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 from typing import Any
 
 from risk.errors import ModelError
+from risk.heap import freeze_long_lived
 from risk.registry import Registry
 
 __all__ = ["ModelHolder"]
@@ -45,14 +45,7 @@ class ModelHolder:
         version = str(model.info.version)
         with self._lock:  # one assignment: requests see the old model or the new one
             self.model, self.version, self.problem = model, version, None
-        # The model and the libraries are some 370,000 long-lived objects; a full pass of
-        # the cyclic garbage collector over them stalls every request for about 0.2 s.
-        # Frozen, they are left out of its passes (the collector still runs on the rest).
-        # A model replaced by a reload was frozen too: one full pass, unfrozen, frees it.
-        if gc.get_freeze_count():
-            gc.unfreeze()
-            gc.collect()
-        gc.freeze()
+        freeze_long_lived()  # (a full collector pass stalled every request for 0.2 s)
         return model
 
     def current(self) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -53,14 +54,14 @@ def visit_list(db: Any, grid: str | None, capacity: int, visible: Any) -> list[d
             .order_by(Override.id)
         ):
             overrides[case_id] = to_tier
-        best: dict[str, tuple[tuple[int, str, float], Any, str]] = {}
+        best: dict[str, tuple[tuple[int, dt.date, float], Any, str]] = {}
         for row in rows:
             if not visible(row.grid_id):
                 continue
             tier = overrides.get(row.case_id or "", row.tier)
             if tier == "green":
                 continue
-            key = (-TIERS.index(tier), row.follow_up_date.isoformat(), -row.p_red)
+            key = (-TIERS.index(tier), row.follow_up_date, -row.p_red)
             current = best.get(row.household_id)
             if current is None or key < current[0]:
                 best[row.household_id] = (key, row, tier)

@@ -1,9 +1,9 @@
-"""The Spark engine: the as-of join and ledger history in Spark SQL, the model in ``mapInPandas``.
+"""The Spark engine: the as-of join and ledger history in Spark SQL, the model in ``mapInArrow``.
 
 Nothing is collected to the driver. Spark reads both ledgers, picks each household's latest
 survey on or before the date and its open case on the date (window functions), counts its
 ledger history as of the date (one aggregation over the cases, the same definitions as
-:mod:`risk.features.history`), and scores the units in ``mapInPandas`` with the pyfunc's
+:mod:`risk.features.history`), and scores the units in ``mapInArrow`` with the pyfunc's
 python model, broadcast to the executors as a pickle of a few tens of kilobytes: executors
 need the ``risk`` package installed but no access to the MLflow registry.
 
@@ -23,29 +23,33 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import pyarrow as pa
 
 from risk.batch.local import BatchReport
-from risk.batch.output import OUTPUT_COLUMNS, output_frame
+from risk.batch.output import OUTPUT_SCHEMA, output_table
 from risk.errors import ContractError, RiskError
 from risk.features.asof import as_of_timestamp
 from risk.features.history import HISTORY_COLUMNS
-from risk.features.units import CASE_COLUMNS, SURVEY_COLUMNS
+from risk.features.units import CASE_COLUMNS, SURVEY_COLUMNS, units_from_arrow
 from risk.models.triage import TriageModel
 
 __all__ = ["score_spark", "spark_session", "spark_units"]
 
 _DATES = ("survey_date", "opened_at", "outcome_at")
-#: Spark SQL types of the output columns (labels are plain strings in Spark).
-_OUTPUT_TYPES = {
-    "as_of": "date",
-    "follow_up_date": "date",
-    "p_green": "double",
-    "p_yellow": "double",
-    "p_red": "double",
-    "review_recommended": "boolean",
+#: The output's Arrow schema as Spark reads it: labels as plain strings.
+SPARK_OUTPUT_SCHEMA = pa.schema(
+    [
+        (f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+        for f in OUTPUT_SCHEMA
+    ]
+)
+_SQL_TYPES = {
+    pa.string(): "string",
+    pa.date32(): "date",
+    pa.float64(): "double",
+    pa.bool_(): "boolean",
 }
-OUTPUT_DDL = ", ".join(f"{c} {_OUTPUT_TYPES.get(c, 'string')}" for c in OUTPUT_COLUMNS)
+OUTPUT_DDL = ", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in SPARK_OUTPUT_SCHEMA)
 
 
 def spark_session(master: str = "local[*]", app: str = "risk-score") -> Any:
@@ -95,24 +99,20 @@ def spark_units(spark: Any, households: str, cases: str, as_of: dt.date) -> Any:
         .where("_n = 1")
         .select("household_id", *SURVEY_COLUMNS)
     )
-    newest = Window.partitionBy("household_id").orderBy(
-        F.col("opened_at").desc(), F.col("case_id").desc()
+    # one pass over each household's cases: its open case on the date (of several, the
+    # latest opened, then the greatest case id) is marked, its history counts the others,
+    # as in risk.features.asof; both sides of the join below come partitioned by household
+    is_open = F.coalesce(
+        (F.col("opened_at") <= day) & ~F.coalesce(F.col("outcome_at") <= day, F.lit(False)),
+        F.lit(False),
     )
-    open_now = (
-        c.where((F.col("opened_at") <= day) & ~F.coalesce(F.col("outcome_at") <= day, F.lit(False)))
-        .withColumn("_n", F.row_number().over(newest))
-        .where("_n = 1")
-        .select("household_id", "case_id", *CASE_COLUMNS)
+    newest_open = Window.partitionBy("household_id").orderBy(
+        is_open.desc(), F.col("opened_at").desc(), F.col("case_id").desc()
     )
-    # a unit's own open case is left out of its history, as in risk.features.asof (joined
-    # on the household, which the windows above already partition by: no shuffle more)
-    own = open_now.select("household_id", F.col("case_id").alias("_own"))
-    others = c.join(own, "household_id", "left").where(
-        F.col("_own").isNull() | (F.col("case_id") != F.col("_own"))
-    )
-    history = _history(others, day)
-    units = surveys.join(open_now, "household_id", "full_outer").join(
-        history, "household_id", "left"
+    marked = c.withColumn("_own", is_open & (F.row_number().over(newest_open) == 1))
+    per_household = _history(marked, day)
+    units = surveys.join(per_household, "household_id", "full_outer").where(
+        F.col("survey_date").isNotNull() | F.col("case_id").isNotNull()
     )
     counts = [n for n in HISTORY_COLUMNS if n not in ("hist_days_since_case", "days_since_survey")]
     units = units.fillna(0.0, subset=counts).select(
@@ -129,12 +129,14 @@ def spark_units(spark: Any, households: str, cases: str, as_of: dt.date) -> Any:
 
 
 def _history(c: Any, day: Any) -> Any:
-    """Ledger history per household as of ``day``: cases opened, outcomes recorded strictly
-    before it (risk.features.history)."""
+    """Per household: the case marked ``_own`` (its columns; missing when none) and the ledger
+    history of the others as of ``day``, cases opened and outcomes recorded strictly before
+    it (risk.features.history)."""
     from pyspark.sql import functions as F
 
-    opened_before = F.col("opened_at") < day
-    closed_before = F.col("outcome_at") < day
+    other = ~F.col("_own")
+    opened_before = other & (F.col("opened_at") < day)
+    closed_before = other & (F.col("outcome_at") < day)
     red_flag = (
         F.coalesce(F.col("threat_to_kill"), F.lit(False))
         | F.coalesce(F.col("weapon").isin("knife", "firearm"), F.lit(False))
@@ -145,16 +147,24 @@ def _history(c: Any, day: Any) -> Any:
     def count(condition: Any) -> Any:
         return F.sum(F.when(condition, 1.0).otherwise(0.0))
 
-    return c.groupBy("household_id").agg(
-        count(opened_before).alias("hist_prior_cases"),
-        count(opened_before & (F.col("opened_at") >= F.date_sub(day, 365))).alias("hist_cases_12m"),
-        F.datediff(day, F.max(F.when(opened_before, F.col("opened_at"))))
-        .cast("double")
-        .alias("hist_days_since_case"),
-        (count(opened_before) - count(closed_before)).alias("hist_open_cases"),
-        count(closed_before & (F.col("outcome") == "recurred")).alias("hist_recurred"),
-        count(closed_before & (F.col("outcome") == "serious_harm")).alias("hist_serious_harm"),
-        count(opened_before & red_flag).alias("hist_red_flag_cases"),
+    own = F.struct("case_id", *CASE_COLUMNS)
+    return (
+        c.groupBy("household_id")
+        .agg(
+            F.first(F.when(F.col("_own"), own), ignorenulls=True).alias("_case"),
+            count(opened_before).alias("hist_prior_cases"),
+            count(opened_before & (F.col("opened_at") >= F.date_sub(day, 365))).alias(
+                "hist_cases_12m"
+            ),
+            F.datediff(day, F.max(F.when(opened_before, F.col("opened_at"))))
+            .cast("double")
+            .alias("hist_days_since_case"),
+            (count(opened_before) - count(closed_before)).alias("hist_open_cases"),
+            count(closed_before & (F.col("outcome") == "recurred")).alias("hist_recurred"),
+            count(closed_before & (F.col("outcome") == "serious_harm")).alias("hist_serious_harm"),
+            count(opened_before & red_flag).alias("hist_red_flag_cases"),
+        )
+        .select("household_id", "_case.*", *[n for n in HISTORY_COLUMNS if n.startswith("hist_")])
     )
 
 
@@ -180,27 +190,20 @@ def _require(frame: Any, names: list[str], path: str) -> None:
 
 
 def _scorer(model: bytes) -> Any:
-    """The ``mapInPandas`` function: units → output rows, the model unpickled once per worker."""
+    """The ``mapInArrow`` function: units → output rows, the model unpickled once per worker.
 
-    def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    Arrow in and out, as the local engine's workers score: the enum columns go straight to
+    their categories and the output table is the local engine's, its labels decoded to the
+    plain strings Spark reads."""
+
+    def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from risk.batch.worker import loaded_pyfunc
 
         pyfunc = loaded_pyfunc(model)
-        for units in batches:
-            if not len(units):
-                continue
-            units["as_of"] = pd.to_datetime(units["as_of"])
-            for name in _DATES[:2]:
-                units[name] = pd.to_datetime(units[name])
-            out = output_frame(pyfunc.predict(None, units))
-            for name in OUTPUT_COLUMNS:
-                if name in _OUTPUT_TYPES:
-                    continue
-                column = out[name].astype(object)
-                out[name] = column.where(column.notna(), None)
-            out["as_of"] = out["as_of"].dt.date
-            out["follow_up_date"] = pd.to_datetime(out["follow_up_date"]).dt.date
-            yield out
+        for batch in batches:
+            if batch.num_rows:
+                scored = pyfunc.predict(None, units_from_arrow(batch))
+                yield from output_table(scored).cast(SPARK_OUTPUT_SCHEMA).to_batches()
 
     return score
 
@@ -227,7 +230,7 @@ def score_spark(
     units = spark_units(session, str(households), str(cases), day)
     payload = session.sparkContext.broadcast(pickle.dumps(model, protocol=5))
     scorer = _broadcast_scorer(payload)
-    scored = units.mapInPandas(scorer, OUTPUT_DDL)
+    scored = units.mapInArrow(scorer, OUTPUT_DDL)
     target = str(out)
     local = "://" not in target or target.startswith("file://")
     if not local:
@@ -247,7 +250,7 @@ def score_spark(
 
 
 def _broadcast_scorer(payload: Any) -> Any:
-    def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         yield from _scorer(payload.value)(batches)
 
     return score

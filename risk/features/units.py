@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import pandas_dtype
 
 from risk.features.history import HISTORY_COLUMNS, add_history
@@ -26,6 +28,7 @@ __all__ = [
     "case_units",
     "conform_units",
     "survey_units",
+    "units_from_arrow",
 ]
 
 ID_COLUMNS = ["unit", "household_id", "case_id", "as_of"]
@@ -112,6 +115,30 @@ def conform_units(frame: pd.DataFrame) -> pd.DataFrame:
             else np.nan
         )
     return out
+
+
+def units_from_arrow(units: pa.Table | pa.RecordBatch) -> pd.DataFrame:
+    """:func:`conform_units` of Arrow columns in the contract's types (a Spark batch), with
+    each enum column read straight into its contract categories (anything else is missing)."""
+    table = pa.Table.from_batches([units]) if isinstance(units, pa.RecordBatch) else units
+    enums = [n for n in table.column_names if isinstance(_UNIT_DTYPES.get(n), pd.CategoricalDtype)]
+    frame = table.drop_columns(enums).to_pandas(
+        types_mapper=_NULLABLE.get, date_as_object=False, self_destruct=True
+    )
+    for name in enums:
+        dtype = _UNIT_DTYPES[name]
+        codes = pc.index_in(table[name], value_set=pa.array(dtype.categories, pa.string()))
+        frame[name] = pd.Categorical.from_codes(codes.fill_null(-1).to_numpy(), dtype=dtype)
+    return conform_units(frame)
+
+
+#: Arrow types read as the contract's nullable pandas dtypes.
+_NULLABLE = {
+    pa.int32(): pd.Int32Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+    pa.string(): pd.StringDtype(),
+    pa.large_string(): pd.StringDtype(),
+}
 
 
 def _unit_dtypes() -> dict[str, object]:

@@ -121,12 +121,15 @@ def units_from_arrow(units: pa.Table | pa.RecordBatch) -> pd.DataFrame:
     """:func:`conform_units` of Arrow columns in the contract's types (a Spark batch), with
     each enum column read straight into its contract categories (anything else is missing)."""
     table = pa.Table.from_batches([units]) if isinstance(units, pa.RecordBatch) else units
-    enums = [n for n in table.column_names if isinstance(_UNIT_DTYPES.get(n), pd.CategoricalDtype)]
-    frame = table.drop_columns(enums).to_pandas(
-        types_mapper=_NULLABLE.get, date_as_object=False, self_destruct=True
+    enums = {
+        name: dtype
+        for name in table.column_names
+        if isinstance(dtype := _UNIT_DTYPES.get(name), pd.CategoricalDtype)
+    }
+    frame = table.drop_columns(list(enums)).to_pandas(
+        types_mapper=_NULLABLE.get, date_as_object=False
     )
-    for name in enums:
-        dtype = _UNIT_DTYPES[name]
+    for name, dtype in enums.items():
         codes = pc.index_in(table[name], value_set=pa.array(dtype.categories, pa.string()))
         frame[name] = pd.Categorical.from_codes(codes.fill_null(-1).to_numpy(), dtype=dtype)
     return conform_units(frame)

@@ -145,7 +145,7 @@ def score(
             if engine is Engine.spark:
                 from risk.batch.spark import score_spark
 
-                report = score_spark(households, cases, out_path, load(), day, master=master)
+                report = score_spark(households, cases, out_path, load, day, master=master)
             else:
                 from risk.batch.local import score_local
 

@@ -19,7 +19,8 @@ import shutil
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,17 @@ _SQL_TYPES = {
 OUTPUT_DDL = ", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in SPARK_OUTPUT_SCHEMA)
 
 
+#: The JVM's options in local mode (``spark.driver.defaultJavaOptions``, under any
+#: ``extraJavaOptions`` of the user's): for a run of a minute on a few cores, the throughput
+#: collector instead of G1, and the optimising compiler kept to the hottest methods. With
+#: the defaults, the JIT compilers used 40 of the JVM's 100 CPU-seconds scoring a million
+#: households on two cores; with these the JVM used 75 (docs/benchmarks.md).
+LOCAL_JAVA_OPTIONS = (
+    "-XX:+UseParallelGC -XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=20000 "
+    "-XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=400000"
+)
+
+
 def spark_session(master: str = "local[*]", app: str = "risk-score") -> Any:
     """A Spark session for scoring; in local mode the Python workers use this interpreter."""
     try:
@@ -74,8 +86,10 @@ def spark_session(master: str = "local[*]", app: str = "risk-score") -> Any:
     )
     if master.startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        builder = builder.config("spark.driver.memory", "4g").config(
-            "spark.sql.shuffle.partitions", str(os.cpu_count() or 1)
+        builder = (
+            builder.config("spark.driver.memory", "4g")
+            .config("spark.sql.shuffle.partitions", str(os.cpu_count() or 1))
+            .config("spark.driver.defaultJavaOptions", LOCAL_JAVA_OPTIONS)
         )
 
     return builder.getOrCreate()
@@ -212,7 +226,7 @@ def score_spark(
     households: Path | str,
     cases: Path | str,
     out: Path | str,
-    model: TriageModel,
+    model: TriageModel | Callable[[], TriageModel],
     as_of: dt.date,
     *,
     master: str = "local[*]",
@@ -220,15 +234,22 @@ def score_spark(
 ) -> BatchReport:
     """Score every household as of ``as_of`` with Spark; write a Parquet directory at ``out``.
 
-    On a local file system the directory is written beside ``out`` under a temporary name
-    and renamed into place when complete; elsewhere (HDFS, S3) Spark's own commit protocol
-    applies: the directory is complete when its ``_SUCCESS`` marker is there.
+    ``model`` is the TriageModel, or a function that loads it: it is called in a thread
+    while Spark starts and plans the query, so the two overlap. On a local file system the
+    directory is written beside ``out`` under a temporary name and renamed into place when
+    complete; elsewhere (HDFS, S3) Spark's own commit protocol applies: the directory is
+    complete when its ``_SUCCESS`` marker is there.
     """
     started = time.perf_counter()
     day = as_of_timestamp(as_of).date()
-    session = spark or spark_session(master)
-    units = spark_units(session, str(households), str(cases), day)
-    payload = session.sparkContext.broadcast(pickle.dumps(model, protocol=5))
+    with ThreadPoolExecutor(1, thread_name_prefix="load-model") as loader:
+        loading = loader.submit(model if callable(model) else lambda: model)
+        session = spark or spark_session(master)
+        units = spark_units(session, str(households), str(cases), day)
+        waiting = time.perf_counter()
+        triage = loading.result()
+        model_wait = time.perf_counter() - waiting
+    payload = session.sparkContext.broadcast(pickle.dumps(triage, protocol=5))
     scorer = _broadcast_scorer(payload)
     scored = units.mapInArrow(scorer, OUTPUT_DDL)
     target = str(out)
@@ -243,7 +264,7 @@ def score_spark(
             _replace_dir(tmp, final)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    report = BatchReport(Path(target))
+    report = BatchReport(Path(target), model_wait=model_wait)
     report.households_scored = session.read.parquet(target).count()
     report.seconds = time.perf_counter() - started
     return report

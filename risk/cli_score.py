@@ -170,10 +170,9 @@ def score(
         except RiskError as exc:
             raise _fail(exc) from exc
     rate = report.households_scored / report.seconds if report.seconds else 0.0
-    after_load = report.seconds - report.model_wait
     out.print(
         f"{report.households_scored:,} households scored as of {day} in {report.seconds:.1f} s "
-        f"({rate:,.0f}/s; {after_load:.1f} s once the model was loaded) → {report.out}",
+        f"({rate:,.0f}/s; {report.scoring:.1f} s of it scoring) → {report.out}",
         highlight=False,
         soft_wrap=True,  # one line however long the path, for scripts that read it
     )

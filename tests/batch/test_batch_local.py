@@ -47,11 +47,13 @@ def test_streamed_output_equals_scoring_everything_at_once(
     ledger, model, tmp_path, jobs, batch_rows
 ):
     out = tmp_path / "scores.parquet"
-    report = _score(ledger, out, model, jobs=jobs, batch_rows=batch_rows)
+    given = model if jobs == 1 else lambda: model  # a model, or a function that loads it
+    report = _score(ledger, out, given, jobs=jobs, batch_rows=batch_rows)
     got = pd.read_parquet(out)
     want = _whole(ledger, model)
     _same(got, want)
     assert report.households_scored == len(got)
+    assert 0 < report.scoring <= report.seconds
     assert report.survey_rows == pq.ParquetFile(ledger / "households.parquet").metadata.num_rows
     assert got["household_id"].is_monotonic_increasing and got["household_id"].is_unique
     assert set(got["tier"]) <= {"green", "yellow", "red"} and got["reason_1_zh"].notna().all()

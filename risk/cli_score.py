@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -138,9 +139,10 @@ def score(
         from risk.batch import InvalidLedger
         from risk.registry import Registry
 
-        def load() -> Any:
-            return Registry(tracking_uri).load(model)
-
+        # next, the model, in a thread, while this one imports the engine
+        loader = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="load-model"))
+        loading = loader.submit(lambda: Registry(tracking_uri).load(model))
+        load = loading.result
         try:
             if engine is Engine.spark:
                 from risk.batch.spark import score_spark
@@ -156,7 +158,7 @@ def score(
                     Path(households),
                     Path(cases),
                     Path(out_path),
-                    load,  # in a thread, while the workers check the cases
+                    load,  # waited for in a thread, while the workers check the cases
                     day,
                     jobs=jobs,
                     allow_partial=allow_partial,

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from risk.batch.errors import InvalidLedger
-from risk.batch.ledger import BATCH_ROWS, parquet_file
+from risk.batch.ledger import CASE_BATCH_ROWS, parquet_file
 from risk.batch.pool import ordered_map
 from risk.i18n import text
 from risk.ingest import ERROR_COLUMNS, read_ledger, validate_frame
@@ -102,7 +102,7 @@ def read_cases(
     path: Path,
     as_of: dt.date,
     allow_partial: bool,
-    batch_rows: int = BATCH_ROWS,
+    batch_rows: int = CASE_BATCH_ROWS,
     pool: ProcessPoolExecutor | None = None,
 ) -> CaseLedger:
     """The checked case ledger held whole in memory (:func:`check_cases`)."""
@@ -116,7 +116,7 @@ def check_cases(
     allow_partial: bool,
     *,
     spill: Spill | None = None,
-    batch_rows: int = BATCH_ROWS,
+    batch_rows: int = CASE_BATCH_ROWS,
     pool: ProcessPoolExecutor | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read and check the case ledger (Parquet in batches, over ``pool`` when given; CSV or

@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from risk.batch.cases import CaseLedger, check_cases, read_cases
-from risk.batch.ledger import BATCH_ROWS, parquet_file
+from risk.batch.ledger import CASE_BATCH_ROWS, parquet_file
 from risk.ingest import empty_frame
 from risk.schema import CASE
 
@@ -46,7 +46,7 @@ def open_cases(
     spill_dir: Path,
     *,
     partition_rows: int = PARTITION_ROWS,
-    batch_rows: int = BATCH_ROWS,
+    batch_rows: int = CASE_BATCH_ROWS,
     pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[CaseLedger]:
     """The checked case ledger (checked over ``pool``, when given): held whole when it is
@@ -69,7 +69,7 @@ def open_cases(
         yield CaseLedger([partial(_load, part) for part in parts], bounds, quarantine)
 
 
-def household_bounds(path: Path, partitions: int, sample: int = BATCH_ROWS) -> list[str]:
+def household_bounds(path: Path, partitions: int, sample: int = CASE_BATCH_ROWS) -> list[str]:
     """Up to ``partitions - 1`` increasing household ids that cut the Parquet case ledger
     into ranges of about equal numbers of cases (quantiles of every n-th row's id)."""
     source = parquet_file(path)
@@ -77,7 +77,7 @@ def household_bounds(path: Path, partitions: int, sample: int = BATCH_ROWS) -> l
         return []  # (the contract check names a missing column)
     step = max(1, source.metadata.num_rows // sample)
     picked, row = [], 0
-    for batch in source.iter_batches(batch_size=BATCH_ROWS, columns=["household_id"]):
+    for batch in source.iter_batches(batch_size=CASE_BATCH_ROWS, columns=["household_id"]):
         picked.append(batch.column(0).take(np.arange(-row % step, batch.num_rows, step)))
         row += batch.num_rows
     ids = sorted(pa.chunked_array(picked, picked[0].type).cast(pa.string()).drop_null().to_pylist())

@@ -137,17 +137,21 @@ def score(
         if engine is Engine.local and jobs != 1:
             pool = stack.enter_context(worker_pool(jobs))
         from risk.batch import InvalidLedger
+        from risk.batch.session import spark_session
         from risk.registry import Registry
 
-        # next, the model, in a thread, while this one imports the engine
-        loader = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="load-model"))
-        loading = loader.submit(lambda: Registry(tracking_uri).load(model))
+        # next, in threads, while this one imports the engine: the model, and Spark's JVM
+        background = stack.enter_context(ThreadPoolExecutor(2, thread_name_prefix="risk-score"))
+        loading = background.submit(lambda: Registry(tracking_uri).load(model))
         load = loading.result
+        if engine is Engine.spark:
+            starting = background.submit(spark_session, master)
         try:
             if engine is Engine.spark:
                 from risk.batch.spark import score_spark
 
-                report = score_spark(households, cases, out_path, load, day, master=master)
+                spark = starting.result()
+                report = score_spark(households, cases, out_path, load, day, spark=spark)
             else:
                 from risk.batch.local import score_local
 

@@ -13,10 +13,8 @@ Needs ``pip install 'risk-triage[spark]'`` and Java 17 or newer.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import pickle
 import shutil
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -28,7 +26,8 @@ import pyarrow as pa
 
 from risk.batch.local import BatchReport
 from risk.batch.output import OUTPUT_SCHEMA, output_table
-from risk.errors import ContractError, RiskError
+from risk.batch.session import spark_session
+from risk.errors import ContractError
 from risk.features.asof import as_of_timestamp
 from risk.features.history import HISTORY_COLUMNS
 from risk.features.units import CASE_COLUMNS, SURVEY_COLUMNS, units_from_arrow
@@ -51,48 +50,6 @@ _SQL_TYPES = {
     pa.bool_(): "boolean",
 }
 OUTPUT_DDL = ", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in SPARK_OUTPUT_SCHEMA)
-
-
-#: The JVM's options in local mode (``spark.driver.defaultJavaOptions``, under any
-#: ``extraJavaOptions`` of the user's): for a run of a minute on a few cores, the throughput
-#: collector instead of G1, and the optimising compiler kept to the hottest methods. With
-#: the defaults, the JIT compilers used 40 of the JVM's 100 CPU-seconds scoring a million
-#: households on two cores; with these the JVM used 75 (docs/benchmarks.md).
-LOCAL_JAVA_OPTIONS = (
-    "-XX:+UseParallelGC -XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=20000 "
-    "-XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=400000"
-)
-
-
-def spark_session(master: str = "local[*]", app: str = "risk-score") -> Any:
-    """A Spark session for scoring; in local mode the Python workers use this interpreter."""
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:
-        raise RiskError(
-            "the Spark engine needs pyspark: pip install 'risk-triage[spark]' (and Java 17+)"
-        ) from exc
-    builder = (
-        SparkSession.builder.master(master)
-        .appName(app)
-        .config("spark.sql.session.timeZone", "UTC")
-        # pandas and pyarrow write nanosecond timestamps, which Spark reads only as longs
-        .config("spark.sql.legacy.parquet.nanosAsLong", "true")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        # the model's cost per call is mostly fixed: score in batches as large as the
-        # local engine's chunks, not Spark's default 10,000 rows
-        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "65536")
-        .config("spark.ui.enabled", "false")
-    )
-    if master.startswith("local"):
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        builder = (
-            builder.config("spark.driver.memory", "4g")
-            .config("spark.sql.shuffle.partitions", str(os.cpu_count() or 1))
-            .config("spark.driver.defaultJavaOptions", LOCAL_JAVA_OPTIONS)
-        )
-
-    return builder.getOrCreate()
 
 
 def spark_units(spark: Any, households: str, cases: str, as_of: dt.date) -> Any:

@@ -145,7 +145,7 @@ def score(
         loading = background.submit(lambda: Registry(tracking_uri).load(model))
         load = loading.result
         if engine is Engine.spark:
-            starting = background.submit(spark_session, master)
+            starting = background.submit(spark_session, master, progress=not quiet)
         try:
             if engine is Engine.spark:
                 from risk.batch.spark import score_spark

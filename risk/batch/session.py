@@ -25,8 +25,9 @@ LOCAL_JAVA_OPTIONS = (
 )
 
 
-def spark_session(master: str = "local[*]", app: str = "risk-score") -> Any:
-    """A Spark session for scoring; in local mode the Python workers use this interpreter."""
+def spark_session(master: str = "local[*]", app: str = "risk-score", progress: bool = True) -> Any:
+    """A Spark session for scoring, with Spark's progress bar on the console unless not
+    ``progress``; in local mode the Python workers use this interpreter."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
@@ -44,6 +45,7 @@ def spark_session(master: str = "local[*]", app: str = "risk-score") -> Any:
         # local engine's chunks, not Spark's default 10,000 rows
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "65536")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", str(progress).lower())
     )
     if master.startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)

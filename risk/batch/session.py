@@ -26,8 +26,8 @@ LOCAL_JAVA_OPTIONS = (
 
 
 def spark_session(master: str = "local[*]", app: str = "risk-score", progress: bool = True) -> Any:
-    """A Spark session for scoring, with Spark's progress bar on the console unless not
-    ``progress``; in local mode the Python workers use this interpreter."""
+    """A Spark session for scoring (Spark's progress bar on the console when ``progress``);
+    in local mode the Python workers use this interpreter."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:

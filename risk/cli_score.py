@@ -7,13 +7,16 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from risk.cli import _fail, app, err, out
 from risk.errors import ConfigError, IngestError, RiskError
+
+if TYPE_CHECKING:
+    from risk.batch.class_archive import ClassArchive
 
 DEFAULT_MODEL = "models:/risk-triage@champion"
 
@@ -137,7 +140,6 @@ def score(
         if engine is Engine.local and jobs != 1:
             pool = stack.enter_context(worker_pool(jobs))
         from risk.batch import InvalidLedger
-        from risk.batch.session import spark_session
         from risk.registry import Registry
 
         # next, in threads, while this one imports the engine: the model, and Spark's JVM
@@ -145,13 +147,17 @@ def score(
         loading = background.submit(lambda: Registry(tracking_uri).load(model))
         load = loading.result
         if engine is Engine.spark:
-            starting = background.submit(spark_session, master, progress=not quiet)
+            starting = background.submit(_start_spark, master, not quiet)
         try:
             if engine is Engine.spark:
                 from risk.batch.spark import score_spark
 
-                spark = starting.result()
-                report = score_spark(households, cases, out_path, load, day, spark=spark)
+                spark, archive = starting.result()
+                try:
+                    report = score_spark(households, cases, out_path, load, day, spark=spark)
+                finally:
+                    if archive is not None:
+                        archive.keep(spark)
             else:
                 from risk.batch.local import score_local
 
@@ -190,6 +196,15 @@ def score(
             highlight=False,
         )
     return 0
+
+
+def _start_spark(master: str, progress: bool) -> tuple[Any, ClassArchive | None]:
+    """A Spark session and, in local mode, the driver JVM's class-data archive it uses."""
+    from risk.batch.class_archive import ClassArchive
+    from risk.batch.session import spark_session
+
+    archive = ClassArchive.default() if master.startswith("local") else None
+    return spark_session(master, progress=progress, archive=archive), archive
 
 
 def _print_errors(errors: object, show: int) -> None:

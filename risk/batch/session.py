@@ -10,6 +10,7 @@ import os
 import sys
 from typing import Any
 
+from risk.batch.class_archive import ClassArchive
 from risk.errors import RiskError
 
 __all__ = ["LOCAL_JAVA_OPTIONS", "spark_session"]
@@ -25,10 +26,17 @@ LOCAL_JAVA_OPTIONS = (
 )
 
 
-def spark_session(master: str = "local[*]", app: str = "risk-score", progress: bool = True) -> Any:
+def spark_session(
+    master: str = "local[*]",
+    app: str = "risk-score",
+    progress: bool = True,
+    archive: ClassArchive | None = None,
+) -> Any:
     """A Spark session for scoring (Spark's progress bar on the console when ``progress``);
-    in local mode the Python workers use this interpreter."""
+    in local mode the Python workers use this interpreter, and the driver's JVM maps (or
+    records) the class-data ``archive`` when one is given."""
     try:
+        from pyspark import SparkContext
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise RiskError(
@@ -44,6 +52,12 @@ def spark_session(master: str = "local[*]", app: str = "risk-score", progress: b
         # the model's cost per call is mostly fixed: score in batches as large as the
         # local engine's chunks, not Spark's default 10,000 rows
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "65536")
+        # no byte limit besides: with one, Spark sums every Arrow buffer's size after each
+        # row it adds to a batch (a tenth of the final stage's time); 65,536 units stay
+        # far below Arrow's 2 GiB limit however long their notes
+        .config("spark.sql.execution.arrow.maxBytesPerBatch", str(2**31 - 1))
+        # workers forked from a daemon that has imported the library (risk.batch.daemon)
+        .config("spark.python.daemon.module", "risk.batch.daemon")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", str(progress).lower())
     )
@@ -52,7 +66,14 @@ def spark_session(master: str = "local[*]", app: str = "risk-score", progress: b
         builder = (
             builder.config("spark.driver.memory", "4g")
             .config("spark.sql.shuffle.partitions", str(os.cpu_count() or 1))
-            .config("spark.driver.defaultJavaOptions", LOCAL_JAVA_OPTIONS)
+            .config("spark.driver.defaultJavaOptions", _java_options(archive, SparkContext))
         )
 
     return builder.getOrCreate()
+
+
+def _java_options(archive: ClassArchive | None, context: Any) -> str:
+    """The local driver's JVM options; the archive's only when a JVM is started for them."""
+    if archive is None or context._active_spark_context is not None:
+        return LOCAL_JAVA_OPTIONS
+    return f"{LOCAL_JAVA_OPTIONS} {archive.java_options()}"

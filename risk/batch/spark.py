@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from risk.batch.local import BatchReport
-from risk.batch.output import OUTPUT_SCHEMA, output_table
+from risk.batch.output import DICTIONARY_COLUMNS, OUTPUT_SCHEMA, output_table
 from risk.batch.session import spark_session
 from risk.errors import ContractError
 from risk.features.asof import as_of_timestamp
@@ -199,24 +199,34 @@ def score_spark(
     """
     started = time.perf_counter()
     day = as_of_timestamp(as_of).date()
-    with ThreadPoolExecutor(1, thread_name_prefix="load-model") as loader:
+    with ThreadPoolExecutor(2, thread_name_prefix="load-model") as loader:
         loading = loader.submit(model if callable(model) else lambda: model)
         session = spark or spark_session(master)
+        if session.sparkContext.master.startswith("local"):
+            loader.submit(start_python_workers, session)
         units = spark_units(session, str(households), str(cases), day)
         triage = loading.result()
     ready = time.perf_counter()  # the scoring: the whole job, the ledgers' joins included
     payload = session.sparkContext.broadcast(pickle.dumps(triage, protocol=5))
     scorer = _broadcast_scorer(payload)
     scored = units.mapInArrow(scorer, OUTPUT_DDL)
+    # dictionary pages for the label columns only, as the local engine writes
+    writer = scored.write.options(
+        **{
+            f"parquet.enable.dictionary#{f.name}": "false"
+            for f in OUTPUT_SCHEMA
+            if f.name not in DICTIONARY_COLUMNS
+        }
+    )
     target = str(out)
     local = "://" not in target or target.startswith("file://")
     if not local:
-        scored.write.mode("overwrite").parquet(target)
+        writer.mode("overwrite").parquet(target)
     else:
         final = Path(target.removeprefix("file://"))
         tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
         try:
-            scored.write.parquet(str(tmp))
+            writer.parquet(str(tmp))
             _replace_dir(tmp, final)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -225,6 +235,19 @@ def score_spark(
     report.seconds = time.perf_counter() - started
     report.scoring = time.perf_counter() - ready
     return report
+
+
+def start_python_workers(spark: Any) -> None:
+    """Start the executors' Python daemon, and one worker, with a job of one empty row.
+
+    In local mode the one executor is this machine: run while the driver plans the query,
+    the daemon's import of the library (:mod:`risk.batch.daemon`) is done by the time the
+    scoring tasks ask for workers, and one of them takes the idle worker."""
+    spark.range(1, numPartitions=1).mapInArrow(_nothing, "id long").collect()
+
+
+def _nothing(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    yield from ()
 
 
 def _broadcast_scorer(payload: Any) -> Any:

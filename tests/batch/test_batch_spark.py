@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -85,3 +88,30 @@ def test_risk_score_runs_the_spark_engine(ledger, registered, spark, tmp_path):
     assert main(args) == 0
     got = pd.read_parquet(out)
     assert got["household_id"].is_unique and (got["model_version"] == version).all()
+
+
+def test_risk_score_records_the_driver_archive_once_and_then_maps_it(ledger, registered, tmp_path):
+    uri, version = registered
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    risk = str(Path(sys.executable).with_name("risk"))
+
+    def score(out: Path) -> pd.DataFrame:
+        args = [
+            risk, "score", "--engine", "spark", "--master", "local[2]", "--quiet",
+            "--households", str(ledger / "households.parquet"),
+            "--cases", str(ledger / "cases.parquet"),
+            "--out", str(out), "--model", version, "--tracking-uri", uri, "--as-of", AS_OF,
+        ]  # fmt: skip
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "households scored" in done.stdout and "cds" not in done.stdout
+        return _sorted(out)
+
+    first = score(tmp_path / "first.parquet")
+    archives = list((tmp_path / "cache" / "risk").iterdir())
+    assert [p.suffix for p in archives] == [".jsa"] and archives[0].stat().st_size > 1_000_000
+    recorded = archives[0].stat().st_mtime_ns
+    second = score(tmp_path / "second.parquet")
+    assert list((tmp_path / "cache" / "risk").iterdir()) == archives  # mapped, not recorded
+    assert archives[0].stat().st_mtime_ns == recorded
+    pd.testing.assert_frame_equal(first, second)

@@ -1,0 +1,104 @@
+"""A class-data sharing archive for the local Spark driver's JVM: about 2 s less start-up.
+
+Spark's driver loads some 20,000 classes before it runs a job; parsing and verifying them
+is most of its start-up on a small machine. The first local run records the classes it
+loaded (``-XX:ArchiveClassesAtExit``, a few seconds more at its exit); later runs map the
+recorded archive (``-XX:SharedArchiveFile``). The archive belongs to one installation
+(its pyspark jars and its Java), so its name carries a key of both; the JVM also checks it
+and, should it not match, starts as it would without it. It lives in the user's cache
+directory (``$XDG_CACHE_HOME/risk``, else ``~/.cache/risk``), about 180 MB; deleting it
+costs only the next run's recording.
+
+Light on purpose: imports neither pyspark nor numeric libraries until asked for the key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ClassArchive"]
+
+#: How long the JVM may take to write the archive at its exit.
+DUMP_SECONDS = 120
+#: A recording older than this was left by a run that was killed.
+STALE_SECONDS = 3600
+
+
+@dataclass
+class ClassArchive:
+    """The archive at ``path``: used when it is there, recorded by this run when not."""
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        self._recording: Path | None = None
+
+    @classmethod
+    def default(cls) -> ClassArchive | None:
+        """This installation's archive in the user's cache directory, or None where the
+        directory cannot be made or its path would not survive Spark's option splitting."""
+        import pyspark
+
+        java = shutil.which("java", path=os.path.join(os.environ.get("JAVA_HOME", ""), "bin"))
+        java = java or shutil.which("java") or ""
+        key = "\0".join(
+            [pyspark.__version__, str(Path(pyspark.__file__).parent), os.path.realpath(java)]
+        )
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "risk"
+        if any(c.isspace() for c in str(root)):
+            return None
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        return cls(root / f"spark-driver-{digest}.jsa")
+
+    def java_options(self) -> str:
+        """The driver's JVM options: map the archive, or record it at exit (to a file of
+        this process's own, moved into place by :meth:`keep`)."""
+        quiet = "-Xlog:cds*=off"  # its warnings about classes it cannot archive go to stdout
+        if self.path.is_file():
+            return f"-XX:SharedArchiveFile={self.path} {quiet}"
+        self._forget_stale_recordings()
+        self._recording = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        return f"-XX:ArchiveClassesAtExit={self._recording} {quiet}"
+
+    def _forget_stale_recordings(self) -> None:
+        """Remove what runs killed while they recorded left (their files are hundreds of MB)."""
+        for stale in self.path.parent.glob(f"{self.path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if time.time() - stale.stat().st_mtime > STALE_SECONDS:
+                    stale.unlink()
+
+    @property
+    def recording(self) -> bool:
+        """Whether this run's JVM writes the archive when it exits."""
+        return self._recording is not None
+
+    def keep(self, spark: Any) -> None:
+        """When recording: stop Spark, let its JVM exit (it writes the archive as it does),
+        and move the archive into place; else nothing."""
+        if self._recording is None:
+            return
+        gateway = spark.sparkContext._gateway
+        spark.stop()
+        process: subprocess.Popen[bytes] | None = getattr(gateway, "proc", None)
+        if process is None or process.stdin is None:
+            return
+        process.stdin.close()  # Spark's gateway exits when its stdin ends
+        try:
+            process.wait(timeout=DUMP_SECONDS)
+        except subprocess.TimeoutExpired:
+            return
+        if self._recording.is_file() and self._recording.stat().st_size:
+            os.replace(self._recording, self.path)
+        self._recording.unlink(missing_ok=True)

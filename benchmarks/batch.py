@@ -8,6 +8,8 @@ JVM and Python workers included) every 50 ms. "wall s" is the whole command; "sc
 the part of it the command reports as scoring: for the local engine, from when the model
 was loaded and the case ledger checked (the two overlap) to the last row written, the
 survey ledger's reading, checking and unit building included; for Spark, the whole job.
+A Spark row says whether the driver's class-data archive was there to map, or was recorded
+by that run (once per installation: seconds more at its exit; see docs/scaling.md).
 
 At the ``--baseline`` size it then runs the peer, ``benchmarks/plain_pyfunc.py``, as a
 command of its own: plain ``mlflow.pyfunc`` load and predict of the same model on the same
@@ -101,6 +103,15 @@ def _plain_pyfunc(
     return wall, peak, {k: float(v) for k, v in steps.items()}
 
 
+def _archive_recorded() -> bool:
+    """Whether `risk score --engine spark` will map the driver's class-data archive (else
+    it records one, which costs that run seconds at its exit)."""
+    from risk.batch.class_archive import ClassArchive
+
+    archive = ClassArchive.default()
+    return archive is not None and archive.path.is_file()
+
+
 def _train(root: Path) -> tuple[str, str]:
     from risk.train import train
 
@@ -144,13 +155,18 @@ def main() -> None:
             if n not in (args.households if engine == "local" else args.spark):
                 continue
             out = work / f"scores-{engine}-{n}.parquet"
+            note = ""
+            if engine == "spark":
+                note = "  (driver class archive: " + (
+                    "mapped)" if _archive_recorded() else "recorded by this run, at its exit)"
+                )
             wall, peak, printed = _score(data, out, model, uri, engine)
             scored = printed.split(" households scored")[0].strip().replace(",", "")
             own = float(re.search(r"([0-9.]+) s of it scoring", printed).group(1))  # type: ignore[union-attr]
             walls[(engine, n)] = wall
             owns[(engine, n)] = own
             print(f"{engine:<7}{n:>12,}{rows:>13,}{int(scored):>11,}{wall:>9.1f}{own:>10.1f}"
-                  f"{rows / wall:>11,.0f}{peak:>10,.0f}", flush=True)  # fmt: skip
+                  f"{rows / wall:>11,.0f}{peak:>10,.0f}{note}", flush=True)  # fmt: skip
     n = args.baseline
     if ("local", n) in walls:
         wall, peak, steps = _plain_pyfunc(_ledger(data_root, n), work / "plain.parquet", model, uri)

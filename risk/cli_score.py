@@ -156,8 +156,7 @@ def score(
                 try:
                     report = score_spark(households, cases, out_path, load, day, spark=spark)
                 finally:
-                    if archive is not None:
-                        archive.keep(spark)
+                    _keep_archive(archive, spark)
             else:
                 from risk.batch.local import score_local
 
@@ -205,6 +204,15 @@ def _start_spark(master: str, progress: bool) -> tuple[Any, ClassArchive | None]
 
     archive = ClassArchive.default() if master.startswith("local") else None
     return spark_session(master, progress=progress, archive=archive), archive
+
+
+def _keep_archive(archive: ClassArchive | None, spark: Any) -> None:
+    """Let the JVM write the class-data archive it is recording (saying so: seconds)."""
+    if archive is not None and archive.recording:
+        from risk.i18n import both
+
+        err.print("\n".join(both("recording_class_archive", path=archive.path)), highlight=False)
+        archive.keep(spark)
 
 
 def _print_errors(errors: object, show: int) -> None:

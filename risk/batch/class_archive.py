@@ -44,7 +44,8 @@ class ClassArchive:
     @classmethod
     def default(cls) -> ClassArchive | None:
         """This installation's archive in the user's cache directory, or None where the
-        directory cannot be made or its path would not survive Spark's option splitting."""
+        directory cannot be made or written, or its path would not survive Spark's option
+        splitting."""
         import pyspark
 
         java = shutil.which("java", path=os.path.join(os.environ.get("JAVA_HOME", ""), "bin"))
@@ -60,6 +61,8 @@ class ClassArchive:
             root.mkdir(parents=True, exist_ok=True)
         except OSError:
             return None
+        if not os.access(root, os.W_OK):
+            return None  # else each run would record an archive it could not write
         return cls(root / f"spark-driver-{digest}.jsa")
 
     def java_options(self) -> str:

@@ -95,7 +95,7 @@ def test_risk_score_records_the_driver_archive_once_and_then_maps_it(ledger, reg
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     risk = str(Path(sys.executable).with_name("risk"))
 
-    def score(out: Path) -> pd.DataFrame:
+    def score(out: Path, recording: bool) -> pd.DataFrame:
         args = [
             risk, "score", "--engine", "spark", "--master", "local[2]", "--quiet",
             "--households", str(ledger / "households.parquet"),
@@ -105,13 +105,14 @@ def test_risk_score_records_the_driver_archive_once_and_then_maps_it(ledger, reg
         done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
         assert "households scored" in done.stdout and "cds" not in done.stdout
+        assert ("class-data archive" in done.stderr) is recording  # the user is told why
         return _sorted(out)
 
-    first = score(tmp_path / "first.parquet")
+    first = score(tmp_path / "first.parquet", recording=True)
     archives = list((tmp_path / "cache" / "risk").iterdir())
     assert [p.suffix for p in archives] == [".jsa"] and archives[0].stat().st_size > 1_000_000
     recorded = archives[0].stat().st_mtime_ns
-    second = score(tmp_path / "second.parquet")
+    second = score(tmp_path / "second.parquet", recording=False)
     assert list((tmp_path / "cache" / "risk").iterdir()) == archives  # mapped, not recorded
     assert archives[0].stat().st_mtime_ns == recorded
     pd.testing.assert_frame_equal(first, second)

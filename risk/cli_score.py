@@ -16,6 +16,7 @@ from risk.cli import _fail, app, err, out
 from risk.errors import ConfigError, IngestError, RiskError
 
 if TYPE_CHECKING:
+    from risk.batch import BatchReport
     from risk.batch.class_archive import ClassArchive
 
 DEFAULT_MODEL = "models:/risk-triage@champion"
@@ -153,10 +154,8 @@ def score(
                 from risk.batch.spark import score_spark
 
                 spark, archive = starting.result()
-                try:
-                    report = score_spark(households, cases, out_path, load, day, spark=spark)
-                finally:
-                    _keep_archive(archive, spark)
+                stack.callback(_keep_archive, archive, spark)  # once the summary is out
+                report = score_spark(households, cases, out_path, load, day, spark=spark)
             else:
                 from risk.batch.local import score_local
 
@@ -180,6 +179,12 @@ def score(
             raise typer.Exit(1) from exc
         except RiskError as exc:
             raise _fail(exc) from exc
+        _print_report(report, day)
+    return 0
+
+
+def _print_report(report: BatchReport, day: dt.date) -> None:
+    """The run's summary on one line, and where quarantined rows went."""
     rate = report.households_scored / report.seconds if report.seconds else 0.0
     out.print(
         f"{report.households_scored:,} households scored as of {day} in {report.seconds:.1f} s "
@@ -194,7 +199,6 @@ def score(
             + ", ".join(str(p) for p in report.quarantine),
             highlight=False,
         )
-    return 0
 
 
 def _start_spark(master: str, progress: bool) -> tuple[Any, ClassArchive | None]:

@@ -116,3 +116,18 @@ def test_risk_score_records_the_driver_archive_once_and_then_maps_it(ledger, reg
     assert list((tmp_path / "cache" / "risk").iterdir()) == archives  # mapped, not recorded
     assert archives[0].stat().st_mtime_ns == recorded
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_python_workers_fork_from_the_daemon_that_imported_the_library(spark):
+    def origin(batches):  # defined here, so that it is pickled by value for the workers
+        import sys
+
+        import pyarrow as pa
+
+        for _ in batches:
+            main = sys.modules["__main__"].__spec__
+            name = main.name if main is not None else "?"
+            yield pa.record_batch([pa.array([name])], names=["origin"])
+
+    origins = spark.range(2, numPartitions=2).mapInArrow(origin, "origin string")
+    assert {row.origin for row in origins.collect()} == {"risk.batch.daemon"}

@@ -1,14 +1,30 @@
-"""Atomic file writes: a file appears under its final name complete, or not at all."""
+"""Atomic file writes: a file appears under its final name complete, or not at all.
+
+A write in progress lives beside its target as ``.NAME.HOST-PID.XXXX.part``: the name of
+the process that writes it, so that what a killed writer left can be told from what a
+running one is writing (:func:`sweep_leftovers`).
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "sweep_leftovers", "temporary_prefix"]
+
+_HOST = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname()) or "host"
+_LEFTOVER = re.compile(rf"^\..+\.{re.escape(_HOST)}-(\d+)\..*\.part$")
+
+
+def temporary_prefix(name: str) -> str:
+    """The start of the name of this process's temporaries for ``name``."""
+    return f".{name}.{_HOST}-{os.getpid()}."
 
 
 @contextmanager
@@ -20,7 +36,7 @@ def atomic_write(path: Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=temporary_prefix(path.name), suffix=".part", dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:
@@ -30,3 +46,31 @@ def atomic_write(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def sweep_leftovers(directory: Path) -> list[Path]:
+    """Remove the temporaries (files or directories) in ``directory`` that writers on this
+    host left when they were killed; a running writer's stay. Returns what was removed."""
+    removed = []
+    entries = list(Path(directory).iterdir()) if Path(directory).is_dir() else []
+    for entry in entries:
+        found = _LEFTOVER.match(entry.name)
+        if found is None or _running(int(found.group(1))):
+            continue
+        with suppress(FileNotFoundError):
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True

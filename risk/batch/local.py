@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from risk.atomic import atomic_write
+from risk.atomic import atomic_write, sweep_leftovers
 from risk.batch.cases import CaseLedger
 from risk.batch.errors import InvalidLedger
 from risk.batch.ledger import BATCH_ROWS, household_chunks, survey_rows
@@ -96,6 +96,7 @@ def score_local(
     day = as_of_timestamp(as_of).date()
     jobs = jobs or os.cpu_count() or 1
     report = BatchReport(out)
+    sweep_leftovers(out.parent)  # what runs killed before they were done left beside out
     with ExitStack() as stack:
         if pool is None and jobs > 1:
             pool = stack.enter_context(worker_pool(jobs))

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from risk.atomic import temporary_prefix
 from risk.batch.cases import CaseLedger, check_cases, read_cases
 from risk.batch.ledger import CASE_BATCH_ROWS, parquet_file
 from risk.ingest import empty_frame
@@ -58,7 +59,10 @@ def open_cases(
         return
     bounds = household_bounds(path, math.ceil(rows / partition_rows))
     Path(spill_dir).mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".cases.", dir=spill_dir) as tmp:
+    spilled = tempfile.TemporaryDirectory(
+        prefix=temporary_prefix("cases"), suffix=".part", dir=spill_dir
+    )
+    with spilled as tmp:
         parts = [Path(tmp) / str(i) for i in range(len(bounds) + 1)]
         for part in parts:
             part.mkdir()

@@ -24,6 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from risk.atomic import sweep_leftovers, temporary_prefix
 from risk.batch.local import BatchReport
 from risk.batch.output import DICTIONARY_COLUMNS, OUTPUT_SCHEMA, output_table
 from risk.batch.session import spark_session
@@ -224,7 +225,8 @@ def score_spark(
         writer.mode("overwrite").parquet(target)
     else:
         final = Path(target.removeprefix("file://"))
-        tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
+        sweep_leftovers(final.parent)  # what runs killed before they were done left
+        tmp = final.with_name(f"{temporary_prefix(final.name)}{uuid.uuid4().hex}.part")
         try:
             writer.parquet(str(tmp))
             _replace_dir(tmp, final)

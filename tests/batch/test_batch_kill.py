@@ -65,6 +65,7 @@ def test_a_killed_run_leaves_no_complete_looking_output_and_a_rerun_succeeds(
     surveyed = surveys.loc[surveys["survey_date"] <= AS_OF, "household_id"]
     scored = pd.read_parquet(out, columns=["household_id"])["household_id"]
     assert scored.is_unique and set(surveyed) <= set(scored)
+    assert list(out.parent.iterdir()) == [out]  # the rerun swept what the killed run left
 
 
 def _size(path: Path) -> int:

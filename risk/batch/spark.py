@@ -5,7 +5,8 @@ survey on or before the date and its open case on the date (window functions), c
 ledger history as of the date (one aggregation over the cases, the same definitions as
 :mod:`risk.features.history`), and scores the units in ``mapInArrow`` with the pyfunc's
 python model, broadcast to the executors as a pickle of a few tens of kilobytes: executors
-need the ``risk`` package installed but no access to the MLflow registry.
+need the ``risk`` package installed but no access to the MLflow registry. Their Python
+workers fork from :mod:`risk.batch.daemon`, which has imported the library already.
 
 Needs ``pip install 'risk-triage[spark]'`` and Java 17 or newer.
 """
@@ -200,11 +201,11 @@ def score_spark(
     """
     started = time.perf_counter()
     day = as_of_timestamp(as_of).date()
-    with ThreadPoolExecutor(2, thread_name_prefix="load-model") as loader:
+    with ThreadPoolExecutor(2, thread_name_prefix="score-spark") as loader:
         loading = loader.submit(model if callable(model) else lambda: model)
         session = spark or spark_session(master)
         if session.sparkContext.master.startswith("local"):
-            loader.submit(start_python_workers, session)
+            loader.submit(_start_python_workers, session)
         units = spark_units(session, str(households), str(cases), day)
         triage = loading.result()
     ready = time.perf_counter()  # the scoring: the whole job, the ledgers' joins included
@@ -239,7 +240,7 @@ def score_spark(
     return report
 
 
-def start_python_workers(spark: Any) -> None:
+def _start_python_workers(spark: Any) -> None:
     """Start the executors' Python daemon, and one worker, with a job of one empty row.
 
     In local mode the one executor is this machine: run while the driver plans the query,

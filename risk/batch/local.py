@@ -36,6 +36,7 @@ from risk.batch.partitions import PARTITION_ROWS, open_cases
 from risk.batch.pool import ordered_map, worker_pool
 from risk.batch.progress import RowProgress
 from risk.batch.worker import ChunkResult, ChunkTask, pyfunc_of, score_chunk
+from risk.errors import ConfigError
 from risk.features.asof import as_of_timestamp, household_units
 from risk.ingest import empty_frame
 from risk.models.triage import TriageModel
@@ -93,6 +94,11 @@ def score_local(
     """
     started = time.perf_counter()
     out = Path(out)
+    if out.is_dir():
+        raise ConfigError(
+            f"{out}: is a directory (a Spark run's output?): the local engine writes one "
+            "file; remove the directory or name another output"
+        )
     day = as_of_timestamp(as_of).date()
     jobs = jobs or os.cpu_count() or 1
     report = BatchReport(out)

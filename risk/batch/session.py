@@ -59,6 +59,7 @@ def spark_session(
         # workers forked from a daemon that has imported the library (risk.batch.daemon)
         .config("spark.python.daemon.module", "risk.batch.daemon")
         .config("spark.ui.enabled", "false")
+        .config("spark.sql.debug.maxToStringFields", "1000")  # no warning for our wide plans
         .config("spark.ui.showConsoleProgress", str(progress).lower())
     )
     if master.startswith("local"):

@@ -86,3 +86,16 @@ def test_score_refuses_allow_partial_with_spark(ledger, registered, tmp_path, ca
     args = _args(ledger, tmp_path / "o.parquet", uri, version, "--engine", "spark")
     assert main([*args, "--allow-partial"]) == 2
     assert "--allow-partial" in capsys.readouterr().err
+
+
+def test_score_refuses_a_directory_as_the_local_output_and_leaves_it(
+    ledger, registered, tmp_path, capsys
+):
+    uri, version = registered
+    out = tmp_path / "scores.parquet"  # say, a Spark run's output directory
+    out.mkdir()
+    (out / "part-00000.parquet").write_bytes(b"spark's")
+    assert main(_args(ledger, out, uri, version, "--jobs", "1")) == 2
+    assert "is a directory" in " ".join(capsys.readouterr().err.split())  # rich wraps lines
+    assert [p.name for p in out.iterdir()] == ["part-00000.parquet"]
+    assert [p.name for p in tmp_path.iterdir()] == ["scores.parquet"]

@@ -13,9 +13,11 @@ Needs ``pip install 'risk-triage[spark]'`` and Java 17 or newer.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import pickle
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -201,11 +203,11 @@ def score_spark(
     """
     started = time.perf_counter()
     day = as_of_timestamp(as_of).date()
-    with ThreadPoolExecutor(2, thread_name_prefix="score-spark") as loader:
+    with ThreadPoolExecutor(1, thread_name_prefix="load-model") as loader:
         loading = loader.submit(model if callable(model) else lambda: model)
         session = spark or spark_session(master)
-        if session.sparkContext.master.startswith("local"):
-            loader.submit(_start_python_workers, session)
+        if session.sparkContext.master.startswith("local"):  # not waited for
+            threading.Thread(target=_start_python_workers, args=(session,), daemon=True).start()
         units = spark_units(session, str(households), str(cases), day)
         triage = loading.result()
     ready = time.perf_counter()  # the scoring: the whole job, the ledgers' joins included
@@ -243,10 +245,14 @@ def score_spark(
 def _start_python_workers(spark: Any) -> None:
     """Start the executors' Python daemon, and one worker, with a job of one empty row.
 
-    In local mode the one executor is this machine: run while the driver plans the query,
-    the daemon's import of the library (:mod:`risk.batch.daemon`) is done by the time the
-    scoring tasks ask for workers, and one of them takes the idle worker."""
-    spark.range(1, numPartitions=1).mapInArrow(_nothing, "id long").collect()
+    In local mode the one executor is this machine: run in a thread of its own while the
+    driver plans the query and the first stages run (in the JVM alone), the daemon's import
+    of the library (:mod:`risk.batch.daemon`) is done by the time the scoring tasks ask for
+    workers, and one of them takes the idle worker. Nothing waits for it, and its failure
+    (Spark stopped under it, say) costs only the head start: the scoring job starts its own
+    workers and reports its own errors."""
+    with contextlib.suppress(Exception):
+        spark.range(1, numPartitions=1).mapInArrow(_nothing, "id long").collect()
 
 
 def _nothing(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

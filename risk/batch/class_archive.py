@@ -15,22 +15,20 @@ Light on purpose: imports neither pyspark nor numeric libraries until asked for 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from risk.atomic import sweep_leftovers, temporary_prefix
 
 __all__ = ["ClassArchive"]
 
 #: How long the JVM may take to write the archive at its exit.
 DUMP_SECONDS = 120
-#: A recording older than this was left by a run that was killed.
-STALE_SECONDS = 3600
 
 
 @dataclass
@@ -68,21 +66,14 @@ class ClassArchive:
         return cls(root / f"spark-driver-{digest}.jsa")
 
     def java_options(self) -> str:
-        """The driver's JVM options: map the archive, or record it at exit (to a file of
-        this process's own, moved into place by :meth:`keep`)."""
+        """The driver's JVM options: map the archive, or record it at exit (to a temporary
+        of this process's own, :mod:`risk.atomic`'s kind, moved into place by :meth:`keep`)."""
         quiet = "-Xlog:cds*=off"  # its warnings about classes it cannot archive go to stdout
         if self.path.is_file():
             return f"-XX:SharedArchiveFile={self.path} {quiet}"
-        self._forget_stale_recordings()
-        self._recording = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        sweep_leftovers(self.path.parent)  # recordings of killed runs: hundreds of MB each
+        self._recording = self.path.with_name(f"{temporary_prefix(self.path.name)}jsa.part")
         return f"-XX:ArchiveClassesAtExit={self._recording} {quiet}"
-
-    def _forget_stale_recordings(self) -> None:
-        """Remove what runs killed while they recorded left (their files are hundreds of MB)."""
-        for stale in self.path.parent.glob(f"{self.path.name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                if time.time() - stale.stat().st_mtime > STALE_SECONDS:
-                    stale.unlink()
 
     @property
     def recording(self) -> bool:

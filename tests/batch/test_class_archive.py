@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from types import SimpleNamespace
 
 import pytest
 
-from risk.batch.class_archive import STALE_SECONDS, ClassArchive
+from risk.atomic import temporary_prefix
+from risk.batch.class_archive import ClassArchive
 
 
 def test_an_archive_that_is_there_is_mapped(tmp_path):
@@ -28,28 +28,26 @@ def test_a_missing_archive_is_recorded_beside_it_under_a_name_of_its_own(tmp_pat
     options = archive.java_options()
     assert archive.recording and "SharedArchiveFile" not in options
     recording = options.split("-XX:ArchiveClassesAtExit=")[1].split()[0]
-    assert recording == str(tmp_path / f"spark-driver-abc.jsa.{os.getpid()}.tmp")
+    assert recording == str(tmp_path / f"{temporary_prefix('spark-driver-abc.jsa')}jsa.part")
 
 
 def test_recordings_left_by_killed_runs_are_removed(tmp_path):
-    stale = tmp_path / "spark-driver-abc.jsa.1.tmp"
-    fresh = tmp_path / "spark-driver-abc.jsa.2.tmp"
-    other = tmp_path / "spark-driver-def.jsa.3.tmp"
-    for path in (stale, fresh, other):
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    ours = temporary_prefix("spark-driver-abc.jsa")
+    killed = tmp_path / f"{ours.replace(f'-{os.getpid()}.', f'-{int(done.stdout)}.')}jsa.part"
+    running = tmp_path / f"{temporary_prefix('spark-driver-def.jsa')}jsa.part"  # recording now
+    for path in (killed, running):
         path.write_bytes(b"partial")
-    old = time.time() - STALE_SECONDS - 60
-    os.utime(stale, (old, old))
-    os.utime(other, (old, old))
     ClassArchive(tmp_path / "spark-driver-abc.jsa").java_options()
-    assert not stale.exists()
-    assert fresh.exists()  # perhaps another run recording right now
-    assert other.exists()  # another installation's
+    assert not killed.exists()
+    assert running.exists()
 
 
 def _gateway(tmp_path, writes: bytes):
     """A stand-in for Spark's gateway process: on the end of its stdin it writes ``writes``
     to the recording, as the JVM writes the archive when it exits."""
-    target = tmp_path / f"spark-driver-abc.jsa.{os.getpid()}.tmp"
+    target = tmp_path / f"{temporary_prefix('spark-driver-abc.jsa')}jsa.part"
     script = f"import sys; sys.stdin.read(); open({str(target)!r}, 'wb').write({writes!r})"
     proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE)
     stopped = []

@@ -47,8 +47,9 @@ class ClassArchive:
         splitting."""
         import pyspark
 
-        java = shutil.which("java", path=os.path.join(os.environ.get("JAVA_HOME", ""), "bin"))
-        java = os.path.realpath(java or shutil.which("java") or "")
+        home = os.environ.get("JAVA_HOME")  # as spark-submit finds its java
+        java = os.path.join(home, "bin", "java") if home else shutil.which("java")
+        java = os.path.realpath(java or "")
         # a Java upgraded in place keeps its path: its file's size and time tell it apart
         built = os.stat(java) if os.path.isfile(java) else None
         stamp = f"{built.st_size}:{built.st_mtime_ns}" if built else ""

@@ -3,25 +3,10 @@ beside it is swept, while a running writer's temporary stays."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
+from utils.leftovers import killed_writers_prefix
 
 from risk.atomic import atomic_write, sweep_leftovers, temporary_prefix
-
-
-def _dead_pid() -> int:
-    """The id of a process that has ended."""
-    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    return int(done.stdout)
-
-
-def _as_of(pid: int, name: str) -> str:
-    """``temporary_prefix(name)`` as the process ``pid`` would have made it."""
-    return temporary_prefix(name).replace(f"-{os.getpid()}.", f"-{pid}.")
 
 
 def test_atomic_write_appears_only_when_the_block_succeeds(tmp_path):
@@ -38,9 +23,8 @@ def test_atomic_write_appears_only_when_the_block_succeeds(tmp_path):
 
 
 def test_sweep_removes_what_killed_writers_left_and_keeps_the_rest(tmp_path):
-    dead = _dead_pid()
-    left_file = tmp_path / f"{_as_of(dead, 'scores.parquet')}abc.part"
-    left_dir = tmp_path / f"{_as_of(dead, 'cases')}def.part"
+    left_file = tmp_path / f"{killed_writers_prefix('scores.parquet')}abc.part"
+    left_dir = tmp_path / f"{killed_writers_prefix('cases')}def.part"
     running = tmp_path / f"{temporary_prefix('scores.parquet')}ghi.part"  # this process's
     others = [tmp_path / "scores.parquet", tmp_path / ".notes.part", tmp_path / "x.part"]
     left_file.write_bytes(b"partial")

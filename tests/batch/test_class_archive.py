@@ -3,12 +3,12 @@ only when complete; one per installation, in the user's cache directory."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from types import SimpleNamespace
 
 import pytest
+from utils.leftovers import killed_writers_prefix
 
 from risk.atomic import temporary_prefix
 from risk.batch.class_archive import ClassArchive
@@ -32,10 +32,7 @@ def test_a_missing_archive_is_recorded_beside_it_under_a_name_of_its_own(tmp_pat
 
 
 def test_recordings_left_by_killed_runs_are_removed(tmp_path):
-    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    ours = temporary_prefix("spark-driver-abc.jsa")
-    killed = tmp_path / f"{ours.replace(f'-{os.getpid()}.', f'-{int(done.stdout)}.')}jsa.part"
+    killed = tmp_path / f"{killed_writers_prefix('spark-driver-abc.jsa')}jsa.part"
     running = tmp_path / f"{temporary_prefix('spark-driver-def.jsa')}jsa.part"  # recording now
     for path in (killed, running):
         path.write_bytes(b"partial")

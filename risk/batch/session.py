@@ -36,7 +36,6 @@ def spark_session(
     in local mode the Python workers use this interpreter, and the driver's JVM maps (or
     records) the class-data ``archive`` when one is given."""
     try:
-        from pyspark import SparkContext
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise RiskError(
@@ -67,14 +66,16 @@ def spark_session(
         builder = (
             builder.config("spark.driver.memory", "4g")
             .config("spark.sql.shuffle.partitions", str(os.cpu_count() or 1))
-            .config("spark.driver.defaultJavaOptions", _java_options(archive, SparkContext))
+            .config("spark.driver.defaultJavaOptions", _java_options(archive))
         )
 
     return builder.getOrCreate()
 
 
-def _java_options(archive: ClassArchive | None, context: Any) -> str:
+def _java_options(archive: ClassArchive | None) -> str:
     """The local driver's JVM options; the archive's only when a JVM is started for them."""
-    if archive is None or context._active_spark_context is not None:
+    from pyspark import SparkContext
+
+    if archive is None or SparkContext._active_spark_context is not None:
         return LOCAL_JAVA_OPTIONS
     return f"{LOCAL_JAVA_OPTIONS} {archive.java_options()}"

@@ -22,6 +22,14 @@ DataOpt = Annotated[
         help="Directory with households.parquet and cases.parquet (contract shape).",
     ),
 ]
+ExtractOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--extract-date",
+        help="The last day the ledger records new cases, if its provider states one "
+        "(default: the latest opened_at). Units whose 90-day window runs past it are unlabelled.",
+    ),
+]
 UriOpt = Annotated[
     str | None,
     typer.Option(
@@ -76,6 +84,7 @@ def train(
         str | None,
         typer.Option("--base", help="'champion': add the champion's training ledger to DIR's."),
     ] = None,
+    extract_date: ExtractOpt = None,
     tracking_uri: UriOpt = None,
 ) -> None:
     """Train on the earlier ledger, calibrate on the next period, test on the latest; log
@@ -91,6 +100,7 @@ def train(
             uri=tracking_uri,
             progress=True,
             base=base,
+            extract_date=extract_date,
         )
     except RiskError as exc:
         raise _fail(exc) from exc
@@ -113,6 +123,7 @@ def evaluate(
     period: Annotated[
         str, typer.Option("--period", help="all labelled units, or the test period only.")
     ] = "all",
+    extract_date: ExtractOpt = None,
     tracking_uri: UriOpt = None,
 ) -> None:
     """Measure a registered model on a ledger's labelled units."""
@@ -122,7 +133,7 @@ def evaluate(
 
     try:
         triage = Registry(tracking_uri).load(model)
-        units = load_ledger(data).units()
+        units = load_ledger(data, extract_date).units()
         if period == "test":
             units = time_split(units)["test"].units
         elif period != "all":
@@ -231,6 +242,7 @@ def report(
     out_path: Annotated[
         Path, typer.Option("--out", dir_okay=False, help="The HTML file to write.")
     ] = Path("report.html"),
+    extract_date: ExtractOpt = None,
     tracking_uri: UriOpt = None,
 ) -> None:
     """Write a self-contained HTML model card (metrics beside baselines and the champion,
@@ -238,7 +250,7 @@ def report(
     from risk.report import write_report
 
     try:
-        path = write_report(model, data, out_path, tracking_uri)
+        path = write_report(model, data, out_path, tracking_uri, extract_date=extract_date)
     except RiskError as exc:
         raise _fail(exc) from exc
     out.print(f"model card → {path}")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import ContractError
-from risk.features import build_units, label_units, ledger_end
+from risk.features import build_units, extract_date, label_units
 from risk.ingest import read_ledger
 
 __all__ = ["Ledger", "Split", "load_ledger", "time_split"]
@@ -28,6 +28,13 @@ class Ledger:
     households: pd.DataFrame
     cases: pd.DataFrame
     versions: dict[str, str]
+    #: The last day the provider says the ledger records new cases (None: its latest case).
+    stated_extract_date: pd.Timestamp | None = None
+
+    @property
+    def extract_date(self) -> pd.Timestamp:
+        """The last day the ledger records new cases; labels need their window before it."""
+        return extract_date(self.cases, self.stated_extract_date)
 
     def combine(self, newer: Ledger) -> Ledger:
         """This ledger and a newer one: a case or survey wave in both keeps the newer row."""
@@ -36,7 +43,12 @@ class Ledger:
         cases = pd.concat([self.cases, newer.cases], ignore_index=True)
         cases = cases.drop_duplicates(["case_id"], keep="last")
         versions = {**{f"base_{k}": v for k, v in self.versions.items()}, **newer.versions}
-        return Ledger(households.reset_index(drop=True), cases.reset_index(drop=True), versions)
+        return Ledger(
+            households.reset_index(drop=True),
+            cases.reset_index(drop=True),
+            versions,
+            newer.stated_extract_date,
+        )
 
     def write(self, folder: Path) -> Path:
         """Write both frames as Parquet (the layout load_ledger reads)."""
@@ -48,7 +60,7 @@ class Ledger:
     def units(self) -> pd.DataFrame:
         """Every scoring unit with its label (NA while its outcome window is open)."""
         units = build_units(self.households, self.cases)
-        units["label"] = label_units(units, self.cases, ledger_end(self.households, self.cases))
+        units["label"] = label_units(units, self.cases, self.extract_date)
         return units
 
 
@@ -61,8 +73,11 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_ledger(data_dir: Path) -> Ledger:
-    """Read and validate ``households.parquet`` and ``cases.parquet`` from ``data_dir``."""
+def load_ledger(data_dir: Path, extract_date: str | pd.Timestamp | None = None) -> Ledger:
+    """Read and validate ``households.parquet`` and ``cases.parquet`` from ``data_dir``.
+
+    ``extract_date`` is the last day the ledger records new cases, when its provider
+    states one; by default it is the latest ``opened_at``."""
     frames = {}
     versions = {}
     for kind in ("households", "cases"):
@@ -78,7 +93,15 @@ def load_ledger(data_dir: Path) -> Ledger:
             )
         frames[kind] = result.frame
         versions[kind] = file_hash(path)
-    return Ledger(frames["households"], frames["cases"], versions)
+    stated = None
+    if extract_date is not None:
+        try:
+            stated = pd.Timestamp(extract_date).normalize()
+        except (TypeError, ValueError) as exc:
+            raise ContractError(
+                f"extract date: expected a date such as 2024-12-31, got {extract_date!r}"
+            ) from exc
+    return Ledger(frames["households"], frames["cases"], versions, stated)
 
 
 @dataclass

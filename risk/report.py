@@ -69,14 +69,21 @@ def _png(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
-def write_report(model_ref: str, data_dir: Path, out: Path, uri: str | None = None) -> Path:
+def write_report(
+    model_ref: str,
+    data_dir: Path,
+    out: Path,
+    uri: str | None = None,
+    *,
+    extract_date: str | None = None,
+) -> Path:
     """Evaluate ``model_ref`` on ``data_dir``'s test period and write the model card."""
     from risk.models.policy import load_policy
     from risk.train import baselines
 
     registry = Registry(uri)
     model = registry.load(model_ref)
-    ledger = load_ledger(data_dir)
+    ledger = load_ledger(data_dir, extract_date)
     units = ledger.units()
     splits = time_split(units)
     test = splits["test"]

@@ -85,6 +85,7 @@ def train(
     register: bool = True,
     progress: bool = False,
     base: str | None = None,
+    extract_date: str | None = None,
 ) -> TrainOutcome:
     """Train, evaluate and log one model; register it unless ``register`` is false.
 
@@ -102,7 +103,7 @@ def train(
     registry = Registry(uri)
     policy = load_policy(policy_path)
     with steps("read and validate the ledger"):
-        ledger = load_ledger(data_dir)
+        ledger = load_ledger(data_dir, extract_date)
     scratch = tempfile.TemporaryDirectory()
     champion = registry.champion()
     reference = None

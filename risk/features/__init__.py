@@ -2,7 +2,7 @@
 
 from risk.features.encoder import FeatureEncoder, feature_specs
 from risk.features.history import HISTORY_COLUMNS, add_history
-from risk.features.labels import HORIZON_DAYS, TIERS, label_units, ledger_end
+from risk.features.labels import HORIZON_DAYS, TIERS, extract_date, label_units
 from risk.features.notes import NOTE_PHRASES
 from risk.features.specs import FeatureSpec
 from risk.features.units import UNIT_COLUMNS, build_units, case_units, survey_units
@@ -18,8 +18,8 @@ __all__ = [
     "add_history",
     "build_units",
     "case_units",
+    "extract_date",
     "feature_specs",
     "label_units",
-    "ledger_end",
     "survey_units",
 ]

@@ -4,8 +4,9 @@
   ended in serious harm or showed serious injury at intake;
 - yellow: otherwise the own case recurred, or any new case was opened in the window;
 - green: otherwise.
-A unit is unlabelled (NA) when its window is not over by the ledger's end, or when its
-own case has no recorded outcome yet.
+A unit is unlabelled (NA) when its window is not over by the ledger's extract date (the
+last day it records new cases), or when its own case has no recorded outcome yet. A window
+that runs past the extract date would see no new cases and look safer than it is.
 """
 
 from __future__ import annotations
@@ -15,24 +16,32 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from risk.errors import ContractError
 from risk.features.history import household_codes
 from risk.features.timeline import Timeline, days
 from risk.schema import TIERS as CONTRACT_TIERS
 
-__all__ = ["HORIZON_DAYS", "TIERS", "label_units", "ledger_end"]
+__all__ = ["HORIZON_DAYS", "TIERS", "extract_date", "label_units"]
 
 HORIZON_DAYS = 90
 TIERS = tuple(c.code for c in CONTRACT_TIERS)
 
 
-def ledger_end(households: pd.DataFrame, cases: pd.DataFrame) -> pd.Timestamp:
-    """The last date the ledger speaks for: its latest survey, case or outcome."""
-    dates = [households["survey_date"].max(), cases["opened_at"].max(), cases["outcome_at"].max()]
-    return max(pd.Timestamp(d) for d in dates if pd.notna(d))
+def extract_date(cases: pd.DataFrame, stated: dt.date | str | None = None) -> pd.Timestamp:
+    """The last day the ledger records new cases: ``stated`` by its provider, else the
+    latest ``opened_at`` (DATA_CONTRACT.md). Outcomes and surveys recorded later do not
+    move it: a window past the last case day would see no new cases."""
+    if stated is not None:
+        return pd.Timestamp(stated).normalize()
+    latest = cases["opened_at"].max() if len(cases) else pd.NaT
+    if pd.isna(latest):
+        raise ContractError("the case ledger is empty: no extract date; give --extract-date")
+    return pd.Timestamp(latest).normalize()
 
 
 def label_units(units: pd.DataFrame, cases: pd.DataFrame, end: pd.Timestamp | dt.date) -> pd.Series:
-    """Each unit's tier label (category green/yellow/red), NA when not yet known at ``end``."""
+    """Each unit's tier label (category green/yellow/red), NA when not yet known at ``end``
+    (the extract date): the whole window must lie on or before it."""
     unit_codes, case_codes = household_codes(units, cases)
     as_of = days(units["as_of"])
     opened = days(cases["opened_at"])

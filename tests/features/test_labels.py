@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from utils.builders import case_row, contract_frame, household_row
 
-from risk.features import build_units, label_units, ledger_end
+from risk.features import build_units, extract_date, label_units
 from risk.schema import CASE, HOUSEHOLD_SURVEY
 
 SURVEY = contract_frame(
@@ -74,6 +74,18 @@ def test_unlabelled_when_window_not_over_or_outcome_unknown() -> None:
     assert labels["survey"] == "yellow"  # B opened 9 days after the survey
 
 
-def test_ledger_end_is_the_latest_date_in_the_ledger() -> None:
-    cases = contract_frame([_case("A", "2024-06-01")], CASE)
-    assert ledger_end(SURVEY, cases) == pd.Timestamp("2024-06-11")
+def test_extract_date_is_the_latest_case_day_not_a_later_outcome_or_survey() -> None:
+    cases = contract_frame([_case("A", "2024-06-01"), _case("B", "2024-05-01")], CASE)
+    cases["outcome_at"] = pd.Timestamp("2024-09-01")
+    assert extract_date(cases) == pd.Timestamp("2024-06-01")
+    assert extract_date(cases, "2024-07-15") == pd.Timestamp("2024-07-15")
+
+
+def test_window_past_the_extract_date_is_unlabelled() -> None:
+    # A's window (to 2024-05-31) lies before the last case day; B's runs past it.
+    cases = contract_frame([_case("A", "2024-03-02"), _case("B", "2024-06-01")], CASE)
+    units = build_units(SURVEY, cases)
+    labels = label_units(units, cases, extract_date(cases))
+    by_case = dict(zip(units["case_id"].astype(object), labels.astype(object), strict=True))
+    assert by_case["A"] is not None and pd.notna(by_case["A"])
+    assert pd.isna(by_case["B"])

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from risk.dataset import Split, time_split
-from risk.features import build_units, label_units, ledger_end
+from risk.features import build_units, extract_date, label_units
 from risk.models.fit import FitResult, fit_triage
 from risk.models.policy import load_policy
 from risk.synth import generate
@@ -28,7 +28,7 @@ class Fitted:
 def fitted() -> Fitted:
     pop = generate(HOUSEHOLDS, YEARS, SEED)
     units = build_units(pop.households, pop.cases)
-    units["label"] = label_units(units, pop.cases, ledger_end(pop.households, pop.cases))
+    units["label"] = label_units(units, pop.cases, extract_date(pop.cases))
     splits = time_split(units)
     fit = fit_triage(
         splits["train"].units,

@@ -10,12 +10,23 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 
+from service.audit import audit
 from service.db import Database
+from service.errors import ServiceError
 from service.tables import ApiKey
 
-__all__ = ["ROLES", "Caller", "authenticate", "create_key", "list_keys", "revoke_key"]
+__all__ = [
+    "ROLES",
+    "Caller",
+    "authenticate",
+    "create_key",
+    "list_keys",
+    "log_in",
+    "require",
+    "revoke_key",
+]
 
 #: Roles, and what each may do beyond reading and scoring within its grids.
 ROLES = ("caseworker", "psychologist", "supervisor", "datascientist", "admin")
@@ -41,6 +52,16 @@ class Caller:
     def sees(self, grid_id: str | None) -> bool:
         """A grid-limited key sees only records whose grid it holds (none without a grid)."""
         return self.grids is None or (grid_id is not None and grid_id in self.grids)
+
+    def sees_in_sql(self, grid: ColumnElement[str | None]) -> ColumnElement[bool]:
+        """:meth:`sees` as a condition on a grid column (NULL is in no grid)."""
+        return true() if self.grids is None else grid.in_(sorted(self.grids))
+
+
+def require(who: Caller, action: str) -> None:
+    """Refuse (403) a caller whose role may not do ``action``."""
+    if not who.may(action):
+        raise ServiceError(403, "forbidden")
 
 
 def _hash(secret: str) -> str:
@@ -78,6 +99,16 @@ def authenticate(db: Database, key: str | None) -> Caller | None:
         return None
     grids = frozenset(row.grids.split(",")) if row.grids else None
     return Caller(row.id, row.role, grids)
+
+
+def log_in(db: Database, key: str) -> Caller | None:
+    """The caller behind a key typed into the login page, or None; audited either way."""
+    found = authenticate(db, key)
+    if found is None:
+        audit(db, None, "page_login", "key", 401)
+    else:
+        audit(db, found, "page_login", f"key:{found.key_id}")
+    return found
 
 
 def list_keys(db: Database) -> list[ApiKey]:

@@ -1,22 +1,68 @@
-"""Request dependencies: the caller behind the API key (with rate limit), audit records."""
+"""Request dependencies, as ``Annotated`` aliases: the database, the served model, the
+settings, the caller behind the API key (with rate limit), and the pages' caller and form.
+
+The aliases that only hand over what the app holds are ``async`` on purpose: they do no
+blocking work, so they run on the event loop instead of costing a trip to the thread pool.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from service.auth import Caller, authenticate
 from service.db import Database
 from service.errors import ServiceError
-from service.tables import AuditEvent
+from service.model_holder import ModelHolder
+from service.settings import Settings
 
-__all__ = ["Authed", "RateLimiter", "audit", "caller", "caller_in_thread", "require"]
+__all__ = [
+    "Authed",
+    "DatabaseDep",
+    "ModelDep",
+    "ModelsDep",
+    "PageCaller",
+    "PostedForm",
+    "RateLimiter",
+    "SettingsDep",
+    "SignedInForm",
+    "caller",
+    "caller_in_thread",
+    "page_caller",
+]
+
+
+async def _database(request: Request) -> Database:
+    return request.app.state.db
+
+
+async def _models(request: Request) -> ModelHolder:
+    return request.app.state.models
+
+
+async def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+#: The service's database (its domain modules open the sessions and transactions).
+DatabaseDep = Annotated[Database, Depends(_database)]
+#: The holder of the served model (which may be missing, or be replaced by a reload).
+ModelsDep = Annotated[ModelHolder, Depends(_models)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+async def _served(models: ModelsDep) -> Any:
+    return models.serving()
+
+
+#: The served model, taken once for the request; 503 when none is loaded.
+ModelDep = Annotated[Any, Depends(_served)]
 
 
 class RateLimiter:
@@ -111,29 +157,31 @@ def _admit(request: Request, found: Caller | None) -> Caller:
 Authed = Annotated[Caller, Depends(caller)]
 
 
-def require(who: Caller, action: str) -> None:
-    if not who.may(action):
-        raise ServiceError(403, "forbidden")
+def page_caller(request: Request) -> Caller | None:
+    """The pages' caller (key in the cookie), or None to send to the login page; other
+    refusals (the rate limit) stand. Sync: a new key is looked up in the database."""
+    try:
+        return caller_in_thread(request)
+    except ServiceError as exc:
+        if exc.status != 401:
+            raise
+        return None
 
 
-def audit(
-    db: Database,
-    who: Caller | None,
-    action: str,
-    resource: str,
-    status: int = 200,
-    session: Session | None = None,
-) -> None:
-    """Record who did what to which resource: in ``session`` when given (so a write and
-    its audit record commit together, in one transaction), else in its own transaction."""
-    event = AuditEvent(
-        key_id=None if who is None else who.key_id,
-        action=action,
-        resource=resource[:200],
-        status=status,
-    )
-    if session is not None:
-        session.add(event)
-        return
-    with db.session() as own:
-        own.add(event)
+PageCaller = Annotated[Caller | None, Depends(page_caller)]
+
+
+async def _posted_form(request: Request) -> FormData:
+    return await request.form()
+
+
+async def _signed_in_form(request: Request, who: PageCaller) -> FormData:
+    return FormData() if who is None else await request.form()
+
+
+#: A page's posted form, read on the event loop, so the handler that takes it can be a
+#: sync ``def`` (its database work and scoring then run in the thread pool).
+PostedForm = Annotated[FormData, Depends(_posted_form)]
+#: :data:`PostedForm` for a page that first sends a caller who is not logged in to the
+#: login page: that caller's body is not read (the form is empty).
+SignedInForm = Annotated[FormData, Depends(_signed_in_form)]

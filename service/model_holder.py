@@ -8,6 +8,7 @@ from typing import Any
 from risk.errors import ModelError
 from risk.heap import freeze_long_lived
 from risk.registry import Registry
+from service.errors import ServiceError
 
 __all__ = ["ModelHolder"]
 
@@ -49,4 +50,12 @@ class ModelHolder:
         return model
 
     def current(self) -> Any:
+        """The model serving now, or None."""
         return self.model
+
+    def serving(self) -> Any:
+        """The model serving now; 503 (``model_unavailable``) when none is loaded."""
+        model = self.model
+        if model is None:
+            raise ServiceError(503, "model_unavailable")
+        return model

@@ -6,7 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from service.deps import Authed, audit, require
+from service.audit import audit
+from service.auth import require
+from service.deps import Authed
 from service.errors import ServiceError, responses
 from service.reloads import request_reload
 

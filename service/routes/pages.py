@@ -23,8 +23,9 @@ from pydantic import BaseModel, ValidationError
 from risk.i18n import LANGS, Lang, text
 from risk.schema import CASE, TIERS
 from risk.schema import Field as ContractField
+from service.audit import audit
 from service.auth import Caller, authenticate
-from service.deps import audit, caller_in_thread
+from service.deps import caller_in_thread
 from service.errors import ServiceError, field_problem
 from service.routes import records
 from service.routes.model import describe

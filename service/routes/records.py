@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from risk.models.tiers import TIERS
 from risk.schema import HOUSEHOLD_SURVEY
-from service.auth import Caller
-from service.deps import Authed, audit, require
+from service.audit import audit
+from service.auth import Caller, require
+from service.deps import Authed
 from service.errors import ServiceError, responses
 from service.schemas import CaseIn, OutcomeIn, OverrideIn, SurveyIn
 from service.store import (

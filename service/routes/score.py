@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from service.audit import audit
 from service.auth import Caller
 from service.db import Database
-from service.deps import Authed, audit
+from service.deps import Authed
 from service.errors import ServiceError, responses
 from service.schemas import ScoreBatchRequest, ScoreBatchResult, ScoreRequest, ScoreResult
 from service.store import history, household_cases, latest_survey

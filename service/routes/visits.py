@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, or_, select
 
 from risk.models.tiers import TIERS
-from service.deps import Authed, audit
+from service.audit import audit
+from service.deps import Authed
 from service.errors import ServiceError, responses
 from service.tables import Case, Outcome, Override, Score
 

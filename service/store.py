@@ -1,16 +1,16 @@
-"""Reading and writing the service's records, and building a unit to score from them."""
+"""Reading the service's stored records, shared by its domain modules; records as JSON."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from risk.features.history import history_one
 from risk.ingest import empty_frame
 from risk.schema import CASE, RecordKind
 from service.tables import Case, Outcome, SurveyWave
@@ -18,8 +18,8 @@ from service.tables import Case, Outcome, SurveyWave
 __all__ = [
     "case_record",
     "contract_frame",
-    "history",
     "household_cases",
+    "json_fields",
     "latest_outcomes",
     "latest_survey",
 ]
@@ -76,8 +76,11 @@ def _template(kind: RecordKind) -> pd.DataFrame:
     return empty_frame(kind)
 
 
-def history(
-    cases: list[dict[str, Any]], as_of: dt.date, survey_date: dt.date | None = None
-) -> dict[str, float]:
-    """The ledger-history features of one unit as of a date (same definitions as training)."""
-    return history_one(as_of, cases, survey_date)
+def json_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields as JSON values: dates as ISO strings; missing numbers (NaN) left out, since
+    JSON has no NaN and PostgreSQL refuses it."""
+    return {
+        k: (v.isoformat() if isinstance(v, dt.date) else v)
+        for k, v in fields.items()
+        if not (isinstance(v, float) and v != v)
+    }

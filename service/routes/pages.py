@@ -2,7 +2,7 @@
 history, visit queue, model. Chinese by default (``?lang=en`` or the ``risk_lang`` cookie
 switches); every form carries a CSRF token (double submit: cookie and hidden field).
 
-The pages call the same route functions as the API, so roles, grid limits, audit and
+The pages call the same domain functions as the API, so roles, grid limits, audit and
 storage behave exactly as they do there; a refusal is shown as a message on the page.
 """
 
@@ -23,11 +23,11 @@ from pydantic import BaseModel, ValidationError
 from risk.i18n import LANGS, Lang, text
 from risk.schema import CASE, TIERS
 from risk.schema import Field as ContractField
+from service import cases
 from service.audit import audit
 from service.auth import Caller, authenticate
 from service.deps import caller_in_thread
 from service.errors import ServiceError, field_problem
-from service.routes import records
 from service.routes.model import describe
 from service.routes.visits import visit_list
 from service.schemas import CaseIn, OverrideIn
@@ -331,7 +331,8 @@ async def intake(request: Request) -> Response:
             request, who, 422, values=raw, errors=errors, error=text("page_form_invalid", lang)
         )
     try:
-        records.add_case(cast(BaseModel, body), request, who)
+        fields = cast(BaseModel, body).model_dump(exclude_none=True)
+        cases.add_case(request.app.state.db, request.app.state.models, who, fields)
     except ServiceError as exc:
         field = "case_id" if exc.key == "case_exists" else "household_id"
         message = text(exc.key, lang, **exc.values)
@@ -365,7 +366,7 @@ def _case_page(
 ) -> Response:
     lang = page_lang(request)
     try:
-        case = records.get_case(case_id, request, who)
+        case = cases.case_history(request.app.state.db, who, case_id)
     except ServiceError as exc:
         return _refused(request, who, exc, here=f"/cases/{quote(case_id, safe='')}")
     model = request.app.state.models.current()
@@ -421,7 +422,7 @@ async def override(case_id: str, request: Request) -> Response:
             error=text("page_form_invalid", lang),
         )
     try:
-        records.override(case_id, body, request, who)
+        cases.override(request.app.state.db, who, case_id, body.tier, body.reason)
     except ServiceError as exc:
         return _case_page(
             request,

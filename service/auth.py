@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import QueryableAttribute
 
 from service.audit import audit
 from service.db import Database
@@ -53,7 +54,9 @@ class Caller:
         """A grid-limited key sees only records whose grid it holds (none without a grid)."""
         return self.grids is None or (grid_id is not None and grid_id in self.grids)
 
-    def sees_in_sql(self, grid: ColumnElement[str | None]) -> ColumnElement[bool]:
+    def sees_in_sql(
+        self, grid: ColumnElement[str | None] | QueryableAttribute[str | None]
+    ) -> ColumnElement[bool]:
         """:meth:`sees` as a condition on a grid column (NULL is in no grid)."""
         return true() if self.grids is None else grid.in_(sorted(self.grids))
 

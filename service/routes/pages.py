@@ -29,8 +29,8 @@ from service.auth import Caller, authenticate
 from service.deps import caller_in_thread
 from service.errors import ServiceError, field_problem
 from service.routes.model import describe
-from service.routes.visits import visit_list
 from service.schemas import CaseIn, OverrideIn
+from service.visits import visit_list
 
 __all__ = ["router", "static_files"]
 
@@ -462,19 +462,13 @@ def visits_page(request: Request, grid: str = "", capacity: str = "20") -> Respo
     form = {"grid": grid, "capacity": capacity}
     if errors:
         return render(request, "visits.html", who, status=422, form=form, errors=errors, items=None)
-    if grid and not who.sees(grid):
+    try:
+        items = visit_list(request.app.state.db, who, grid or None, size)
+    except ServiceError as exc:
+        errors = {"grid": text(exc.key, lang, **exc.values)}
         return render(
-            request,
-            "visits.html",
-            who,
-            status=403,
-            form=form,
-            errors={"grid": text("out_of_grid", lang)},
-            items=None,
+            request, "visits.html", who, status=exc.status, form=form, errors=errors, items=None
         )
-    db = request.app.state.db
-    items = visit_list(db, grid or None, size, who.sees)
-    audit(db, who, "read_visits", f"grid:{grid or 'all'}")
     for item in items:
         item["reasons"] = [
             {"label": r[f"label_{lang}"], "value": r[f"value_{lang}"], "direction": r["direction"]}

@@ -25,9 +25,18 @@ from risk.schema import CASE, TIERS
 from risk.schema import Field as ContractField
 from service import cases
 from service.audit import audit
-from service.auth import Caller, authenticate
-from service.deps import caller_in_thread
+from service.auth import Caller, log_in
+from service.db import Database
+from service.deps import (
+    DatabaseDep,
+    ModelsDep,
+    PageCaller,
+    PostedForm,
+    SignedInForm,
+    page_caller,
+)
 from service.errors import ServiceError, field_problem
+from service.model_holder import ModelHolder
 from service.routes.model import describe
 from service.schemas import CaseIn, OverrideIn
 from service.visits import visit_list
@@ -151,16 +160,6 @@ def _to(request: Request, path: str) -> Response:
     return _finish(request, RedirectResponse(path, status_code=303))
 
 
-def _who(request: Request) -> Caller | None:
-    """The logged-in caller (key in the cookie), or None; other refusals (rate limit) stand."""
-    try:
-        return caller_in_thread(request)
-    except ServiceError as exc:
-        if exc.status != 401:
-            raise
-        return None
-
-
 def _refused(
     request: Request, who: Caller | None, exc: ServiceError, here: str | None = None
 ) -> Response:
@@ -178,18 +177,17 @@ def _refused(
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> Response:
-    return _to(request, "/cases/new" if _who(request) else "/login")
+def home(request: Request, who: PageCaller) -> Response:
+    return _to(request, "/cases/new" if who else "/login")
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> Response:
-    return render(request, "login.html", _who(request))
+def login_form(request: Request, who: PageCaller) -> Response:
+    return render(request, "login.html", who)
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request) -> Response:
-    form = await request.form()
+def login(request: Request, db: DatabaseDep, form: PostedForm) -> Response:
     if not _csrf_ok(request, form):
         return render(
             request,
@@ -199,9 +197,8 @@ async def login(request: Request) -> Response:
             error=text("page_csrf_failed", page_lang(request)),
         )
     key = str(form.get("key", "")).strip()
-    found = authenticate(request.app.state.db, key)
+    found = log_in(db, key)
     if found is None:
-        audit(request.app.state.db, None, "page_login", "key", 401)
         return render(
             request,
             "login.html",
@@ -209,7 +206,6 @@ async def login(request: Request) -> Response:
             here="/login",
             error=text("page_login_failed", page_lang(request)),
         )
-    audit(request.app.state.db, found, "page_login", f"key:{found.key_id}")
     response = _to(request, "/cases/new")
     response.set_cookie(
         KEY_COOKIE,
@@ -223,13 +219,12 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout", response_class=HTMLResponse)
-async def logout(request: Request) -> Response:
-    form = await request.form()
+def logout(request: Request, form: PostedForm) -> Response:
     if not _csrf_ok(request, form):
         return render(
             request,
             "error.html",
-            _who(request),
+            page_caller(request),
             status=403,
             error=text("page_csrf_failed", page_lang(request)),
         )
@@ -306,20 +301,19 @@ def _intake(request: Request, who: Caller, status: int = 200, **context: Any) ->
 
 
 @router.get("/cases/new", response_class=HTMLResponse)
-def intake_form(request: Request) -> Response:
-    who = _who(request)
+def intake_form(request: Request, who: PageCaller) -> Response:
     if who is None:
         return _to(request, "/login")
     return _intake(request, who)
 
 
 @router.post("/cases/new", response_class=HTMLResponse)
-async def intake(request: Request) -> Response:
-    who = _who(request)
+def intake(
+    request: Request, who: PageCaller, form: SignedInForm, db: DatabaseDep, models: ModelsDep
+) -> Response:
     if who is None:
         return _to(request, "/login")
     lang = page_lang(request)
-    form = await request.form()
     values, raw = _parse_case(form)
     if not _csrf_ok(request, form):
         return _intake(request, who, 403, values=raw, error=text("page_csrf_failed", lang))
@@ -332,7 +326,7 @@ async def intake(request: Request) -> Response:
         )
     try:
         fields = cast(BaseModel, body).model_dump(exclude_none=True)
-        cases.add_case(request.app.state.db, request.app.state.models, who, fields)
+        cases.add_case(db, models, who, fields)
     except ServiceError as exc:
         field = "case_id" if exc.key == "case_exists" else "household_id"
         message = text(exc.key, lang, **exc.values)
@@ -362,14 +356,20 @@ def _localised(result: dict[str, Any], lang: Lang, model: Any) -> dict[str, Any]
 
 
 def _case_page(
-    request: Request, case_id: str, who: Caller, status: int = 200, **context: Any
+    request: Request,
+    db: Database,
+    models: ModelHolder,
+    case_id: str,
+    who: Caller,
+    status: int = 200,
+    **context: Any,
 ) -> Response:
     lang = page_lang(request)
     try:
-        case = cases.case_history(request.app.state.db, who, case_id)
+        case = cases.case_history(db, who, case_id)
     except ServiceError as exc:
         return _refused(request, who, exc, here=f"/cases/{quote(case_id, safe='')}")
-    model = request.app.state.models.current()
+    model = models.current()
     done = request.query_params.get("done") == "override" and status == 200
     notice = text("page_override_done", lang) if done else None
     scores = [{**s, "result": _localised(s["result"], lang, model)} for s in case["scores"]]
@@ -389,24 +389,37 @@ def _case_page(
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(case_id: str, request: Request) -> Response:
-    who = _who(request)
+def case_page(
+    case_id: str, request: Request, who: PageCaller, db: DatabaseDep, models: ModelsDep
+) -> Response:
     if who is None:
         return _to(request, "/login")
-    return _case_page(request, case_id, who)
+    return _case_page(request, db, models, case_id, who)
 
 
 @router.post("/cases/{case_id}/override", response_class=HTMLResponse)
-async def override(case_id: str, request: Request) -> Response:
-    who = _who(request)
+def override(
+    case_id: str,
+    request: Request,
+    who: PageCaller,
+    form: SignedInForm,
+    db: DatabaseDep,
+    models: ModelsDep,
+) -> Response:
     if who is None:
         return _to(request, "/login")
     lang = page_lang(request)
-    form = await request.form()
     sent = {"tier": str(form.get("tier", "")), "reason": str(form.get("reason", "")).strip()}
     if not _csrf_ok(request, form):
         return _case_page(
-            request, case_id, who, 403, override=sent, error=text("page_csrf_failed", lang)
+            request,
+            db,
+            models,
+            case_id,
+            who,
+            403,
+            override=sent,
+            error=text("page_csrf_failed", lang),
         )
     try:
         body = OverrideIn.model_validate(sent)
@@ -414,6 +427,8 @@ async def override(case_id: str, request: Request) -> Response:
         errors = _field_errors(exc, lang)
         return _case_page(
             request,
+            db,
+            models,
             case_id,
             who,
             422,
@@ -422,10 +437,12 @@ async def override(case_id: str, request: Request) -> Response:
             error=text("page_form_invalid", lang),
         )
     try:
-        cases.override(request.app.state.db, who, case_id, body.tier, body.reason)
+        cases.override(db, who, case_id, body.tier, body.reason)
     except ServiceError as exc:
         return _case_page(
             request,
+            db,
+            models,
             case_id,
             who,
             exc.status,
@@ -439,8 +456,9 @@ async def override(case_id: str, request: Request) -> Response:
 
 
 @router.get("/visits", response_class=HTMLResponse)
-def visits_page(request: Request, grid: str = "", capacity: str = "20") -> Response:
-    who = _who(request)
+def visits_page(
+    request: Request, who: PageCaller, db: DatabaseDep, grid: str = "", capacity: str = "20"
+) -> Response:
     if who is None:
         return _to(request, "/login")
     lang = page_lang(request)
@@ -463,7 +481,7 @@ def visits_page(request: Request, grid: str = "", capacity: str = "20") -> Respo
     if errors:
         return render(request, "visits.html", who, status=422, form=form, errors=errors, items=None)
     try:
-        items = visit_list(request.app.state.db, who, grid or None, size)
+        items = visit_list(db, who, grid or None, size)
     except ServiceError as exc:
         errors = {"grid": text(exc.key, lang, **exc.values)}
         return render(
@@ -479,14 +497,13 @@ def visits_page(request: Request, grid: str = "", capacity: str = "20") -> Respo
 
 
 @router.get("/model", response_class=HTMLResponse)
-def model_page(request: Request) -> Response:
-    who = _who(request)
+def model_page(request: Request, who: PageCaller, db: DatabaseDep, models: ModelsDep) -> Response:
     if who is None:
         return _to(request, "/login")
-    model = request.app.state.models.current()
+    model = models.current()
     if model is None:
         return _refused(request, who, ServiceError(503, "model_unavailable"))
-    audit(request.app.state.db, who, "read_model", "model")
+    audit(db, who, "read_model", "model")
     info = describe(model)
     flags = {f.code: f for f in model.policy.red_flags}
     lang = page_lang(request)

@@ -3,6 +3,7 @@ visits, model; keys, roles and grid limits; bad input."""
 
 from __future__ import annotations
 
+import inspect
 import io
 
 import pandas as pd
@@ -281,6 +282,16 @@ def test_visit_list_one_entry_per_household_in_rank_order(client, keys):
             "/v1/visits", params={"grid": grid, "capacity": capacity}, headers=worker
         ).json()["visits"]
         assert [(v["household_id"], v["case_id"], v["tier"]) for v in listed] == expected[:capacity]
+
+
+def test_no_handler_runs_on_the_event_loop():
+    """Every route and page is a sync ``def`` (none awaits anything), so database work and
+    scoring run in the thread pool and one slow request never stalls the others."""
+    from service.routes import health, model, pages, records, score, visits
+
+    routes = [r for m in (health, model, pages, records, score, visits) for r in m.router.routes]
+    assert len(routes) > 15
+    assert [r.path for r in routes if inspect.iscoroutinefunction(r.endpoint)] == []
 
 
 def test_model_endpoint_and_reload(client, keys):

@@ -69,6 +69,9 @@ def test_pages_send_a_visitor_without_a_key_to_log_in(page):
     for path in ("/", "/cases/new", "/visits", "/model", "/cases/anything"):
         response = page.get(path)
         assert response.status_code == 303 and response.headers["location"] == "/login", path
+    for path in ("/cases/new", "/cases/anything/override"):
+        response = page.post(path, data={**FORM, "csrf": "x" * 40})
+        assert response.status_code == 303 and response.headers["location"] == "/login", path
 
 
 def test_login_sets_an_httponly_strict_cookie_and_logout_clears_it(page, keys):

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from anyio import to_thread
 from sqlalchemy import func, select
 
+from service.audit import audit
+from service.auth import Caller, require
 from service.db import Database
+from service.errors import ServiceError
 from service.model_holder import ModelHolder
 from service.tables import ModelReload
 
-__all__ = ["follow_reloads", "latest_reload", "request_reload"]
+__all__ = ["follow_reloads", "latest_reload", "reload_model", "request_reload"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +35,20 @@ def request_reload(db: Database, key_id: int) -> int:
         session.add(reload)
         session.flush()
         return reload.id
+
+
+def reload_model(db: Database, models: ModelHolder, who: Caller) -> dict[str, Any]:
+    """An admin's reload: recorded for every worker, then done in this one. A failed load
+    keeps the old model serving and answers 503 with why; audited either way."""
+    require(who, "admin")
+    models.reload_seen = request_reload(db, who.key_id)
+    try:
+        models.load()
+    except Exception as exc:
+        audit(db, who, "reload", "model", 503)
+        raise ServiceError(503, models.problem or "model_unavailable", model=models.ref) from exc
+    audit(db, who, "reload", f"model:{models.version}")
+    return {"reloaded": True, "version": models.version}
 
 
 def latest_reload(db: Database) -> int:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from service.deps import Authed
+from service.deps import Authed, DatabaseDep, ModelsDep
 from service.errors import ServiceError, responses
 
 router = APIRouter(tags=["health"])
@@ -20,16 +20,15 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses=responses(503))
-def readyz(request: Request) -> dict[str, Any]:
+def readyz(db: DatabaseDep, models: ModelsDep) -> dict[str, Any]:
     """Ready to serve: the database answers and a model is loaded."""
     try:
-        request.app.state.db.ping()
+        db.ping()
     except Exception as exc:
         raise ServiceError(503, "db_unavailable") from exc
-    models = request.app.state.models
     if models.current() is None:
         raise ServiceError(503, models.problem or "model_unavailable", model=models.ref)
-    return {"status": "ready", "model_version": request.app.state.models.version}
+    return {"status": "ready", "model_version": models.version}
 
 
 @router.get(

@@ -24,7 +24,6 @@ from risk.i18n import LANGS, Lang, text
 from risk.schema import CASE, TIERS
 from risk.schema import Field as ContractField
 from service import cases
-from service.audit import audit
 from service.auth import Caller, log_in
 from service.db import Database
 from service.deps import (
@@ -37,7 +36,7 @@ from service.deps import (
 )
 from service.errors import ServiceError, field_problem
 from service.model_holder import ModelHolder
-from service.routes.model import describe
+from service.model_info import read_model
 from service.schemas import CaseIn, OverrideIn
 from service.visits import visit_list
 
@@ -503,8 +502,7 @@ def model_page(request: Request, who: PageCaller, db: DatabaseDep, models: Model
     model = models.current()
     if model is None:
         return _refused(request, who, ServiceError(503, "model_unavailable"))
-    audit(db, who, "read_model", "model")
-    info = describe(model)
+    info = read_model(db, who, model)
     flags = {f.code: f for f in model.policy.red_flags}
     lang = page_lang(request)
     names = [

@@ -1,0 +1,32 @@
+"""The served model as the service describes it: what it is, when and on what it was
+trained, its thresholds, its policy and red flags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.audit import audit
+from service.auth import Caller
+from service.db import Database
+
+__all__ = ["describe", "read_model"]
+
+
+def describe(model: Any) -> dict[str, Any]:
+    info = model.info
+    return {
+        "name": info.name,
+        "version": info.version,
+        "trained_at": info.trained_at,
+        "data": info.data,
+        "thresholds": model.thresholds.model_dump(),
+        "policy_version": model.policy.version,
+        "conformal_coverage": model.conformal.coverage,
+        "red_flags": [f.code for f in model.policy.red_flags],
+    }
+
+
+def read_model(db: Database, who: Caller, model: Any) -> dict[str, Any]:
+    """The served ``model`` described for ``who``, the read audited."""
+    audit(db, who, "read_model", "model")
+    return describe(model)

@@ -294,6 +294,25 @@ def test_no_handler_runs_on_the_event_loop():
     assert [r.path for r in routes if inspect.iscoroutinefunction(r.endpoint)] == []
 
 
+def test_no_route_module_imports_another():
+    """Routes and pages are adapters of the service layer, never of each other."""
+    import ast
+    from pathlib import Path
+
+    import service.routes
+
+    folder = Path(service.routes.__file__).parent
+    for module in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            assert not any(n.startswith("service.routes") for n in names), module.name
+
+
 def test_model_endpoint_and_reload(client, keys):
     model = client.get("/v1/model", headers=auth(keys["caseworker"])).json()
     assert model["name"] == "risk-triage" and model["thresholds"]["red"] > 0

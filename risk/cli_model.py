@@ -39,29 +39,52 @@ UriOpt = Annotated[
     ),
 ]
 
-#: The figures printed after training and evaluation, model beside the baselines.
+#: The figures printed after training and evaluation, per decision, model beside the
+#: baselines.
 SHOWN = (
+    "n_units",
+    "label_rate_red",
     "auroc_red",
     "auroc_yellow_or_red",
     "ece_red",
     "ece_yellow_or_red",
-    "brier_red",
+    "observed_expected_red",
     "tier_red_recall",
-    "tier_red_share",
+    "tier_red_precision",
+    "tier_mix_red",
+    "tier_mix_green",
     "tier_green_red_rate",
+    "review_share",
+    "set_coverage_red",
 )
 
 
-def _table(metrics: dict[str, float], prefix: str, names: tuple[str, ...]) -> Table:
-    table = Table("metric", *names)
-    for key in SHOWN:
+def _tables(metrics: dict[str, float], prefix: str, names: tuple[str, ...]) -> list[Table]:
+    """One table per decision, then the pooled figures as an extra line."""
+    from risk.i18n import both
+    from risk.models.decision import DECISIONS
+
+    tables = []
+    for decision in DECISIONS:
+        zh, en = both(f"decision_{decision}")
+        table = Table("metric", *names, title=f"{zh} / {en}")
+        for key in SHOWN:
+            cells = []
+            for name in names:
+                head = f"{prefix}_{decision}" if name == "model" else f"{prefix}_{decision}_{name}"
+                value = metrics.get(f"{head}_{key}")
+                cells.append("—" if value is None or value != value else f"{value:.4f}")
+            table.add_row(key, *cells)
+        tables.append(table)
+    pooled = Table("metric", *names, title="pooled (both decisions; not a decision's figure)")
+    for key in ("auroc_red", "tier_mix_red"):
         cells = []
         for name in names:
-            head = prefix if name == "model" else f"{prefix}_{name}"
-            value = metrics.get(f"{head}_{key}")
+            value = metrics.get(f"{prefix}_{key}" if name == "model" else f"{prefix}_{name}_{key}")
             cells.append("—" if value is None else f"{value:.4f}")
-        table.add_row(key, *cells)
-    return table
+        pooled.add_row(key, *cells)
+    tables.append(pooled)
+    return tables
 
 
 @app.command()
@@ -107,9 +130,21 @@ def train(
     except json.JSONDecodeError as exc:
         err.print(f"[red]error:[/red] --params: not JSON: {exc}")
         raise typer.Exit(2) from exc
-    out.print(_table(outcome.metrics, "test", ("model", "checklist", "logistic")))
-    t = outcome.fit.choice.thresholds
-    out.print(f"thresholds: red ≥ {t.red:.4f}, yellow ≥ {t.yellow:.4f}")
+    for table in _tables(outcome.metrics, "test", ("model", "checklist", "logistic")):
+        out.print(table)
+    from risk.train import notes_text
+
+    for decision, choice in outcome.fit.choices.items():
+        t = choice.thresholds
+        missed = ", ".join(choice.missed) or "none"
+        out.print(
+            f"{decision}: red ≥ P(red) {t.red:.4f}, yellow ≥ P(yellow or red) {t.yellow:.4f} "
+            f"(calibration: {choice.red_share:.1%} red, {1 - choice.yellow_or_red_share:.1%} "
+            f"green; targets missed: {missed})"
+        )
+    notes = notes_text(outcome.fit)
+    if notes:
+        out.print(notes, highlight=False, end="")
     out.print(f"run {outcome.run_id}; registered risk-triage version {outcome.version}")
     out.print(f"promote it with: risk promote {outcome.version}")
 
@@ -142,8 +177,9 @@ def evaluate(
         result = run_evaluation(triage, units, units["label"], prefix="eval")
     except RiskError as exc:
         raise _fail(exc) from exc
-    out.print(_table(result.metrics, "eval", ("model",)))
-    out.print(f"conformal coverage {result.coverage:.3f} on {len(units):,} units")
+    for table in _tables(result.metrics, "eval", ("model",)):
+        out.print(table)
+    out.print(f"{len(units):,} labelled units")
 
 
 @app.command()

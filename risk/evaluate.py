@@ -1,27 +1,49 @@
 """Measuring a model beside its baselines on labelled units: the figures every run logs.
 
 :func:`evaluate` scores units with the deployed model (probabilities, policy tiers with
-floors), computes the probability and tier metrics, the agreement with the worker's own
-``assessed_tier`` and the subgroup table, and does the same for the baselines, so no
-figure of the model is ever reported without the checklist's and the regression's beside it.
+floors) and reports every figure **per decision** (``{prefix}_intake_*`` for case intake,
+``{prefix}_screening_*`` for household screening), because a centre deciding about a case
+never compares it with a surveyed household; the pooled figures (``{prefix}_*``) are an
+extra line only. Beside the model, the same figures of the baselines, the agreement with
+the worker's own ``assessed_tier``, the review flag's share and per-tier coverage, and the
+subgroup table per decision.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from risk.models.decision import DECISIONS
 from risk.models.metrics import agreement, probability_metrics, subgroup_table, tier_metrics
+from risk.models.policy import Policy
 from risk.models.tiers import TIERS, tier_codes
 from risk.models.triage import TriageModel
 from risk.registry import fairness_minimums
 
-__all__ = ["Evaluation", "Scored", "evaluate", "fairness_gaps", "subgroup_columns"]
+__all__ = [
+    "Evaluation",
+    "Scored",
+    "decision_plots",
+    "evaluate",
+    "fairness_gaps",
+    "subgroup_columns",
+    "targets_missed",
+]
 
-SUBGROUPS = ("area", "grid_group", "dispute_type", "counterpart", "has_survey", "unit")
+SUBGROUPS = (
+    "area",
+    "grid_group",
+    "dispute_type",
+    "counterpart",
+    "source",
+    "hard_flag",
+    "has_survey",
+)
 
 
 @dataclass
@@ -35,17 +57,32 @@ class Scored:
 @dataclass
 class Evaluation:
     metrics: dict[str, float]
+    #: The subgroup table of each decision, with a ``decision`` column.
     subgroups: pd.DataFrame
     scored: dict[str, Scored] = field(default_factory=dict)
-    coverage: float | None = None
+    #: Each evaluated unit's decision (names), aligned with ``scored``.
+    decisions: np.ndarray = field(default_factory=lambda: np.array([], object))
+
+    def of(self, decision: str) -> dict[str, float]:
+        """The figures of one decision, without their ``{prefix}_{decision}_`` head."""
+        out = {}
+        for key, value in self.metrics.items():
+            head, _, rest = key.partition(f"_{decision}_")
+            if rest and "_" not in head:
+                out[rest] = value
+        return out
 
 
-def subgroup_columns(units: pd.DataFrame, grid_group: pd.Series | None = None) -> pd.DataFrame:
+def subgroup_columns(
+    units: pd.DataFrame, grid_group: pd.Series | None = None, hard_flag: Any = None
+) -> pd.DataFrame:
     """The columns the subgroup table is cut by, as plain strings."""
     out = pd.DataFrame(index=units.index)
-    for name in ("area", "dispute_type", "counterpart", "unit"):
+    for name in ("area", "dispute_type", "counterpart", "source"):
         if name in units:
             out[name] = units[name].astype(object).where(units[name].notna(), "missing").astype(str)
+    if hard_flag is not None:
+        out["hard_flag"] = np.where(np.asarray(hard_flag, bool), "yes", "no")
     out["has_survey"] = np.where(units["household_size"].notna(), "yes", "no")
     if grid_group is not None:
         out["grid_group"] = grid_group.to_numpy()
@@ -66,32 +103,64 @@ def evaluate(
     frame = model.predict_frame(units, reasons=False)
     proba = frame[["p_green", "p_yellow", "p_red"]].to_numpy()
     tiers = frame["tier"].astype(str).to_numpy()
+    decisions = frame["decision"].astype(str).to_numpy()
     scored = {"model": Scored(proba, tiers), **(baselines or {})}
+    floors, _ = model.policy.floors(units)
+    groups = subgroup_columns(units, grid_group, hard_flag=floors >= 2)
+    min_units, min_red = fairness_minimums()
 
     metrics: dict[str, float] = {}
+    tables = []
+    everyone = np.ones(y.size, bool)
+    for name, rows in (("", everyone), *((d, decisions == d) for d in DECISIONS)):
+        head = f"{prefix}_{name}" if name else prefix
+        if not rows.any():
+            continue
+        metrics.update(_figures(scored, y, rows, head))
+        metrics.update(_review(frame, y, rows, head))
+        if "assessed_tier" in units and units["assessed_tier"][rows].notna().any():
+            metrics.update(
+                _prefixed(agreement(tiers[rows], units["assessed_tier"][rows]), f"{head}_assessed")
+            )
+        if name:
+            table = subgroup_table(groups[rows], y[rows], proba[rows], tiers[rows])
+            table.insert(0, "decision", name)
+            tables.append(table)
+            gaps = fairness_gaps(table, min_units, min_red)
+            metrics.update(_prefixed(gaps, f"{head}_fairness"))
+    subgroups = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    return Evaluation(metrics, subgroups, scored, decisions)
+
+
+def _figures(scored: dict[str, Scored], y: np.ndarray, rows: np.ndarray, head: str) -> dict:
+    out: dict[str, float] = {}
     for name, s in scored.items():
-        head = prefix if name == "model" else f"{prefix}_{name}"
-        metrics.update(_prefixed(probability_metrics(y, s.proba), head))
-        metrics.update(_prefixed(tier_metrics(y, s.tiers), f"{head}_tier"))
-    if "assessed_tier" in units and units["assessed_tier"].notna().any():
-        metrics.update(_prefixed(agreement(tiers, units["assessed_tier"]), f"{prefix}_assessed"))
-
-    sets = model.conformal.predict_sets(proba)
-    coverage = float(sets[np.arange(y.size), y].mean())
-    metrics[f"{prefix}_conformal_coverage"] = coverage
-    metrics[f"{prefix}_conformal_review_share"] = float((sets.sum(axis=1) > 1).mean())
-    metrics[f"{prefix}_model_red_share_before_floors"] = float(
-        (frame["model_tier"] == "red").mean()
-    )
-    metrics[f"{prefix}_n_units"] = float(y.size)
+        key = head if name == "model" else f"{head}_{name}"
+        out.update(_prefixed(probability_metrics(y[rows], s.proba[rows]), key))
+        out.update(_prefixed(tier_metrics(y[rows], s.tiers[rows]), f"{key}_tier"))
+    out[f"{head}_n_units"] = float(rows.sum())
     for rank, tier in enumerate(TIERS):
-        metrics[f"{prefix}_label_rate_{tier}"] = float((y == rank).mean())
+        out[f"{head}_label_rate_{tier}"] = float((y[rows] == rank).mean())
+        out[f"{head}_n_label_{tier}"] = float((y[rows] == rank).sum())
+    return out
 
-    groups = subgroup_columns(units, grid_group)
-    table = subgroup_table(groups, y, proba, tiers)
-    min_units, min_red = fairness_minimums()
-    metrics.update(_prefixed(fairness_gaps(table, min_units, min_red), f"{prefix}_fairness"))
-    return Evaluation(metrics, table, scored, coverage)
+
+def _review(frame: pd.DataFrame, y: np.ndarray, rows: np.ndarray, head: str) -> dict:
+    """The review flag's share, and how often the plausible set holds the true tier."""
+    sets = frame["prediction_set"].astype(str).to_numpy()[rows]
+    truth = np.asarray(TIERS, object)[y[rows]]
+    covered = np.array([t in s.split("|") for s, t in zip(sets, truth, strict=True)])
+    out = {
+        f"{head}_review_share": float(frame["review_recommended"].to_numpy()[rows].mean()),
+        f"{head}_set_coverage": float(covered.mean()),
+        f"{head}_model_red_share_before_floors": float(
+            (frame["model_tier"].to_numpy()[rows] == "red").mean()
+        ),
+    }
+    for tier in TIERS:
+        mine = truth == tier
+        out[f"{head}_set_coverage_{tier}"] = float(covered[mine].mean()) if mine.any() else np.nan
+    return out
 
 
 FAIRNESS_METRICS = ("auroc_red", "observed_expected_red", "fnr_red")
@@ -113,3 +182,45 @@ def fairness_gaps(table: pd.DataFrame, min_units: int = 500, min_red: int = 20) 
 
 def _prefixed(values: dict[str, float], prefix: str) -> dict[str, float]:
     return {f"{prefix}_{k}": float(v) for k, v in values.items()}
+
+
+def decision_plots(evaluation: Evaluation, y: np.ndarray, folder: Path) -> dict[str, list[Path]]:
+    """Calibration, ROC/PR, tier mix and subgroup plots, one set per decision."""
+    from risk.models.plots import calibration_plot, roc_pr_plot, subgroup_plot, tier_mix_plot
+
+    paths: dict[str, list[Path]] = {}
+    for name in DECISIONS:
+        rows = evaluation.decisions == name
+        if not rows.any():
+            continue
+        probas = {k: s.proba[rows] for k, s in evaluation.scored.items()}
+        tiers = {k: s.tiers[rows] for k, s in evaluation.scored.items()}
+        table = evaluation.subgroups[evaluation.subgroups["decision"] == name]
+        paths[name] = [
+            calibration_plot(y[rows], probas["model"], folder / f"calibration_{name}.png"),
+            roc_pr_plot(y[rows], probas, folder / f"roc_pr_{name}.png"),
+            tier_mix_plot(tiers, folder / f"tier_mix_{name}.png"),
+            subgroup_plot(table.drop(columns="decision"), folder / f"subgroups_{name}.png"),
+        ]
+    return paths
+
+
+def targets_missed(evaluation: Evaluation, policy: Policy, prefix: str = "test") -> dict:
+    """Per decision, the policy's targets its tiers missed on the evaluated units."""
+    out: dict[str, list[str]] = {}
+    for name in DECISIONS:
+        m = evaluation.metrics
+        head = f"{prefix}_{name}_tier"
+        if f"{head}_mix_red" not in m:
+            continue
+        t = policy.decisions[name].targets
+        checks = {
+            "max_red_share": m[f"{head}_mix_red"] <= t.max_red_share + 1e-9,
+            "max_yellow_or_red_share": 1 - m[f"{head}_mix_green"]
+            <= t.max_yellow_or_red_share + 1e-9,
+            "red_recall": not m[f"{head}_red_recall"] < t.red_recall,
+            "max_green_red_rate": not m[f"{head}_green_red_rate"] > t.max_green_red_rate,
+            "yellow_or_red_recall": not m[f"{head}_yellow_or_red_recall"] < t.yellow_or_red_recall,
+        }
+        out[name] = [k for k, ok in checks.items() if not ok]
+    return out

@@ -201,7 +201,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "page_model_data": ("训练数据", "training data"),
     "page_model_thresholds": ("分级阈值", "tier thresholds"),
     "page_model_policy": ("策略版本", "policy version"),
-    "page_model_coverage": ("预测集覆盖率", "prediction-set coverage"),
+    "page_model_coverage": ("建议复核比例", "share flagged for review"),
+    "page_model_decision": ("决策", "decision"),
+    "page_model_t_red": ("红色：P(红) ≥ {t}", "red: P(red) ≥ {t}"),
+    "page_model_t_yellow": ("黄色：P(黄或红) ≥ {t}", "yellow: P(yellow or red) ≥ {t}"),
+    "page_model_missed": ("未达到的目标", "targets missed"),
+    "page_unseen": ("模型未能看到（未记录）", "what the model could not see (not recorded)"),
+    "page_unseen_moves": ("若补充，等级可能为", "knowing it, the tier could be"),
+    "page_unseen_stays": ("补充后等级不变", "knowing it would not change the tier"),
+    # the two decisions, and what training says about them
+    "decision_intake": ("案件受理", "case intake"),
+    "decision_screening": ("入户筛查", "household screening"),
+    "pooled_classifier": (
+        "训练期红色事件 {n} 起，少于 {need} 起：使用合并模型",
+        "{n} red events in the training period, fewer than {need}: the pooled model serves",
+    ),
+    "few_red_events": (
+        "校准期红色事件仅 {n} 起（少于 {need} 起），红色阈值只按容量和最低红色概率设定",
+        "only {n} red events in the calibration period (fewer than {need}): the red "
+        "threshold is set by capacity and the minimum red probability alone",
+    ),
+    "few_yellow_events": (
+        "校准期事件仅 {n} 起（少于 {need} 起），黄色阈值只按容量设定",
+        "only {n} events in the calibration period (fewer than {need}): the yellow "
+        "threshold is set by capacity alone",
+    ),
+    "interaction_reason": ("{a}与{b}同时存在", "{a} together with {b}"),
     "page_model_red_flags": ("红线标志", "red flags"),
     "page_error": ("出错了", "Something went wrong"),
     "page_back": ("返回", "back"),

@@ -19,8 +19,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from risk.atomic import atomic_write
 from risk.dataset import grid_groups, load_ledger, time_split
 from risk.drift import ledger_drift
-from risk.evaluate import Scored, evaluate
-from risk.models.plots import calibration_plot, roc_pr_plot, subgroup_plot, tier_mix_plot
+from risk.evaluate import Scored, decision_plots, evaluate, targets_missed
+from risk.i18n import both
+from risk.models.decision import DECISIONS
 from risk.models.tiers import TIERS, tier_codes
 from risk.registry import Registry
 
@@ -50,7 +51,12 @@ SHOWN = (
     "tier_red_precision",
     "tier_green_red_rate",
     "tier_yellow_or_red_recall",
-    "conformal_coverage",
+    "tier_mix_green",
+    "observed_expected_red",
+    "review_share",
+    "set_coverage_green",
+    "set_coverage_yellow",
+    "set_coverage_red",
 )
 LIMITATIONS = (
     "Probabilities are calibrated on the period after training; a ledger from a different "
@@ -59,8 +65,10 @@ LIMITATIONS = (
     "police or a court is invisible to the model and to these figures.",
     "Red-flag floors are structured professional judgement and override the model; they "
     "are reported as flags, apart from the model's reasons.",
-    "At 90% coverage the conformal sets rarely hold two tiers, so few units are marked for "
-    "review; a higher coverage in the policy makes the review flag more informative.",
+    "Case intake and household screening are decided apart: a case's figures are never "
+    "pooled with a survey's, and the pooled line is given only for comparison.",
+    "Where a decision's calibration period holds few red events, its thresholds come from "
+    "capacity and the minimum red probability alone, and its figures are uncertain.",
     "Subgroups with few red units have wide uncertainty; their gaps are shown but not gated.",
 )
 
@@ -102,14 +110,18 @@ def write_report(
     )
     metrics = evaluation.metrics
     names = list(evaluation.scored)
-    rows = []
-    for key in SHOWN:
-        cells = []
-        for name in names:
-            head = "test" if name == "model" else f"test_{name}"
-            value = metrics.get(f"{head}_{key}")
-            cells.append("—" if value is None or value != value else f"{value:.4f}")
-        rows.append((key, cells))
+    decisions = []
+    for decision in DECISIONS:
+        rows = []
+        for key in SHOWN:
+            cells = []
+            for name in names:
+                head = f"test_{decision}" if name == "model" else f"test_{decision}_{name}"
+                value = metrics.get(f"{head}_{key}")
+                cells.append("—" if value is None or value != value else f"{value:.4f}")
+            rows.append((key, cells))
+        decisions.append((decision, both(f"decision_{decision}"), rows))
+    missed = targets_missed(evaluation, model.policy)
 
     drift_table = None
     if champion is not None:
@@ -120,24 +132,8 @@ def write_report(
                 drift_table = report.fields.sort_values("psi", ascending=False).head(15)
 
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        y = tier_codes(test.labels)
-        images = {
-            "calibration": _png(
-                calibration_plot(y, evaluation.scored["model"].proba, folder / "calibration.png")
-            ),
-            "roc_pr": _png(
-                roc_pr_plot(
-                    y, {k: s.proba for k, s in evaluation.scored.items()}, folder / "roc_pr.png"
-                )
-            ),
-            "tier_mix": _png(
-                tier_mix_plot(
-                    {k: s.tiers for k, s in evaluation.scored.items()}, folder / "tier_mix.png"
-                )
-            ),
-            "subgroups": _png(subgroup_plot(evaluation.subgroups, folder / "subgroups.png")),
-        }
+        plots = decision_plots(evaluation, tier_codes(test.labels), Path(tmp))
+        images = {d: [_png(p) for p in paths] for d, paths in plots.items()}
     label_mix = units["label"].value_counts(normalize=True)
     context: dict[str, Any] = {
         "info": model.info,
@@ -155,13 +151,14 @@ def write_report(
             "versions": ledger.versions,
         },
         "names": names,
-        "rows": rows,
+        "decisions": decisions,
+        "missed": missed,
         "images": images,
         "subgroups": evaluation.subgroups.round(4).to_dict("records"),
         "subgroup_columns": list(evaluation.subgroups.columns),
         "drift": None if drift_table is None else drift_table.round(4).to_dict("records"),
         "policy": policy,
-        "thresholds": model.thresholds,
+        "thresholds": {d: m.thresholds for d, m in model.decisions.items()},
         "limitations": LIMITATIONS,
         "sections": SECTIONS,
     }

@@ -20,18 +20,20 @@ import numpy as np
 from risk.dataset import Split, grid_groups, load_ledger, time_split
 from risk.drift import ledger_drift
 from risk.errors import ModelError
-from risk.evaluate import Evaluation, Scored, evaluate
+from risk.evaluate import Evaluation, Scored, decision_plots, evaluate
 from risk.features.encoder import FeatureEncoder
+from risk.i18n import both
 from risk.models.baselines import ChecklistBaseline, LogisticBaseline
+from risk.models.decision import DECISIONS, decision_index
 from risk.models.fit import FitResult, fit_triage
 from risk.models.policy import Policy, load_policy
 from risk.models.thresholds import choose_thresholds
-from risk.models.tiers import TIERS, tier_codes
+from risk.models.tiers import TIERS, policy_ranks, tier_codes
 from risk.models.triage import ModelInfo
 from risk.progress import Steps
 from risk.registry import MODEL_NAME, Registry
 
-__all__ = ["TrainOutcome", "baselines", "train"]
+__all__ = ["TrainOutcome", "baselines", "notes_text", "train"]
 
 DEFAULT_EXPERIMENT = "risk-triage"
 
@@ -48,31 +50,44 @@ class TrainOutcome:
 def baselines(
     splits: dict[str, Split], policy: Policy, encoder: FeatureEncoder, target: Split
 ) -> dict[str, Scored]:
-    """The checklist and the logistic regression, fitted as the model was, on ``target``."""
+    """The checklist and the logistic regression, fitted per decision as the model was,
+    scored on ``target``: each gets its decision's capacity, floors and thresholds."""
     train, cal = splits["train"], splits["calibration"]
-    # Like for like: the checklist's red cut-off gets the same visit capacity as the model.
-    checklist = ChecklistBaseline(red_share=policy.targets.max_red_share).fit(
-        train.units, train.labels
-    )
-    logistic = LogisticBaseline().fit(
-        encoder.transform(train.units), tier_codes(train.labels), encoder.specs_
-    )
-    # The regression gets the same policy as the model: floors, thresholds chosen on cal.
-    p_cal = logistic.predict_proba(encoder.transform(cal.units))
+    X_train, X_cal, X_target = (encoder.transform(s.units) for s in (train, cal, target))
+    y_train, y_cal = tier_codes(train.labels), tier_codes(cal.labels)
+    d_train, d_cal, d_target = (decision_index(X) for X in (X_train, X_cal, X_target))
     floors_cal, _ = policy.floors(cal.units)
-    choice = choose_thresholds(
-        p_cal[:, 2], 1 - p_cal[:, 0], tier_codes(cal.labels), floors_cal, policy.targets
-    )
-    p = logistic.predict_proba(encoder.transform(target.units))
     floors, _ = policy.floors(target.units)
-    t = choice.thresholds
-    ranks = np.where(p[:, 2] >= t.red, 2, np.where(1 - p[:, 0] >= t.yellow, 1, 0))
-    return {
-        "checklist": Scored(
-            checklist.predict_proba(target.units), np.asarray(checklist.tiers(target.units))
-        ),
-        "logistic": Scored(p, np.asarray(TIERS, object)[np.maximum(ranks, floors)]),
-    }
+    n = len(target.units)
+    proba = {"checklist": np.zeros((n, 3)), "logistic": np.zeros((n, 3))}
+    ranks = {"checklist": np.zeros(n, np.int64), "logistic": np.zeros(n, np.int64)}
+    for i, name in enumerate(DECISIONS):
+        rows = d_target == i
+        if not rows.any():
+            continue
+        rule = policy.decisions[name]
+        own = d_train == i
+        if (y_train[own] == 2).sum() < rule.min_events:
+            own = np.ones_like(own)  # too few red events of its own: pooled, as the model
+        # Like for like: the checklist's cut-offs get the decision's capacity.
+        checklist = ChecklistBaseline(
+            red_share=rule.targets.max_red_share,
+            yellow_or_red_share=rule.targets.max_yellow_or_red_share,
+        ).fit(train.units[own], train.labels[own])
+        part = target.units[rows]
+        proba["checklist"][rows] = checklist.predict_proba(part)
+        ranks["checklist"][rows] = tier_codes(np.asarray(checklist.tiers(part)))
+        logistic = LogisticBaseline().fit(X_train[own], y_train[own], encoder.specs_)
+        c = d_cal == i
+        p_cal = logistic.predict_proba(X_cal[c])
+        t = choose_thresholds(
+            p_cal[:, 2], 1 - p_cal[:, 0], y_cal[c], floors_cal[c], rule, decision=name
+        ).thresholds
+        p = logistic.predict_proba(X_target[rows])
+        proba["logistic"][rows] = p
+        ranks["logistic"][rows] = policy_ranks(p[:, 2], 1 - p[:, 0], t.red, t.yellow, floors[rows])
+    names = np.asarray(TIERS, object)
+    return {k: Scored(proba[k], names[ranks[k]]) for k in proba}
 
 
 def train(
@@ -96,7 +111,6 @@ def train(
     import mlflow
 
     from risk.models import pyfunc as pyfunc_module
-    from risk.models.plots import calibration_plot, roc_pr_plot, subgroup_plot, tier_mix_plot
     from risk.models.pyfunc import ARTIFACT, input_example, save_artifact, signature
 
     steps = Steps(progress, "train")
@@ -160,7 +174,11 @@ def train(
         **evaluation.metrics,
         **(drifted.as_metrics() if drifted is not None else {}),
         **_subgroup_metrics(evaluation.subgroups, "test_sub"),
-        **fit.choice.as_metrics("calibration_policy_"),
+        **{
+            k: v
+            for d, choice in fit.choices.items()
+            for k, v in choice.as_metrics(f"calibration_policy_{d}_").items()
+        },
         **{f"fit_seconds_{k}": v for k, v in fit.seconds.items()},
         **{f"n_{s.name}": float(len(s.units)) for s in splits.values()},
     }
@@ -172,21 +190,15 @@ def train(
                 | {k: v for k, v in info.data.items()}
             )
             mlflow.log_text(policy.to_yaml(), "policy.yaml")
-            mlflow.log_dict(fit.choice.thresholds.model_dump(), "thresholds.json")
+            mlflow.log_dict(
+                {d: c.thresholds.model_dump() for d, c in fit.choices.items()}, "thresholds.json"
+            )
+            mlflow.log_text(notes_text(fit), "notes.txt")
             mlflow.log_metrics(_finite(metrics))
             with tempfile.TemporaryDirectory() as tmp:
                 folder = Path(tmp)
-                y = tier_codes(test.labels)
-                probas = {k: s.proba for k, s in evaluation.scored.items()}
-                tiers = {k: s.tiers for k, s in evaluation.scored.items()}
-                for path in (
-                    calibration_plot(
-                        y, evaluation.scored["model"].proba, folder / "calibration.png"
-                    ),
-                    roc_pr_plot(y, probas, folder / "roc_pr.png"),
-                    tier_mix_plot(tiers, folder / "tier_mix.png"),
-                    subgroup_plot(evaluation.subgroups, folder / "subgroups.png"),
-                ):
+                plots = decision_plots(evaluation, tier_codes(test.labels), folder)
+                for path in (p for paths in plots.values() for p in paths):
                     mlflow.log_artifact(str(path), "plots")
                 evaluation.subgroups.to_csv(folder / "subgroups.csv", index=False)
                 mlflow.log_artifact(str(folder / "subgroups.csv"))
@@ -217,13 +229,23 @@ def train(
     )
 
 
+def notes_text(fit: FitResult) -> str:
+    """What training says about each decision, in Chinese then English."""
+    lines = []
+    for name, notes in fit.notes.items():
+        zh, en = both(f"decision_{name}")
+        for note_zh, note_en in notes:
+            lines.append(f"{zh}：{note_zh}\n{en}: {note_en}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
 def _subgroup_metrics(table: Any, prefix: str) -> dict[str, float]:
-    """The subgroup table as metrics: ``test_sub_area_rural_auroc_red`` and so on."""
+    """The subgroup table as metrics: ``test_sub_intake_area_rural_auroc_red`` and so on."""
     out = {}
     for row in table.itertuples(index=False):
         value = "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in str(row.value))
         for key in ("n", "auroc_red", "observed_expected_red", "red_share", "fnr_red"):
-            out[f"{prefix}_{row.group}_{value}_{key}"] = float(getattr(row, key))
+            out[f"{prefix}_{row.decision}_{row.group}_{value}_{key}"] = float(getattr(row, key))
     return out
 
 

@@ -1,5 +1,5 @@
 """The served model as the service describes it: what it is, when and on what it was
-trained, its thresholds, its policy and red flags."""
+trained, each decision's thresholds and review share, its policy and red flags."""
 
 from __future__ import annotations
 
@@ -19,9 +19,15 @@ def describe(model: Any) -> dict[str, Any]:
         "version": info.version,
         "trained_at": info.trained_at,
         "data": info.data,
-        "thresholds": model.thresholds.model_dump(),
+        "decisions": {
+            name: {
+                "thresholds": decision.thresholds.model_dump(),
+                "review_share": model.policy.decisions[name].review_share,
+                "pooled": decision.pooled,
+            }
+            for name, decision in model.decisions.items()
+        },
         "policy_version": model.policy.version,
-        "conformal_coverage": model.conformal.coverage,
         "red_flags": [f.code for f in model.policy.red_flags],
     }
 

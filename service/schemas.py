@@ -186,9 +186,23 @@ class ModelRef(BaseModel):
     version: str
 
 
+class Unseen(BaseModel):
+    """An answer the model could not see, and what knowing it could do to the tier."""
+
+    field: str
+    label: str
+    label_zh: str
+    label_en: str
+    tiers: list[TierName]
+    changes_tier: bool
+    p_red_low: float
+    p_red_high: float
+
+
 class ScoreResult(BaseModel):
     """The model's full result for one unit."""
 
+    decision: Literal["intake", "screening"]
     tier: TierName
     tier_label: str
     model_tier: TierName
@@ -198,6 +212,7 @@ class ScoreResult(BaseModel):
     reasons_model: Literal["red", "yellow_or_red"]
     base: float
     logit: float
+    unseen: list[Unseen]
     actions: list[str]
     follow_up_days: int
     follow_up_date: dt.date

@@ -29,6 +29,7 @@ OUTPUT_SCHEMA = pa.schema(
         ("unit", _LABEL),
         ("case_id", pa.string()),
         ("as_of", pa.date32()),
+        ("decision", _LABEL),
         ("tier", _LABEL),
         ("model_tier", _LABEL),
         ("p_green", pa.float64()),

@@ -33,6 +33,10 @@ _HISTORY_LABELS = {
     "hist_red_flag_cases": ("既往高危情形案件数", "earlier cases with a hard red flag"),
     "days_since_survey": ("距上次入户调查天数", "days since the last survey"),
 }
+#: Choices that mean "no" or "none" (not mediated is not one: it is a state of the case).
+_NO_CHOICES = ("none", "never")
+#: Counts where zero means "none": no earlier incident or case is never a raising reason.
+_NO_COUNTS = ("prior_incidents_12m", *(h for h in HISTORY_COLUMNS if "days" not in h))
 #: A unit has a case when this required case field is present, a survey when this one is.
 _CASE_MARKER, _SURVEY_MARKER = "dispute_type", "household_size"
 
@@ -57,18 +61,23 @@ def feature_specs() -> list[FeatureSpec]:
     for f in _model_fields():
         source: FeatureSource = "survey" if f.name in HOUSEHOLD_SURVEY else "case"
         if f.kind == "int":
-            specs.append(FeatureSpec(f.name, f.zh, f.en, "continuous", source))
+            zero = 0.0 if f.name in _NO_COUNTS else None
+            specs.append(FeatureSpec(f.name, f.zh, f.en, "continuous", source, no_value=zero))
         elif f.kind == "bool":
-            specs.append(FeatureSpec(f.name, f.zh, f.en, "flag", source, _FLAG_VALUES))
+            specs.append(FeatureSpec(f.name, f.zh, f.en, "flag", source, _FLAG_VALUES, 0.0))
         else:
             values = {float(i): (c.zh, c.en) for i, c in enumerate(f.choices)}
             kind: FeatureKind = "ordinal" if f.ordered else "nominal"
-            specs.append(FeatureSpec(f.name, f.zh, f.en, kind, source, values))
+            no = next((float(i) for i, c in enumerate(f.choices) if c.code in _NO_CHOICES), None)
+            if f.name == "mediation_status":
+                no = None
+            specs.append(FeatureSpec(f.name, f.zh, f.en, kind, source, values, no))
     for name in HISTORY_COLUMNS:
         zh, en = _HISTORY_LABELS[name]
-        specs.append(FeatureSpec(name, zh, en, "continuous", "history"))
+        zero = 0.0 if name in _NO_COUNTS else None
+        specs.append(FeatureSpec(name, zh, en, "continuous", "history", no_value=zero))
     for name, (zh, en, _) in NOTE_PHRASES.items():
-        specs.append(FeatureSpec(name, zh, en, "flag", "notes", _FLAG_VALUES))
+        specs.append(FeatureSpec(name, zh, en, "flag", "notes", _FLAG_VALUES, 0.0))
     return specs
 
 

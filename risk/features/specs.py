@@ -23,6 +23,9 @@ class FeatureSpec:
     kind: FeatureKind
     source: FeatureSource
     values: dict[float, tuple[str, str]] = field(default_factory=dict)
+    #: The code that means "no" / "none" / "never": such an answer is never shown as a
+    #: reason that raises risk (``None`` when no answer of the feature means "no").
+    no_value: float | None = None
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en

@@ -28,9 +28,14 @@ class PlattScaling:
     """Logistic regression of a binary outcome on one logit: ``p = sigmoid(a * z + b)``.
 
     Fitted by Newton's method on the (weighted) log loss, with a tiny ridge on ``a`` and
-    ``b`` so a separable calibration set still gives finite values.
+    ``b`` so a separable calibration set still gives finite values. With
+    ``prior_events`` > 0 the fit starts from the classifier's own logit (``a = 1, b = 0``)
+    as if that had already been seen on so many positive events: a Gaussian prior whose
+    precision is the data's information at the prior per positive event, times
+    ``prior_events``. A calibration period with few events then moves the logit little.
     """
 
+    prior_events: float = 0.0
     max_iter: int = 100
     tol: float = 1e-10
     ridge: float = 1e-8
@@ -48,12 +53,16 @@ class PlattScaling:
             raise ModelError("y: Platt scaling needs binary labels 0/1")
         w = np.ones_like(z) if sample_weight is None else np.asarray(sample_weight, np.float64)
         design = np.column_stack([z, np.ones_like(z)])
-        params = np.array([1.0, 0.0])
+        prior = np.array([1.0, 0.0])
+        p0 = sigmoid(z)
+        events = max(float((w * t).sum()), 1.0)
+        precision = self.prior_events / events * (design * (w * p0 * (1.0 - p0))[:, None]).T
+        precision = precision @ design + self.ridge * np.eye(2)
+        params = prior.copy()
         for _ in range(self.max_iter):
             p = sigmoid(design @ params)
-            grad = design.T @ (w * (p - t)) + self.ridge * params
-            hess = (design * (w * p * (1.0 - p))[:, None]).T @ design
-            hess += self.ridge * np.eye(2)
+            grad = design.T @ (w * (p - t)) + precision @ (params - prior)
+            hess = (design * (w * p * (1.0 - p))[:, None]).T @ design + precision
             step = np.linalg.solve(hess, grad)
             params -= step
             if np.abs(step).max() < self.tol:

@@ -1,27 +1,35 @@
-"""Fitting the deployed model: EBM pair on the training period, everything else after it.
+"""Fitting the deployed model: per decision, a classifier on the training period and
+everything else on the calibration period.
 
-The classifier learns on the earlier ledger; Platt scaling, the thresholds and the
-conformal quantile are all fitted on the calibration period, which the classifier never
-saw, so the probabilities and the policy's figures are honest for new units.
+Each decision (case intake, household screening) gets an EBM pair of its own when its
+training units hold at least the policy's ``min_events`` red events; otherwise the pooled
+pair, fitted on every training unit, serves it (and training says so). Platt scaling, the
+reference unit of the reasons, the thresholds and the review band are then fitted on the
+decision's own calibration units, which the classifier never saw, so the probabilities
+and the policy's figures are honest for new units of that decision.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from risk.errors import ModelError
 from risk.features.encoder import FeatureEncoder
+from risk.i18n import both
 from risk.models.calibration import PlattScaling
-from risk.models.conformal import SplitConformal
+from risk.models.decision import DECISIONS, decision_index
 from risk.models.ebm import EBMPairClassifier, feature_types_from_specs
 from risk.models.policy import Policy
+from risk.models.reasons import CalibratedTerms
+from risk.models.review import ReviewBand
 from risk.models.thresholds import ThresholdChoice, choose_thresholds
-from risk.models.tiers import combine_probabilities, tier_codes
-from risk.models.triage import ModelInfo, TriageModel
+from risk.models.tiers import tier_codes
+from risk.models.triage import DecisionModel, ModelInfo, TriageModel
 
 __all__ = ["FitResult", "fit_triage"]
 
@@ -29,9 +37,17 @@ __all__ = ["FitResult", "fit_triage"]
 @dataclass
 class FitResult:
     model: TriageModel
-    classifier: EBMPairClassifier
-    choice: ThresholdChoice
+    #: The classifier serving each decision (the same object for pooled decisions).
+    classifiers: dict[str, EBMPairClassifier]
+    choices: dict[str, ThresholdChoice]
     seconds: dict[str, float]
+    #: What training has to say, per decision: (zh, en) sentences.
+    notes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    @property
+    def classifier(self) -> EBMPairClassifier:
+        """The intake decision's classifier (the one most users ask about)."""
+        return self.classifiers[DECISIONS[0]]
 
 
 def fit_triage(
@@ -44,49 +60,82 @@ def fit_triage(
     params: dict[str, Any] | None = None,
     info: ModelInfo | None = None,
 ) -> FitResult:
-    """Fit the classifier on ``train``, then calibrate, choose thresholds and conformalise
-    on ``calibration``. Labels are tier names or ranks, one per unit, none missing."""
+    """Fit each decision's classifier on ``train``, then calibrate, choose thresholds and
+    fit the review band on ``calibration``. Labels are tier names or ranks, none missing."""
     params = dict(params or {})
     seconds: dict[str, float] = {}
+    notes: dict[str, list[tuple[str, str]]] = {d: [] for d in DECISIONS}
     encoder = FeatureEncoder().fit(train)
-    X_train = encoder.transform(train)
-    y_train = tier_codes(train_labels)
+    X_train, y_train = encoder.transform(train), tier_codes(train_labels)
+    X_cal, y_cal = encoder.transform(calibration), tier_codes(calibration_labels)
+    d_train, d_cal = decision_index(X_train), decision_index(X_cal)
+    floors_cal, _ = policy.floors(calibration)
 
-    start = time.perf_counter()
-    classifier = EBMPairClassifier(
-        feature_names=list(encoder.feature_names_out_),
-        feature_types=feature_types_from_specs(encoder.specs_),
-        **({"monotone": policy.monotone} | params),
-    ).fit(X_train, y_train)
-    seconds["classifier"] = time.perf_counter() - start
+    def fit_pair(rows: np.ndarray, name: str) -> EBMPairClassifier:
+        start = time.perf_counter()
+        pair = EBMPairClassifier(
+            feature_names=list(encoder.feature_names_out_),
+            feature_types=feature_types_from_specs(encoder.specs_),
+            **({"monotone": policy.monotone} | params),
+        ).fit(X_train[rows], y_train[rows])
+        seconds[f"classifier_{name}"] = time.perf_counter() - start
+        return pair
 
-    start = time.perf_counter()
-    X_cal = encoder.transform(calibration)
-    y_cal = tier_codes(calibration_labels)
-    z_red, z_yr = classifier.decision_function(X_cal)
-    red_platt = PlattScaling().fit(z_red, y_cal == 2)
-    yr_platt = PlattScaling().fit(z_yr, y_cal >= 1)
-    for name, platt in (("red", red_platt), ("yellow_or_red", yr_platt)):
-        if platt.a_ <= 0:  # would turn every effect, monotone ones too, upside down
+    pooled: EBMPairClassifier | None = None
+    classifiers: dict[str, EBMPairClassifier] = {}
+    choices: dict[str, ThresholdChoice] = {}
+    decisions: dict[str, DecisionModel] = {}
+    for i, name in enumerate(DECISIONS):
+        rule = policy.decisions[name]
+        train_rows = np.flatnonzero(d_train == i)
+        cal_rows = np.flatnonzero(d_cal == i)
+        if cal_rows.size == 0:
             raise ModelError(
-                f"calibration: the {name} model ranks the calibration period backwards "
-                f"(Platt slope {platt.a_:.3g}); more data or a longer training period needed"
+                f"calibration: the calibration period holds no {name} units; a model needs "
+                "both cases and surveys in it"
             )
-    proba = combine_probabilities(red_platt.predict_proba(z_red), yr_platt.predict_proba(z_yr))
-    floors, _ = policy.floors(calibration)
-    choice = choose_thresholds(proba[:, 2], 1.0 - proba[:, 0], y_cal, floors, policy.targets)
-    conformal = SplitConformal(coverage=policy.conformal.coverage).fit(proba, y_cal)
-    seconds["calibration"] = time.perf_counter() - start
+        y_d = y_train[train_rows]
+        n_red, n_yellow = int((y_d == 2).sum()), int((y_d == 1).sum())
+        own = n_red >= rule.min_events and n_yellow >= rule.min_events and (y_d == 0).any()
+        if own:
+            classifier = fit_pair(train_rows, name)
+        else:
+            if pooled is None:
+                pooled = fit_pair(np.arange(len(y_train)), "pooled")
+            classifier = pooled
+            notes[name].append(both("pooled_classifier", n=n_red, need=rule.min_events))
+        classifiers[name] = classifier
 
-    model = TriageModel(
-        encoder,
-        classifier.red_scorer_,
-        classifier.yr_scorer_,
-        red_platt,
-        yr_platt,
-        policy,
-        choice.thresholds,
-        conformal,
-        info,
-    )
-    return FitResult(model, classifier, choice, seconds)
+        start = time.perf_counter()
+        Xc, yc, fc = X_cal[cal_rows], y_cal[cal_rows], floors_cal[cal_rows]
+        z_red, z_yr = classifier.decision_function(Xc)
+        prior = policy.calibration.prior_events
+        red_platt = PlattScaling(prior_events=prior).fit(z_red, yc == 2)
+        yr_platt = PlattScaling(prior_events=prior).fit(z_yr, yc >= 1)
+        for what, platt in (("red", red_platt), ("yellow_or_red", yr_platt)):
+            if platt.a_ <= 0:  # would turn every effect, monotone ones too, upside down
+                raise ModelError(
+                    f"calibration ({name}): the {what} model ranks the calibration period "
+                    f"backwards (Platt slope {platt.a_:.3g}); more data or a longer training "
+                    "period needed"
+                )
+        zr, zy = red_platt.transform(z_red), yr_platt.transform(z_yr)
+        p_red = 1.0 / (1.0 + np.exp(-zr))
+        p_yr = np.maximum(1.0 / (1.0 + np.exp(-zy)), p_red)
+        choice = choose_thresholds(p_red, p_yr, yc, fc, rule, decision=name)
+        notes[name].extend(choice.notes.values())
+        t = choice.thresholds
+        band = ReviewBand.fit(zr, np.maximum(zy, zr), t.red, t.yellow, fc, rule.review_share)
+        specs = encoder.specs_
+        decisions[name] = DecisionModel(
+            red=CalibratedTerms(classifier.red_scorer_, red_platt, specs).centred_on(Xc),
+            yellow_or_red=CalibratedTerms(classifier.yr_scorer_, yr_platt, specs).centred_on(Xc),
+            thresholds=t,
+            review=band,
+            pooled=not own,
+        )
+        choices[name] = choice
+        seconds[f"calibration_{name}"] = time.perf_counter() - start
+
+    model = TriageModel(encoder, decisions, policy, info)
+    return FitResult(model, classifiers, choices, seconds, notes)

@@ -63,8 +63,9 @@ def _auroc(positive: np.ndarray, score: np.ndarray) -> float:
 def probability_metrics(y: Any, proba: Any) -> dict[str, float]:
     """AUROC, PR-AUC, Brier and ECE for each tier one-vs-rest and for yellow-or-red.
 
-    Keys are ``{auroc,pr_auc,brier,ece}_{green,yellow,red,yellow_or_red}``;
-    P(yellow or red) is ``1 − p_green``.
+    Keys are ``{auroc,pr_auc,brier,ece,observed_expected}_{green,yellow,red,yellow_or_red}``
+    (observed over expected: the class's count over its summed probability); P(yellow or
+    red) is ``1 − p_green``.
     """
     y = _labels(y)
     proba = _proba(proba, y.size)
@@ -78,6 +79,8 @@ def probability_metrics(y: Any, proba: Any) -> dict[str, float]:
         )
         out[f"brier_{name}"] = float(np.mean((p - positive) ** 2))
         out[f"ece_{name}"] = expected_calibration_error(positive, p)
+        expected = float(p.sum())
+        out[f"observed_expected_{name}"] = float(positive.sum() / expected) if expected else NAN
     return out
 
 

@@ -1,7 +1,12 @@
-"""The tier policy: targets for the thresholds, red-flag floors, and what each tier means.
+"""The tier policy: each decision's targets, red-flag floors, and what each tier means.
 
-Read from ``risk/config/policy.yaml`` (or a centre's own copy) and validated, so a typo in
-the file is a clear error naming the key, not a silent default. Floors only ever raise a
+Each decision (case intake, household screening) states its targets in terms a centre
+sets: the share of units it can treat as red and as yellow-or-red (capacity, which always
+holds), the recall and safety it wants (used only when the calibration period holds at
+least ``min_events`` events of the class), a minimum P(red) for red, and the share of
+borderline units to flag for review. Read from ``risk/config/policy.yaml`` (or a
+centre's own copy) and validated, so a typo in the file is a clear error naming the key,
+not a silent default. Floors only ever raise a
 tier: the policy's tier is the larger of the model's tier and the highest floor that fires.
 The answers listed as ``monotone`` are ones where more never means less risk: the model is
 fitted so that raising one never lowers a tier, and every red flag's field must be one.
@@ -21,16 +26,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from risk.errors import ConfigError
 from risk.features.history import HISTORY_COLUMNS
+from risk.models.decision import DECISIONS
 from risk.models.tiers import TIERS
 from risk.schema import CASE, HOUSEHOLD_SURVEY
 
 __all__ = [
     "DEFAULT_POLICY",
+    "DecisionPolicy",
     "Policy",
     "RedFlag",
+    "Targets",
     "Thresholds",
     "load_policy",
-    "model_tiers",
     "parse_policy",
 ]
 
@@ -42,12 +49,42 @@ class _Strict(BaseModel):
 
 
 class Targets(_Strict):
-    """What the thresholds must achieve on the calibration period."""
+    """What one decision's thresholds must achieve on its calibration units.
 
-    red_recall: float = Field(ge=0, le=1)
+    The two shares are capacity (how many the centre can treat as red, and as yellow or
+    red) and always hold; the recall and green-safety targets are sought within them.
+    """
+
     max_red_share: float = Field(gt=0, le=1)
+    max_yellow_or_red_share: float = Field(gt=0, le=1)
+    red_recall: float = Field(ge=0, le=1)
     max_green_red_rate: float = Field(ge=0, le=1)
     yellow_or_red_recall: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _nested(self) -> Targets:
+        if self.max_yellow_or_red_share < self.max_red_share:
+            raise ValueError("max_yellow_or_red_share must be at least max_red_share")
+        return self
+
+
+class DecisionPolicy(_Strict):
+    """One decision's targets and fallbacks."""
+
+    targets: Targets
+    #: Never red below this calibrated P(red), whatever the capacity allows.
+    min_red_probability: float = Field(ge=0, lt=1)
+    #: Fewer calibration events of a class than this: capacity alone places its threshold,
+    #: and fewer training red events: the pooled classifier serves the decision.
+    min_events: int = Field(ge=1)
+    #: The share of the decision's units flagged for review (borderline units).
+    review_share: float = Field(ge=0, lt=1)
+
+
+class Calibration(_Strict):
+    """Platt scaling's prior: the classifier's own logit, worth this many events."""
+
+    prior_events: float = Field(ge=0)
 
 
 class RedFlag(_Strict):
@@ -117,11 +154,6 @@ class TierAction(_Strict):
         return self.actions_zh if lang == "zh" else self.actions_en
 
 
-class Conformal(_Strict):
-    coverage: float = Field(gt=0, lt=1)
-    score: Literal["lac"] = "lac"
-
-
 class Reasons(_Strict):
     top_k: int = Field(ge=1, le=20)
 
@@ -137,10 +169,10 @@ class Policy(_Strict):
     """The whole policy file."""
 
     version: int
-    targets: Targets
+    decisions: dict[str, DecisionPolicy]
+    calibration: Calibration
     red_flags: tuple[RedFlag, ...]
     tiers: dict[str, TierAction]
-    conformal: Conformal
     reasons: Reasons
     monotone: tuple[str, ...] = ()
 
@@ -152,6 +184,8 @@ class Policy(_Strict):
             raise ValueError(
                 f"tiers: need exactly green, yellow, red; missing {missing}, unknown {unknown}"
             )
+        if sorted(self.decisions) != sorted(DECISIONS):
+            raise ValueError(f"decisions: need exactly {', '.join(DECISIONS)}")
         codes = [f.code for f in self.red_flags]
         if len(set(codes)) != len(codes):
             raise ValueError("red_flags: codes must be unique")
@@ -196,15 +230,6 @@ def _ordered_answers() -> set[str]:
             if f.model_input and (f.kind in ("int", "bool") or (f.kind == "enum" and f.ordered)):
                 out.add(f.name)
     return out
-
-
-def model_tiers(
-    p_red: np.ndarray, p_yellow_or_red: np.ndarray, thresholds: Thresholds
-) -> np.ndarray:
-    """Tier ranks from the probabilities alone (before floors)."""
-    return np.where(
-        p_red >= thresholds.red, 2, np.where(p_yellow_or_red >= thresholds.yellow, 1, 0)
-    )
 
 
 def load_policy(path: str | Path | None = None) -> Policy:

@@ -1,34 +1,46 @@
-"""Choosing the two thresholds on the calibration period to meet the policy's targets.
+"""Choosing one decision's two thresholds on its calibration units.
 
-The floors are applied first, so a threshold only has to find the units the floors miss.
-``t_red`` is the highest cut-off whose red recall meets the target (fewest visits that
-catch enough); when the visit capacity (``max_red_share``) cannot hold that many, capacity
-wins and the shortfall is reported. ``t_yellow`` is then the highest cut-off at which
-green stays safe (few green units end red) and yellow-or-red recall meets its target.
+Capacity always holds: no more than ``max_red_share`` of the units red and no more than
+``max_yellow_or_red_share`` yellow or red (the floors count towards both). Within it,
+``t_red`` is the highest cut-off (never below ``min_red_probability``) whose red recall
+meets the target, else the lowest cut-off capacity allows; ``t_yellow`` likewise the
+highest cut-off at which green stays safe and yellow-or-red recall meets its target.
+When the calibration units hold fewer than ``min_events`` events of a class, a recall or
+a rate measured on them means nothing: capacity alone places that threshold, and the
+choice carries a note saying so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from risk.errors import ModelError
-from risk.models.policy import Targets, Thresholds
+from risk.i18n import both
+from risk.models.policy import DecisionPolicy, Thresholds
+from risk.models.tiers import policy_ranks
 
 __all__ = ["ThresholdChoice", "choose_thresholds"]
+
+_EPS = 1e-12
 
 
 @dataclass(frozen=True)
 class ThresholdChoice:
-    """The chosen thresholds and what they achieve on the data they were chosen on."""
+    """The chosen thresholds and what they achieve on the units they were chosen on."""
 
     thresholds: Thresholds
     red_recall: float
     red_share: float
+    yellow_or_red_share: float
     green_red_rate: float
     yellow_or_red_recall: float
+    n_units: int
+    n_red: int
+    n_yellow_or_red: int
     targets_met: dict[str, bool]
+    notes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def as_metrics(self, prefix: str = "policy_") -> dict[str, float]:
         out = {
@@ -36,11 +48,18 @@ class ThresholdChoice:
             f"{prefix}t_yellow": self.thresholds.yellow,
             f"{prefix}red_recall": self.red_recall,
             f"{prefix}red_share": self.red_share,
+            f"{prefix}yellow_or_red_share": self.yellow_or_red_share,
             f"{prefix}green_red_rate": self.green_red_rate,
             f"{prefix}yellow_or_red_recall": self.yellow_or_red_recall,
+            f"{prefix}n_red": float(self.n_red),
         }
         out.update({f"{prefix}met_{k}": float(v) for k, v in self.targets_met.items()})
         return out
+
+    @property
+    def missed(self) -> list[str]:
+        """The targets not met, by name."""
+        return [k for k, ok in self.targets_met.items() if not ok]
 
 
 def _candidates(p: np.ndarray) -> np.ndarray:
@@ -56,7 +75,9 @@ def choose_thresholds(
     p_yellow_or_red: np.ndarray,
     labels: np.ndarray,
     floors: np.ndarray,
-    targets: Targets,
+    policy: DecisionPolicy,
+    *,
+    decision: str = "",
 ) -> ThresholdChoice:
     """Thresholds for calibrated probabilities, label ranks (0/1/2) and floor ranks."""
     p_red = np.asarray(p_red, np.float64)
@@ -65,73 +86,100 @@ def choose_thresholds(
     floors = np.asarray(floors)
     n = labels.size
     if n == 0 or not (p_red.size == p_yr.size == floors.size == n):
-        raise ModelError("choose_thresholds: empty or mismatched inputs")
-    is_red = labels == 2
-    if not is_red.any():
-        raise ModelError("choose_thresholds: no red units in the calibration period")
+        raise ModelError(f"choose_thresholds {decision}: empty or mismatched inputs")
+    targets = policy.targets
+    is_red, is_yr = labels == 2, labels >= 1
+    n_red, n_yr = int(is_red.sum()), int(is_yr.sum())
+    notes: dict[str, tuple[str, str]] = {}
 
-    t_red = _choose_red(p_red, is_red, floors >= 2, targets)
+    red_cuts, red_share = _tiered_share(p_red, floors >= 2, _candidates(p_red))
+    red_recall = _recall(p_red, floors >= 2, is_red, red_cuts)
+    fits = (red_share <= targets.max_red_share + _EPS) & (red_cuts >= policy.min_red_probability)
+    if n_red >= policy.min_events:
+        t_red = _pick(red_cuts, fits, red_recall >= targets.red_recall)
+    else:
+        t_red = _pick(red_cuts, fits, np.zeros_like(fits))
+        notes["red"] = both("few_red_events", n=n_red, need=policy.min_events)
     red = (p_red >= t_red) | (floors >= 2)
-    t_yellow = _choose_yellow(p_yr, labels, red, floors >= 1, targets)
-    green = ~red & (p_yr < t_yellow) & (floors < 1)
 
-    red_recall = float(red[is_red].mean())
-    red_share = float(red.mean())
-    green_red_rate = float(is_red[green].mean()) if green.any() else 0.0
-    yr = labels >= 1
-    yr_recall = float((~green)[yr].mean()) if yr.any() else 1.0
+    # Green units for a yellow cut: not red, not floored to yellow, P(yellow or red) < cut.
+    yellow_cuts = _candidates(p_yr)
+    eligible = ~red & (floors < 1)
+    order = np.argsort(p_yr, kind="stable")
+    k = np.searchsorted(p_yr[order], yellow_cuts, side="left")
+    green = np.concatenate([[0], np.cumsum(eligible[order])])[k]
+    green_red = np.concatenate([[0], np.cumsum((eligible & is_red)[order])])[k]
+    green_yr = np.concatenate([[0], np.cumsum((eligible & is_yr)[order])])[k]
+    yr_share = 1.0 - green / n
+    fits_y = yr_share <= targets.max_yellow_or_red_share + _EPS
+    if n_red >= policy.min_events and n_yr >= policy.min_events:
+        rate = np.divide(green_red, green, out=np.zeros(yellow_cuts.size), where=green > 0)
+        safe = rate <= targets.max_green_red_rate + _EPS
+        recall = 1.0 - green_yr / max(n_yr, 1)
+        t_yellow = _pick(yellow_cuts, fits_y, safe & (recall >= targets.yellow_or_red_recall))
+    else:
+        t_yellow = _pick(yellow_cuts, fits_y, np.zeros_like(fits_y))
+        notes["yellow"] = both("few_yellow_events", n=min(n_red, n_yr), need=policy.min_events)
+    t_yellow = max(t_yellow, 0.0)
+
+    ranks = policy_ranks(p_red, p_yr, t_red, t_yellow, floors)
+    tiered_red, tiered_green = ranks == 2, ranks == 0
+    achieved = {
+        "red_recall": float(tiered_red[is_red].mean()) if n_red else float("nan"),
+        "red_share": float(tiered_red.mean()),
+        "yellow_or_red_share": float((~tiered_green).mean()),
+        "green_red_rate": float(is_red[tiered_green].mean()) if tiered_green.any() else 0.0,
+        "yellow_or_red_recall": float((~tiered_green)[is_yr].mean()) if n_yr else float("nan"),
+    }
     met = {
-        "red_recall": red_recall >= targets.red_recall,
-        "max_red_share": red_share <= targets.max_red_share + 1e-12,
-        "max_green_red_rate": green_red_rate <= targets.max_green_red_rate + 1e-12,
-        "yellow_or_red_recall": yr_recall >= targets.yellow_or_red_recall,
+        "max_red_share": achieved["red_share"] <= targets.max_red_share + _EPS,
+        "max_yellow_or_red_share": achieved["yellow_or_red_share"]
+        <= targets.max_yellow_or_red_share + _EPS,
+        "red_recall": achieved["red_recall"] >= targets.red_recall,
+        "max_green_red_rate": achieved["green_red_rate"] <= targets.max_green_red_rate + _EPS,
+        "yellow_or_red_recall": achieved["yellow_or_red_recall"] >= targets.yellow_or_red_recall,
     }
     return ThresholdChoice(
         Thresholds(red=float(t_red), yellow=float(t_yellow)),
-        red_recall,
-        red_share,
-        green_red_rate,
-        yr_recall,
+        achieved["red_recall"],
+        achieved["red_share"],
+        achieved["yellow_or_red_share"],
+        achieved["green_red_rate"],
+        achieved["yellow_or_red_recall"],
+        n,
+        n_red,
+        n_yr,
         met,
+        notes,
     )
 
 
-def _choose_red(p: np.ndarray, is_red: np.ndarray, floored: np.ndarray, targets: Targets) -> float:
-    cuts = _candidates(p)
-    # For each cut (descending), units tiered red are the floored ones plus p ≥ cut.
+def _tiered_share(
+    p: np.ndarray, floored: np.ndarray, cuts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each cut (descending): the share of units floored or with p ≥ cut."""
     order = np.argsort(-p, kind="stable")
-    p_sorted, red_sorted, floor_sorted = p[order], is_red[order], floored[order]
-    k = np.searchsorted(-p_sorted, -cuts, side="right")  # units with p ≥ cut
-    new_red = np.concatenate([[0], np.cumsum(~floor_sorted)])[k]
-    new_hits = np.concatenate([[0], np.cumsum(red_sorted & ~floor_sorted)])[k]
-    n, n_red = p.size, is_red.sum()
-    recall = (is_red & floored).sum() / n_red + new_hits / n_red
-    share = (floored.sum() + new_red) / n
-    fits = share <= targets.max_red_share + 1e-12
-    meets = (recall >= targets.red_recall) & fits
-    if meets.any():
-        return float(cuts[np.argmax(meets)])
-    # Capacity binds: the lowest cut that still fits (catch as many as capacity allows).
+    k = np.searchsorted(-p[order], -cuts, side="right")
+    new = np.concatenate([[0], np.cumsum(~floored[order])])[k]
+    return cuts, (floored.sum() + new) / p.size
+
+
+def _recall(
+    p: np.ndarray, floored: np.ndarray, positive: np.ndarray, cuts: np.ndarray
+) -> np.ndarray:
+    order = np.argsort(-p, kind="stable")
+    k = np.searchsorted(-p[order], -cuts, side="right")
+    hits = np.concatenate([[0], np.cumsum((positive & ~floored)[order])])[k]
+    n_pos = max(int(positive.sum()), 1)
+    return ((positive & floored).sum() + hits) / n_pos
+
+
+def _pick(cuts: np.ndarray, fits: np.ndarray, meets: np.ndarray) -> float:
+    """The highest fitting cut that meets the target, else the lowest fitting cut (as many
+    as capacity allows); 1.0 (the model adds none) when no cut fits."""
+    good = fits & meets
+    if good.any():
+        return float(cuts[np.argmax(good)])
     if fits.any():
         return float(cuts[np.flatnonzero(fits)[-1]])
-    return 1.0  # floors alone exceed capacity: the model adds none (p < 1 in practice)
-
-
-def _choose_yellow(
-    p: np.ndarray, labels: np.ndarray, red: np.ndarray, floored: np.ndarray, targets: Targets
-) -> float:
-    cuts = _candidates(p)
-    # Green units for a cut: not red, not floored to yellow, p < cut.
-    eligible = ~red & ~floored
-    order = np.argsort(p, kind="stable")
-    p_sorted, elig_sorted = p[order], eligible[order]
-    lab_sorted = labels[order]
-    k = np.searchsorted(p_sorted, cuts, side="left")  # units with p < cut
-    green = np.concatenate([[0], np.cumsum(elig_sorted)])[k]
-    green_red = np.concatenate([[0], np.cumsum(elig_sorted & (lab_sorted == 2))])[k]
-    green_yr = np.concatenate([[0], np.cumsum(elig_sorted & (lab_sorted >= 1))])[k]
-    n_yr = max(int((labels >= 1).sum()), 1)
-    rate = np.divide(green_red, green, out=np.zeros(cuts.size), where=green > 0)
-    recall = 1.0 - green_yr / n_yr
-    meets = (rate <= targets.max_green_red_rate + 1e-12) & (recall >= targets.yellow_or_red_recall)
-    return float(cuts[np.argmax(meets)])  # the last cut (0: no green) always meets
+    return 1.0

@@ -10,7 +10,7 @@ import pandas as pd
 from risk.errors import ModelError
 from risk.schema import TIERS as CONTRACT_TIERS
 
-__all__ = ["TIERS", "combine_probabilities", "tier_codes"]
+__all__ = ["TIERS", "combine_probabilities", "policy_ranks", "tier_codes"]
 
 #: The tiers in order of risk; a tier's index is its rank (0 green, 1 yellow, 2 red).
 TIERS = cast(tuple[str, str, str], tuple(c.code for c in CONTRACT_TIERS))
@@ -46,3 +46,22 @@ def combine_probabilities(p_red: np.ndarray, p_yr: np.ndarray) -> np.ndarray:
     p_red = np.asarray(p_red, np.float64)
     p_yr = np.maximum(np.asarray(p_yr, np.float64), p_red)
     return np.column_stack([1.0 - p_yr, p_yr - p_red, p_red])
+
+
+def policy_ranks(
+    p_red: Any,
+    p_yellow_or_red: Any,
+    t_red: Any,
+    t_yellow: Any,
+    floor: Any = 0,
+) -> np.ndarray:
+    """The one tier rule: red when P(red) ≥ t_red, else yellow when P(yellow or red) ≥
+    t_yellow, else green; then raised to the red-flag ``floor``. Ranks 0/1/2.
+
+    Thresholds may be per unit (arrays, e.g. each unit's decision's), and scalars work
+    for one unit as for many.
+    """
+    p_red = np.asarray(p_red, np.float64)
+    p_yr = np.asarray(p_yellow_or_red, np.float64)
+    model = np.where(p_red >= t_red, 2, np.where(p_yr >= t_yellow, 1, 0))
+    return np.maximum(model, np.asarray(floor)).astype(np.int8)

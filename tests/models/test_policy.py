@@ -9,8 +9,8 @@ import yaml
 
 from risk.errors import ConfigError
 from risk.features.units import conform_units
-from risk.models.policy import Thresholds, load_policy, model_tiers, parse_policy
-from risk.models.tiers import TIERS
+from risk.models.policy import load_policy, parse_policy
+from risk.models.tiers import TIERS, policy_ranks
 
 POLICY = load_policy()
 
@@ -58,31 +58,51 @@ def test_floors_fire_exactly_on_their_conditions(record, floor, codes):
     assert sorted(fired_codes) == sorted(codes)
 
 
-def test_floors_only_raise_the_model_tier():
+def test_floors_only_raise_the_tier_the_one_rule_gives():
     rng = np.random.default_rng(3)
     p_red = rng.random(500) * 0.5
     p_yr = np.minimum(p_red + rng.random(500) * 0.5, 1.0)
-    model = model_tiers(p_red, p_yr, Thresholds(red=0.3, yellow=0.4))
+    model = policy_ranks(p_red, p_yr, 0.3, 0.4)
     records = [
         {"threat_to_kill": bool(rng.random() < 0.1), "escalating": bool(rng.random() < 0.2)}
         for _ in range(500)
     ]
     floor, _ = POLICY.floors(_units(*records))
-    final = np.maximum(model, floor)
-    assert (final >= model).all()
+    final = policy_ranks(p_red, p_yr, 0.3, 0.4, floor)
+    assert (final >= model).all() and (final >= floor).all()
     assert (final[floor == 2] == 2).all()
+    assert (final[floor == 0] == model[floor == 0]).all()
 
 
-def test_thresholds_are_respected():
+def test_thresholds_are_respected_per_unit():
     p_red = np.array([0.05, 0.2, 0.29, 0.3, 0.9])
     p_yr = np.array([0.1, 0.39, 0.4, 0.5, 0.95])
-    assert model_tiers(p_red, p_yr, Thresholds(red=0.3, yellow=0.4)).tolist() == [0, 0, 1, 2, 2]
+    assert policy_ranks(p_red, p_yr, 0.3, 0.4).tolist() == [0, 0, 1, 2, 2]
+    # each unit its own decision's thresholds
+    t_red = np.array([0.01, 0.3, 0.3, 0.5, 0.3])
+    assert policy_ranks(p_red, p_yr, t_red, 0.4).tolist() == [2, 0, 1, 1, 2]
+
+
+def test_each_decision_states_its_capacity():
+    intake, screening = POLICY.decisions["intake"], POLICY.decisions["screening"]
+    assert intake.targets.max_red_share <= 0.15
+    assert 1 - intake.targets.max_yellow_or_red_share >= 0.30
+    assert screening.targets.max_yellow_or_red_share <= intake.targets.max_yellow_or_red_share
+    assert intake.min_red_probability > 0 and screening.min_red_probability > 0
 
 
 def test_a_broken_policy_names_the_key():
     data = yaml.safe_load(POLICY.to_yaml())
-    data["targets"]["red_recall"] = 1.5
-    with pytest.raises(ConfigError, match=r"targets\.red_recall"):
+    data["decisions"]["intake"]["targets"]["red_recall"] = 1.5
+    with pytest.raises(ConfigError, match=r"decisions\.intake\.targets\.red_recall"):
+        parse_policy(yaml.safe_dump(data))
+    data = yaml.safe_load(POLICY.to_yaml())
+    del data["decisions"]["screening"]
+    with pytest.raises(ConfigError, match="decisions: need exactly intake, screening"):
+        parse_policy(yaml.safe_dump(data))
+    data = yaml.safe_load(POLICY.to_yaml())
+    data["decisions"]["intake"]["targets"]["max_yellow_or_red_share"] = 0.05
+    with pytest.raises(ConfigError, match="at least max_red_share"):
         parse_policy(yaml.safe_dump(data))
     data = yaml.safe_load(POLICY.to_yaml())
     data["red_flags"][0]["colour"] = "red"

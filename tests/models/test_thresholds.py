@@ -1,15 +1,26 @@
-"""Threshold choice meets the policy's targets on the data it is chosen on."""
+"""One decision's thresholds: capacity always holds, targets are sought within it, and a
+calibration period with few events falls back to capacity and the minimum P(red)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from risk.models.policy import Targets
+from risk.models.policy import DecisionPolicy, Targets
 from risk.models.thresholds import choose_thresholds
+from risk.models.tiers import policy_ranks
 
-TARGETS = Targets(
-    red_recall=0.85, max_red_share=0.15, max_green_red_rate=0.01, yellow_or_red_recall=0.8
+RULE = DecisionPolicy(
+    targets=Targets(
+        max_red_share=0.15,
+        max_yellow_or_red_share=0.70,
+        red_recall=0.85,
+        max_green_red_rate=0.01,
+        yellow_or_red_recall=0.8,
+    ),
+    min_red_probability=0.0,
+    min_events=30,
+    review_share=0.1,
 )
 
 
@@ -23,40 +34,71 @@ def _calibrated(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return p_red, p_yr, labels
 
 
-def test_targets_met_when_achievable():
+def _none(labels: np.ndarray) -> np.ndarray:
+    return np.zeros(labels.size, int)
+
+
+def test_targets_met_when_achievable_and_figures_match_the_one_rule():
     p_red, p_yr, labels = _calibrated(50_000, 1)
-    floors = np.zeros(labels.size, int)
-    choice = choose_thresholds(p_red, p_yr, labels, floors, TARGETS)
-    red = p_red >= choice.thresholds.red
-    assert red[labels == 2].mean() == pytest.approx(choice.red_recall)
-    assert choice.red_recall >= 0.85
-    assert choice.red_share <= 0.15
-    green = ~red & (p_yr < choice.thresholds.yellow)
-    assert (labels[green] == 2).mean() <= 0.01
-    assert all(choice.targets_met.values())
+    choice = choose_thresholds(p_red, p_yr, labels, _none(labels), RULE)
+    t = choice.thresholds
+    ranks = policy_ranks(p_red, p_yr, t.red, t.yellow)
+    assert (ranks == 2)[labels == 2].mean() == pytest.approx(choice.red_recall)
+    assert (ranks == 2).mean() == pytest.approx(choice.red_share)
+    assert (ranks > 0).mean() == pytest.approx(choice.yellow_or_red_share)
+    assert choice.red_recall >= 0.85 and choice.red_share <= 0.15
+    assert (labels[ranks == 0] == 2).mean() <= 0.01
+    assert all(choice.targets_met.values()) and not choice.missed and not choice.notes
 
 
 def test_red_threshold_is_the_highest_that_meets_recall():
     p_red, p_yr, labels = _calibrated(3_000, 4)  # few enough that every value is a candidate
-    choice = choose_thresholds(p_red, p_yr, labels, np.zeros(labels.size, int), TARGETS)
+    choice = choose_thresholds(p_red, p_yr, labels, _none(labels), RULE)
     assert choice.red_recall >= 0.85
     higher = p_red[p_red > choice.thresholds.red].min()
     assert (p_red >= higher)[labels == 2].mean() < 0.85
 
 
-def test_capacity_wins_and_the_shortfall_is_reported():
+def test_capacity_always_holds_and_the_shortfall_is_reported():
     p_red, p_yr, labels = _calibrated(20_000, 2)
-    tight = TARGETS.model_copy(update={"max_red_share": 0.01})
-    choice = choose_thresholds(p_red, p_yr, labels, np.zeros(labels.size, int), tight)
-    assert choice.red_share <= 0.01
-    assert not choice.targets_met["red_recall"]
+    tight = RULE.model_copy(
+        update={
+            "targets": RULE.targets.model_copy(
+                update={"max_red_share": 0.01, "max_yellow_or_red_share": 0.2}
+            )
+        }
+    )
+    choice = choose_thresholds(p_red, p_yr, labels, _none(labels), tight)
+    assert choice.red_share <= 0.01 and choice.yellow_or_red_share <= 0.2
+    assert {"red_recall", "yellow_or_red_recall"} <= set(choice.missed)
 
 
 def test_floors_count_towards_recall_and_share():
     p_red, p_yr, labels = _calibrated(20_000, 3)
     floors = np.where((labels == 2) & (np.arange(labels.size) % 2 == 0), 2, 0)
-    with_floors = choose_thresholds(p_red, p_yr, labels, floors, TARGETS)
-    without = choose_thresholds(p_red, p_yr, labels, np.zeros(labels.size, int), TARGETS)
+    with_floors = choose_thresholds(p_red, p_yr, labels, floors, RULE)
+    without = choose_thresholds(p_red, p_yr, labels, _none(labels), RULE)
     assert with_floors.thresholds.red >= without.thresholds.red
-    red = (p_red >= with_floors.thresholds.red) | (floors == 2)
+    red = policy_ranks(p_red, p_yr, with_floors.thresholds.red, 1.0, floors) == 2
     assert red.mean() == pytest.approx(with_floors.red_share)
+
+
+def test_few_events_capacity_and_the_minimum_probability_place_red_and_say_so():
+    rng = np.random.default_rng(5)
+    n = 400
+    p_red = rng.beta(1, 60, n)  # a small county: a handful of red events
+    p_yr = np.minimum(p_red + rng.beta(1, 6, n), 1.0)
+    labels = np.where(rng.random(n) < p_red, 2, np.where(rng.random(n) < p_yr, 1, 0))
+    assert (labels == 2).sum() < RULE.min_events
+    floor_p = RULE.model_copy(update={"min_red_probability": 0.05})
+    choice = choose_thresholds(p_red, p_yr, labels, _none(labels), floor_p)
+    assert choice.thresholds.red >= 0.05
+    assert choice.red_share <= 0.15
+    assert (p_red >= choice.thresholds.red).mean() == pytest.approx(choice.red_share)
+    zh, en = choice.notes["red"]
+    assert "红色事件" in zh and "fewer than 30" in en
+    # capacity alone: as many red as capacity and the minimum probability allow
+    looser = floor_p.model_copy(update={"min_red_probability": 0.0})
+    assert choose_thresholds(p_red, p_yr, labels, _none(labels), looser).red_share == (
+        pytest.approx(0.15, abs=1 / n)
+    )

@@ -1,7 +1,9 @@
 """Properties of the deployed model over any contract-valid unit (Hypothesis).
 
 Every unit gets one tier; a red flag or a higher answer to a question the policy calls
-monotone never lowers it; the reasons add up to the logit the tier came from.
+monotone never lowers it; the reasons add up to the logit the tier came from, and a
+reason is never the unit's kind, a missing answer or a "no" raising risk; the review set
+is never empty and always holds the tier.
 """
 
 from __future__ import annotations
@@ -84,9 +86,40 @@ def test_reasons_add_up_to_the_logit_the_tier_came_from(model, unit):
     terms = explained["terms"]
     assert result["base"] == explained["base"]
     assert result["base"] + math.fsum(terms.values()) == pytest.approx(result["logit"], abs=1e-9)
-    largest = sorted(terms.values(), key=abs, reverse=True)[: len(result["reasons"])]
-    assert [r["size"] for r in result["reasons"]] == pytest.approx(largest, abs=1e-12)
+    sizes = [r["size"] for r in result["reasons"]]
+    assert sizes == [terms[r["code"]] for r in result["reasons"]]
+    assert sizes == sorted(sizes, key=abs, reverse=True)
     p = result["probabilities"]
     p_model = p["red"] if result["reasons_model"] == "red" else p["yellow"] + p["red"]
     if result["reasons_model"] == "red" or p["yellow"] > 0:  # P(yellow or red) not raised
         assert 1 / (1 + math.exp(-result["logit"])) == pytest.approx(p_model, rel=1e-9, abs=1e-12)
+
+
+@PROPERTY
+@given(unit=units())
+def test_a_reason_is_never_the_kind_a_missing_answer_or_a_raising_no(model, unit):
+    result = model.predict_record(unit)
+    specs = {s.name: s for s in model.encoder.specs_}
+    unseen = {u["field"] for u in result["unseen"]}
+    for reason in result["reasons"]:
+        names = reason["code"].split(" × ")
+        assert not {"has_case", "has_survey"} & set(names)
+        assert reason["value_zh"] != "未填" and "未填" not in reason["value_zh"]
+        assert not set(names) & unseen
+        if reason["direction"] == "raises":
+            for name in names:
+                no = specs[name].no_value
+                if no is not None and len(names) == 1:
+                    assert reason["value_en"] != specs[name].value_label(no, "en")
+
+
+@PROPERTY
+@given(unit=units())
+def test_the_review_set_is_never_empty_and_holds_the_tier(model, unit):
+    result = model.predict_record(unit)
+    assert result["tier"] in result["prediction_set"]
+    assert result["review_recommended"] == (len(result["prediction_set"]) > 1)
+    for u in result["unseen"]:
+        assert unit.get(u["field"]) is None  # only what was not recorded
+        assert u["tiers"] and set(u["tiers"]) <= set(TIERS)
+        assert 0.0 <= u["p_red_low"] <= u["p_red_high"] <= 1.0

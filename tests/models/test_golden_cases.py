@@ -5,11 +5,12 @@ The cases (``utils.golden``) are written from the practices in the product brief
 DASH, Danger Assessment and Lethality Screen red flags (a threat to kill, a knife,
 strangulation, serious injury, three or more incidents in a year), Qujing's risk groups
 (returned migrant workers, heavy drinkers, past domestic violence) and Wuzhou's household
-screening; the everyday cases (a lift, a wall across a village road, noise, laundry) are
-the ones issue 14 saw tiered red. Each case allows the tiers common sense allows, not what
-any model gives today. Both the default model ``risk serve`` embeds and a model trained on
-a 20,000-household ledger must keep every case in range, and show reasons a worker can use:
-never "has a case" (the same for every unit of a decision), never a no as raising risk.
+screening. The everyday ones (a lift, a wall across a village road, noise, a quarrel
+settled the same day) are those issue 14 saw tiered red. Each case allows the tiers common
+sense allows, not what any model gives today. Both the default model ``risk serve`` embeds
+and a model trained on a 20,000-household ledger must keep every case in range, and show
+reasons a worker can use: never "has a case" (the same for every unit of a decision),
+never a no as raising risk.
 """
 
 from __future__ import annotations
@@ -72,9 +73,10 @@ def test_golden_cases_cover_both_decisions_with_sane_ranges():
 @pytest.mark.parametrize("golden", CASES, ids=_ids)
 def test_golden_case_tier_is_within_its_range(model, golden):
     result = model.predict_record(unit(golden))
-    assert result["tier"] in golden.allowed, (
-        f"{golden.en}: {result['tier']} at P(red) {result['probabilities']['red']:.4f}, "
-        f"allowed {sorted(golden.allowed)}; reasons {_shown(result)}"
+    tier, allowed = result["tier"], sorted(golden.allowed)
+    assert tier in allowed, (
+        f"{golden.en}: {tier} at P(red) {result['probabilities']['red']:.4f}, "
+        f"allowed {allowed}; reasons {_shown(result)}"
     )
 
 

@@ -1,4 +1,9 @@
-"""A small model trained once per test session on a synthetic ledger written to disk."""
+"""Models trained once per test session on synthetic ledgers.
+
+:func:`fitted` with no arguments is the suite's small model; with a ledger's size, seed
+and ``quick=False`` it is what ``risk train`` fits on that ledger (the default model
+``risk serve`` embeds is one such).
+"""
 
 from __future__ import annotations
 
@@ -25,8 +30,12 @@ class Fitted:
 
 
 @functools.cache
-def fitted() -> Fitted:
-    pop = generate(HOUSEHOLDS, YEARS, SEED)
+def fitted(
+    households: int = HOUSEHOLDS, seed: int = SEED, years: int = YEARS, quick: bool = True
+) -> Fitted:
+    """A model fitted on a generated ledger, split by time as ``risk train`` splits it;
+    ``quick`` uses the QUICK parameters, otherwise the classifier's defaults."""
+    pop = generate(households, years, seed)
     units = build_units(pop.households, pop.cases)
     units["label"] = label_units(units, pop.cases, extract_date(pop.cases))
     splits = time_split(units)
@@ -36,6 +45,6 @@ def fitted() -> Fitted:
         splits["calibration"].units,
         splits["calibration"].labels,
         load_policy(),
-        params=QUICK,
+        params=QUICK if quick else None,
     )
     return Fitted(fit, splits)

@@ -71,6 +71,9 @@ class GateResult:
         lines = []
         for c in self.checks:
             mark = "ok " if c["ok"] else "NO "
+            if not c.get("measured", True):
+                lines.append(f"n/a {c['metric']}: not measurable on these units (both undefined)")
+                continue
             lines.append(
                 f"{mark}{c['metric']}: candidate {c['candidate']:.4f}, champion "
                 f"{c['champion']:.4f} ({c['direction']} is better, tolerance {c['tolerance']})"
@@ -86,11 +89,16 @@ def gate(
     """Whether ``candidate`` is no worse than ``champion`` on every gate metric.
 
     A metric the candidate lacks fails; one the champion lacks passes (nothing to compare).
+    A figure undefined for both on the same units (NaN: e.g. no red unit to rank) passes,
+    and the check says it was not measured.
     """
     checks = []
     for metric, (direction, tolerance) in (rules or GATE).items():
-        new, old = candidate.get(metric), champion.get(metric)
-        if old is None:
+        new, old = _defined(candidate.get(metric)), _defined(champion.get(metric))
+        unmeasured = metric in candidate and metric in champion and new is None and old is None
+        if unmeasured:
+            ok = True
+        elif old is None:
             ok = new is not None
         elif new is None:
             ok = False
@@ -106,9 +114,14 @@ def gate(
                 "direction": direction,
                 "tolerance": tolerance,
                 "ok": ok,
+                "measured": not unmeasured,
             }
         )
     return GateResult(all(c["ok"] for c in checks), checks)
+
+
+def _defined(value: float | None) -> float | None:
+    return None if value is None or value != value else float(value)
 
 
 def default_uri(root: Path | None = None) -> str:
@@ -208,6 +221,31 @@ class Registry:
         run = self.client.get_run(version.run_id)
         return dict(run.data.metrics)
 
+    def held_out_metrics(
+        self, candidate: Any, champion: Any
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """Both models' figures on the same held-out units: the candidate's test period.
+
+        Each model's own run was measured on its own ledger, and two such figures do not
+        compare; here both score the test period of the ledger the candidate was trained
+        on (logged with its run). Without that ledger, each run's own figures are used.
+        """
+        import tempfile
+
+        from risk.dataset import time_split
+        from risk.evaluate import evaluate
+
+        with tempfile.TemporaryDirectory() as tmp:
+            ledger = self.ledger_of(candidate, Path(tmp))
+            if ledger is None:
+                return self.metrics(candidate), self.metrics(champion)
+            test = time_split(ledger.units())["test"]
+        out = []
+        for version in (candidate, champion):
+            model = self.load(f"models:/{self.name}/{version.version}")
+            out.append(evaluate(model, test.units, test.labels, prefix="test").metrics)
+        return out[0], out[1]
+
     def promote(self, ref: str, *, force: bool = False, reason: str | None = None) -> GateResult:
         """Point ``@champion`` at version ``ref`` if it passes the gate, or with ``force``.
 
@@ -218,7 +256,7 @@ class Registry:
         if force and not (reason and reason.strip()):
             raise ModelError("promote --force needs --reason: why the gate is overridden")
         result = (
-            gate(self.metrics(candidate), self.metrics(current))
+            gate(*self.held_out_metrics(candidate, current))
             if current is not None and str(current.version) != str(candidate.version)
             else GateResult(True, [])
         )

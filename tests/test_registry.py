@@ -42,8 +42,23 @@ def test_gate_refuses_a_candidate_worse_beyond_tolerance(metric):
 
 def test_gate_refuses_a_candidate_missing_a_metric():
     partial = dict(GOOD)
-    partial.pop("test_auroc_red")
+    partial.pop(next(iter(GATE)))
     assert not gate(partial, GOOD).passed
+
+
+def test_gate_passes_a_figure_neither_model_can_have_on_the_same_units():
+    metric = next(iter(GATE))
+    undefined = {**GOOD, metric: float("nan")}
+    result = gate(undefined, undefined)
+    assert result.passed
+    assert [c["metric"] for c in result.checks if not c["measured"]] == [metric]
+    assert "not measurable" in result.summary()
+    assert not gate(undefined, GOOD).passed  # only the candidate lacks it: refused
+
+
+def test_every_gate_metric_is_a_decision_figure():
+    assert all(m.startswith(("test_intake_", "test_screening_")) for m in GATE)
+    assert {m.split("_")[1] for m in GATE} == {"intake", "screening"}
 
 
 @pytest.fixture(scope="module")
@@ -68,18 +83,26 @@ def test_train_logs_a_complete_run_and_registers(store, trained):
     run = registry.client.get_run(version.run_id)
     for key in (
         "test_auroc_red",
-        "test_checklist_auroc_red",
-        "test_logistic_auroc_red",
-        "test_ece_red",
-        "test_tier_red_recall",
-        "test_conformal_coverage",
-        "calibration_policy_t_red",
+        "test_intake_auroc_red",
+        "test_intake_checklist_auroc_red",
+        "test_intake_logistic_auroc_red",
+        "test_intake_ece_red",
+        "test_intake_tier_red_recall",
+        "test_intake_tier_mix_green",
+        "test_intake_review_share",
+        "test_intake_set_coverage",
+        "test_screening_auroc_yellow_or_red",
+        "test_screening_tier_mix_red",
+        "calibration_policy_intake_t_red",
+        "calibration_policy_screening_t_yellow",
     ):
         assert key in run.data.metrics, key
     assert run.data.params["households_sha256"]
-    assert "test_sub_area_rural_auroc_red" in run.data.metrics
+    assert "test_sub_intake_area_rural_auroc_red" in run.data.metrics
     artifacts = {a.path for a in registry.client.list_artifacts(run.info.run_id)}
-    assert {"policy.yaml", "thresholds.json", "plots", "subgroups.csv"} <= artifacts
+    assert {"policy.yaml", "thresholds.json", "notes.txt", "plots", "subgroups.csv"} <= artifacts
+    plots = {a.path for a in registry.client.list_artifacts(run.info.run_id, "plots")}
+    assert {"plots/calibration_intake.png", "plots/roc_pr_screening.png"} <= plots
 
 
 def test_pyfunc_round_trip_through_champion(store, trained):
@@ -109,10 +132,22 @@ def test_promote_refuses_a_worse_candidate_unless_forced(store, trained, capsys)
     uri, _ = store
     registry = Registry(uri)
     registry.promote(trained.version)
-    worse = train(store[1], uri=uri, params={**QUICK, "max_rounds": 3, "interactions": 0})
+    # Worse by construction: no boosting round, so every logit is the intercept and the
+    # model cannot rank units at all (AUROC 0.5 in each decision).
+    blind = {**QUICK, "max_rounds": 0, "interactions": 0}
+    worse = train(store[1], uri=uri, params=blind)
     code = main(["promote", worse.version, "--tracking-uri", uri])
-    assert code == 1 or str(registry.champion().version) == trained.version
+    assert code == 1
+    printed = capsys.readouterr()
+    assert "NO test_intake_auroc_red" in printed.out and "refused" in printed.err
     assert str(registry.champion().version) == trained.version
+    # Both were measured on the same held-out units: the candidate's test period.
+    new, old = registry.held_out_metrics(
+        registry.version_of(worse.version), registry.version_of(trained.version)
+    )
+    for key in ("test_intake_n_units", "test_screening_n_units", "test_intake_n_label_red"):
+        assert new[key] == old[key] == worse.metrics[key]
+    assert new["test_intake_auroc_red"] == pytest.approx(0.5)
     with pytest.raises(ModelError, match="reason"):
         registry.promote(worse.version, force=True)
     assert (
@@ -142,7 +177,8 @@ def test_evaluate_prints_the_figures_of_a_registered_model(store, trained, capsy
     )
     assert code == 0
     printed = capsys.readouterr().out
-    assert "auroc_red" in printed and "conformal coverage" in printed
+    assert "auroc_red" in printed and "案件受理 / case intake" in printed
+    assert "入户筛查 / household screening" in printed and "labelled units" in printed
     assert (
         main(
             [

@@ -24,7 +24,13 @@ def test_packaged_policy_has_every_tier_and_the_issue_floors():
     codes = {f.code: f.tier for f in POLICY.red_flags}
     for code in ("threat_to_kill", "weapon_knife_or_firearm", "strangulation", "serious_injury"):
         assert codes[code] == "red"
-    for code in ("suicidal_ideation", "protection_order", "repeated_incidents", "escalating"):
+    for code in (
+        "suicidal_ideation",
+        "severe_depression",
+        "protection_order",
+        "repeated_incidents",
+        "escalating",
+    ):
         assert codes[code] == "yellow"
     assert POLICY.tiers["red"].follow_up_days < POLICY.tiers["yellow"].follow_up_days
     assert all(POLICY.tiers[t].actions("zh") and POLICY.tiers[t].actions("en") for t in TIERS)
@@ -42,6 +48,8 @@ def test_packaged_policy_has_every_tier_and_the_issue_floors():
             ["suicidal_ideation", "serious_injury"],
         ),
         ({"prior_incidents_12m": 3}, 1, ["repeated_incidents"]),
+        ({"phq9": 20}, 1, ["severe_depression"]),
+        ({"phq9": 19}, 0, []),
         ({"prior_incidents_12m": 2}, 0, []),
         ({"hist_cases_12m": 4}, 1, ["repeated_cases_in_ledger"]),
         ({"protection_order": False, "escalating": None}, 0, []),

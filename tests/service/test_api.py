@@ -315,7 +315,9 @@ def test_no_route_module_imports_another():
 
 def test_model_endpoint_and_reload(client, keys):
     model = client.get("/v1/model", headers=auth(keys["caseworker"])).json()
-    assert model["name"] == "risk-triage" and model["thresholds"]["red"] > 0
+    assert model["name"] == "risk-triage"
+    assert set(model["decisions"]) == {"intake", "screening"}
+    assert model["decisions"]["intake"]["thresholds"]["red"] > 0
     assert client.post("/v1/admin/reload", headers=auth(keys["caseworker"])).status_code == 403
     reloaded = client.post("/v1/admin/reload", headers=auth(keys["admin"]))
     assert reloaded.status_code == 200 and reloaded.json()["version"] == model["version"]

@@ -14,10 +14,12 @@ from utils.fitted import HOUSEHOLDS, QUICK, SEED, YEARS
 
 from risk.cli import main
 from risk.errors import ModelError
+from risk.models.policy import load_policy
 from risk.registry import CHAMPION, GATE, MODEL_NAME, Registry, gate
 from risk.synth import generate_to_dir
 from risk.train import train
 
+RECALL = "test_tier_red_recall"
 GOOD = {metric: (0.9 if d == "higher" else 0.01) for metric, (d, _) in GATE.items()}
 
 
@@ -105,13 +107,37 @@ def test_pyfunc_round_trip_through_champion(store, trained):
     assert loaded.metadata.get_input_schema() is not None
 
 
-def test_promote_refuses_a_worse_candidate_unless_forced(store, trained, capsys):
+def _policy_tiering_no_unit_red(root: Path) -> Path:
+    """The default policy without its red floors and with no room for a red tier: a model
+    trained under it tiers no unit red, so it misses every red one (worse by construction,
+    however few red units the test period holds)."""
+    policy = load_policy()
+    blind = policy.model_copy(
+        update={
+            "red_flags": tuple(f for f in policy.red_flags if f.tier != "red"),
+            "targets": policy.targets.model_copy(update={"max_red_share": 1e-9}),
+        }
+    )
+    path = root / "no_red_policy.yaml"
+    path.write_text(blind.to_yaml(), encoding="utf-8")
+    return path
+
+
+def test_promote_refuses_a_worse_candidate_unless_forced(store, trained, tmp_path, capsys):
     uri, _ = store
     registry = Registry(uri)
     registry.promote(trained.version)
-    worse = train(store[1], uri=uri, params={**QUICK, "max_rounds": 3, "interactions": 0})
-    code = main(["promote", worse.version, "--tracking-uri", uri])
-    assert code == 1 or str(registry.champion().version) == trained.version
+    worse = train(
+        store[1],
+        uri=uri,
+        params={**QUICK, "max_rounds": 3, "interactions": 0},
+        policy_path=_policy_tiering_no_unit_red(tmp_path),
+    )
+    assert registry.metrics(registry.version_of(worse.version))["test_tier_red_recall"] == 0.0
+    assert registry.metrics(registry.champion())["test_tier_red_recall"] > GATE[RECALL][1]
+    capsys.readouterr()
+    assert main(["promote", worse.version, "--tracking-uri", uri]) == 1
+    assert f"NO {RECALL}:" in capsys.readouterr().out
     assert str(registry.champion().version) == trained.version
     with pytest.raises(ModelError, match="reason"):
         registry.promote(worse.version, force=True)

@@ -107,10 +107,10 @@ INJURY_GIVEN_PHYSICAL = {  # none, minor, serious; no injury without physical vi
     "serious": (0.01, 0.04, 0.20),
 }
 WEAPON = {
-    "none": (0.985, 0.930, 0.700),
-    "knife": (0.004, 0.025, 0.160),
+    "none": (0.9872, 0.9371, 0.660),
+    "knife": (0.002, 0.018, 0.20),
     "blunt": (0.008, 0.035, 0.100),
-    "firearm": (0.0003, 0.001, 0.010),
+    "firearm": (0.0001, 0.0009, 0.010),
     "other": (0.0027, 0.009, 0.030),
 }
 P_POLICE = (0.10, 0.30, 0.70)
@@ -138,7 +138,7 @@ SOURCE_SEVERITY = {"police": (0.0, 0.7, 1.6), "court": (0.0, 0.3, 0.6)}
 
 # --- outcome given S: softmax of (0, recurred, serious_harm) -----------------------------
 OUTCOME_RECURRED = (-2.0, -0.95, -0.2)
-OUTCOME_SERIOUS = (-5.0, -3.1, -1.3)
+OUTCOME_SERIOUS = (-4.5, -4.0, -0.6)
 OUTCOME_RECURRED_INTIMATE = 0.3
 OUTCOME_SERIOUS_SEPARATION = 0.4
 OUTCOME_SERIOUS_VIOLENCE = 0.3

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from risk.synth import Population, generate, generate_to_dir
+from risk.synth.realism import Realism, realism
 
 SEED = 20261123
 HOUSEHOLDS = 50_000
@@ -35,3 +36,12 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, i
     """A small population written to disk, messy CSVs included."""
     out = tmp_path_factory.mktemp("synth") / "out"
     return out, generate_to_dir(out, **WRITTEN, messy=True, progress=False)
+
+
+REALISM_HOUSEHOLDS = 200_000
+
+
+@pytest.fixture(scope="session")
+def realistic() -> Realism:
+    """The realism figures of a 200k-household world (about 5 s; only the figures are kept)."""
+    return realism(generate(REALISM_HOUSEHOLDS, YEARS, SEED, start=START))

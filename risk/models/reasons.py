@@ -98,6 +98,10 @@ class CalibratedTerms:
         self.main_feature = np.array(
             [tf[0] if len(tf) == 1 else -1 for tf in ebm.term_features], np.int64
         )
+        self._terms_of: dict[int, list[int]] = {}
+        for t, tf in enumerate(ebm.term_features):
+            for f in tf:
+                self._terms_of.setdefault(int(f), []).append(t)
         self._structural = np.array(
             [any(self.specs[f].source == "unit" for f in tf) for tf in ebm.term_features], bool
         )
@@ -132,6 +136,16 @@ class CalibratedTerms:
 
     def logit_one(self, contributions: Sequence[float]) -> float:
         return self.base + float(sum(contributions))
+
+    def logit_changed(
+        self, row: Sequence[float], contributions: Sequence[float], logit: float, feature: int
+    ) -> float:
+        """The logit of ``row``, which differs from the unit with these ``contributions``
+        and ``logit`` only in ``feature``: only that feature's terms are recomputed."""
+        a, ref = self.a, self._reference_list
+        for t in self._terms_of.get(feature, ()):
+            logit += a * self.ebm.term_one(row, t) - ref[t] - contributions[t]
+        return logit
 
     def shown_mask(self, X: np.ndarray, contributions: np.ndarray) -> np.ndarray:
         """Which terms may be shown as reasons, ``(n, n_terms)``."""

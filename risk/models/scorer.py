@@ -206,6 +206,14 @@ class CompiledEBM:
             out.append(cell)
         return out
 
+    def term_one(self, row: Sequence[float], t: int) -> float:
+        """Term ``t``'s contribution for one row (pure Python; a one-answer change costs
+        only the terms of that answer)."""
+        cell = self._lists[t]
+        for key in self.term_binners[t]:
+            cell = cell[self.binners[key].bin_one(float(row[key[0]]), self._cut_lists[key])]
+        return float(cell)
+
     def decision_one(self, contributions: Sequence[float]) -> float:
         """The logit of one row from its contributions, summed in interpret's order."""
         logit = self.intercept

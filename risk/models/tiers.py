@@ -54,13 +54,16 @@ def policy_ranks(
     t_red: Any,
     t_yellow: Any,
     floor: Any = 0,
-) -> np.ndarray:
+) -> Any:
     """The one tier rule: red when P(red) ≥ t_red, else yellow when P(yellow or red) ≥
     t_yellow, else green; then raised to the red-flag ``floor``. Ranks 0/1/2.
 
-    Thresholds may be per unit (arrays, e.g. each unit's decision's), and scalars work
-    for one unit as for many.
+    Thresholds may be per unit (arrays, e.g. each unit's decision's). Given plain
+    numbers (one unit, the service's hot path) it answers a plain ``int`` without numpy.
     """
+    if all(isinstance(v, float | int) for v in (p_red, p_yellow_or_red, t_red, t_yellow, floor)):
+        one = 2 if p_red >= t_red else 1 if p_yellow_or_red >= t_yellow else 0
+        return max(one, int(floor))
     p_red = np.asarray(p_red, np.float64)
     p_yr = np.asarray(p_yellow_or_red, np.float64)
     model = np.where(p_red >= t_red, 2, np.where(p_yr >= t_yellow, 1, 0))

@@ -295,7 +295,7 @@ class TriageModel:
             "reasons_model": "red" if rank == 2 else "yellow_or_red",
             "base": terms.base,
             "logit": logit,
-            "unseen": self._unseen(record, row, model, rank, lang),
+            "unseen": self._unseen(record, row, model, (c_red, c_yr), rank, lang),
             "actions": list(action.actions(lang)),
             "follow_up_days": action.follow_up_days,
             "follow_up_date": (as_of + dt.timedelta(days=action.follow_up_days)).isoformat(),
@@ -309,29 +309,37 @@ class TriageModel:
         record: Mapping[str, Any],
         row: list[float],
         model: DecisionModel,
+        scored: tuple[list[float], list[float]],
         rank: int,
         lang: str,
     ) -> list[dict[str, Any]]:
         """The unit's unrecorded answers, each with the tiers and P(red) its answers give.
 
         Each possible answer is scored exactly (the model and the red flags), one field at
-        a time with the others as recorded; fields that could move the tier come first.
+        a time with the others as recorded; only the terms of the changed answer are
+        recomputed. Fields that could move the tier come first.
         """
         present = {"case"} if row[HAS_CASE_COLUMN] == 1.0 else set()
         if row[HAS_CASE_COLUMN + 1] == 1.0:
             present.add("survey")
+        c_red, c_yr = scored
+        z_red, z_yr = model.red.logit_one(c_red), model.yellow_or_red.logit_one(c_yr)
+        t = model.thresholds
         out: list[dict[str, Any]] = []
         for f, spec in enumerate(self.encoder.specs_):
             if spec.source not in present or row[f] == row[f]:
                 continue
             tiers, p_reds = set(), []
+            trial = list(row)
             for code in self._answers(model, f):
-                trial = list(row)
                 trial[f] = code
-                raw = self._raw_value(spec, code)
-                floor, _ = self.policy.floors_one({**record, spec.name: raw})
-                r, p_red, *_ = self._score_row(model, trial, floor)
-                tiers.add(r)
+                floor, _ = self.policy.floors_one(
+                    {**record, spec.name: self._raw_value(spec, code)}
+                )
+                p_red = _sigmoid_one(model.red.logit_changed(trial, c_red, z_red, f))
+                p_yr = _sigmoid_one(model.yellow_or_red.logit_changed(trial, c_yr, z_yr, f))
+                p_yr = max(p_yr, p_red)
+                tiers.add(int(policy_ranks(p_red, p_yr, t.red, t.yellow, floor)))
                 p_reds.append(p_red)
             if not p_reds:
                 continue

@@ -90,3 +90,43 @@ def test_missing_everything_still_gets_one_tier(model):
     assert result["tier"] in TIERS
     frame = model.predict_frame(pd.DataFrame(index=range(3)))
     assert frame["tier"].notna().all()
+
+
+def test_each_unit_is_scored_for_its_decision(model, test_units):
+    frame = model.predict_frame(test_units)
+    has_case = test_units["dispute_type"].notna().to_numpy()
+    assert (
+        frame["decision"].astype(str).to_numpy() == np.where(has_case, "intake", "screening")
+    ).all()
+    for record, row in zip(as_records(test_units[:40]), frame.head(40).itertuples(), strict=True):
+        assert model.predict_record(record)["decision"] == row.decision
+    choices = fitted().fit.choices
+    for name, choice in choices.items():
+        rule = model.policy.decisions[name].targets
+        assert choice.red_share <= rule.max_red_share + 1e-9
+        assert choice.yellow_or_red_share <= rule.max_yellow_or_red_share + 1e-9
+        assert choice.thresholds == model.decisions[name].thresholds
+
+
+def test_unseen_answers_are_scored_exactly(model, test_units):
+    """Each unrecorded answer's tiers and P(red) range equal scoring the unit again with
+    every possible answer filled in."""
+    specs = {s.name: (i, s) for i, s in enumerate(model.encoder.specs_)}
+    checked = 0
+    for record in as_records(test_units[test_units["dispute_type"].notna()].head(25)):
+        result = model.predict_record(record)
+        decision = model.decisions[result["decision"]]
+        for unseen in result["unseen"]:
+            f, spec = specs[unseen["field"]]
+            again = [
+                model.predict_record({**record, spec.name: model._raw_value(spec, code)})
+                for code in model._answers(decision, f)
+            ]
+            p_red = [r["probabilities"]["red"] for r in again]
+            assert unseen["p_red_low"] == pytest.approx(min(p_red), abs=1e-12)
+            assert unseen["p_red_high"] == pytest.approx(max(p_red), abs=1e-12)
+            tiers = sorted({r["tier"] for r in again}, key=TIERS.index)
+            assert unseen["tiers"] == tiers
+            assert unseen["changes_tier"] == (tiers != [result["tier"]])
+            checked += 1
+    assert checked > 25

@@ -251,15 +251,17 @@ def test_visit_list_one_entry_per_household_in_rank_order(client, keys):
             }
         )
 
+    # A severe PHQ-9 floors a survey to at least yellow: households with something to rank.
+    risky = {**SURVEY, "phq9": 22}
     survey(CALM)
-    case(survey(SURVEY), {"strangulation": True}, "2024-04-01")
-    case(survey(SURVEY), {}, "2024-04-02", override="green")
+    case(survey(risky), {"strangulation": True}, "2024-04-01")
+    case(survey(risky), {}, "2024-04-02", override="green")
     case(survey(CALM), CALM_CASE, "2024-04-03", override="red")
     case(survey(CALM), {"strangulation": True}, "2024-04-04", closed=True)
-    both = survey(SURVEY)
+    both = survey(risky)
     case(both, {"strangulation": True}, "2024-05-01")
     case(both, {}, "2024-04-05")
-    survey(SURVEY)  # the same answers as others: a tie broken by the order scored
+    survey(risky)  # the same answers as others: a tie broken by the order scored
     survey({**SURVEY, "survey_date": "2024-01-10"})
 
     best: dict[str, tuple] = {}

@@ -283,14 +283,17 @@ def subgroup_masks(units: pd.DataFrame, floors: np.ndarray) -> dict[str, np.ndar
 
 
 def subgroup_rows(
-    name: str, rows: np.ndarray, data: Period, scores: dict[str, Scores]
+    name: str, rows: np.ndarray, data: Period, scores: dict[str, Scores], small: list[str]
 ) -> list[dict[str, Any]]:
-    """Per subgroup of the decision with ≥ MIN_SUBGROUP units: its red figures."""
+    """Per subgroup of the decision with ≥ MIN_SUBGROUP units: its red figures (the
+    smaller ones' sizes are added to ``small``)."""
     out = []
     for group, mask in subgroup_masks(data.units, data.floors).items():
         sub = rows & mask
         n = int(sub.sum())
         if n < MIN_SUBGROUP:
+            if n:
+                small.append(f"{name} {group} {n} ({int((data.y[sub] == 2).sum())} red)")
             continue
         m = probability_metrics(data.y[sub], scores["model"].proba[sub])
         n_red = int((data.y[sub] == 2).sum())
@@ -529,12 +532,14 @@ def run(data_dir: Path, root: Path, args: argparse.Namespace) -> None:
     scores = {k: scores[k] for k in SCORERS}
 
     got = report_decisions(outcome, test, scores)
+    small: list[str] = []
     table = [
         r
         for i, name in enumerate(DECISIONS)
-        for r in subgroup_rows(name, test.decision == i, test, scores)
+        for r in subgroup_rows(name, test.decision == i, test, scores, small)
     ]
     report_subgroups(table)
+    print(f"\nsmaller subgroups (units; not checked): {'; '.join(small) or 'none'}")
     missed = targets_missed(evaluation, outcome.fit.model.policy)
     print(
         "\npolicy targets missed on the test period: "

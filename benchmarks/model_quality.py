@@ -296,6 +296,7 @@ def subgroup_rows(
                 small.append(f"{name} {group} {n} ({int((data.y[sub] == 2).sum())} red)")
             continue
         m = probability_metrics(data.y[sub], scores["model"].proba[sub])
+        o = probability_metrics(data.y[sub], scores["oracle"].proba[sub])
         n_red = int((data.y[sub] == 2).sum())
         lo, hi = oe_interval(n_red, float(scores["model"].proba[sub, 2].sum()))
         out.append(
@@ -315,6 +316,9 @@ def subgroup_rows(
                 "oe_hi": hi,
                 "ece_red": m["ece_red"],
                 "ece_yellow_or_red": m["ece_yellow_or_red"],
+                "oracle_oe_red": o["observed_expected_red"],
+                "oracle_ece_red": o["ece_red"],
+                "oracle_ece_yellow_or_red": o["ece_yellow_or_red"],
             }
         )
     return out
@@ -359,15 +363,18 @@ def report_subgroups(table: list[dict[str, Any]]) -> None:
     print(f"\n### subgroups with ≥ {MIN_SUBGROUP} test units\n")
     print(
         "| decision | subgroup | n | n red | red AUROC model | logistic | LightGBM | oracle "
-        "| O/E red (95% interval) | ECE red | ECE yellow-or-red |"
+        "| O/E red (95% interval) | ECE red | ECE yellow-or-red | oracle: O/E red | ECE red "
+        "| ECE yellow-or-red |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|" + "---:|" * 12)
     for r in table:
         print(
             f"| {r['decision']} | {r['group']} | {r['n']:,} | {r['n_red']:,} | "
             + " | ".join(cell(r[f"auroc_{k}"]) for k in ("model", "logistic", "lightgbm", "oracle"))
             + f" | {cell(r['oe_red'], 3)} ({cell(r['oe_lo'], 2)}–{cell(r['oe_hi'], 2)}) | "
-            f"{cell(r['ece_red'])} | {cell(r['ece_yellow_or_red'])} |"
+            f"{cell(r['ece_red'])} | {cell(r['ece_yellow_or_red'])} | "
+            f"{cell(r['oracle_oe_red'], 3)} | {cell(r['oracle_ece_red'])} | "
+            f"{cell(r['oracle_ece_yellow_or_red'])} |"
         )
 
 

@@ -1,12 +1,19 @@
-"""Model quality and speed against the truth: model, baselines and oracle side by side.
+"""Model quality per decision, beside two fitted peers, the checklist and the truth; speed.
 
-Generates a synthetic population (200,000 households over 3 years by default, fixed
-seed), trains with ``risk.train.train`` into a throwaway MLflow store, and on the test
-period prints the model, the DASH-style checklist, the logistic regression and the oracle
-(the true probabilities from truth.parquet) side by side, then the issue's targets with
-pass/fail, the fit time on 500,000 units and the scoring speed with reasons.
+Generates a synthetic population (200,000 households over 3 years by default, fixed seed;
+or reads a generated one with ``--data``), trains with ``risk.train.train`` into a
+throwaway MLflow store and reports on the test period, for case intake (case units) and
+household screening (survey units) apart: the model; a one-hot logistic regression and a
+LightGBM model, each fitted on the training period per decision where the model is (its
+pooled training units where the model's decision is pooled), with the policy's thresholds
+chosen on the calibration period; the DASH-style checklist as training fits it; and the
+oracle (the true probabilities in truth.parquet, thresholds chosen the same way). Then a
+subgroup table per decision, the issue's checks with PASS/FAIL and, unless ``--quick``,
+the speed: the fit of the classifier pair on 500,000 units, batch scoring with reasons
+and one unit.
 
     python benchmarks/model_quality.py [--households 200000] [--years 3] [--seed 2026]
+        [--data DIR] [--quick]
 """
 
 from __future__ import annotations
@@ -15,36 +22,433 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2
 
-from risk.dataset import load_ledger, time_split
+from risk.dataset import Split, load_ledger, time_split
+from risk.evaluate import targets_missed
 from risk.features.units import ID_COLUMNS
+from risk.models.baselines import LogisticBaseline
+from risk.models.decision import DECISIONS, decision_index
 from risk.models.ebm import EBMPairClassifier, feature_types_from_specs
-from risk.models.metrics import probability_metrics
-from risk.models.tiers import tier_codes
+from risk.models.metrics import probability_metrics, tier_metrics
+from risk.models.policy import DecisionPolicy
+from risk.models.thresholds import choose_thresholds
+from risk.models.tiers import TIERS, policy_ranks, tier_codes
+from risk.models.triage import TriageModel
 from risk.synth import generate_to_dir
-from risk.train import train
+from risk.train import TrainOutcome, notes_text, train
 
+SCORERS = ("model", "logistic", "lightgbm", "checklist", "oracle")
+PEERS = ("logistic", "lightgbm")
+#: Rows of the per-decision table: label, key of the scorer's figures.
 ROWS = (
-    "auroc_red",
-    "auroc_yellow_or_red",
-    "pr_auc_red",
-    "brier_red",
-    "ece_green",
-    "ece_yellow",
-    "ece_red",
-    "ece_yellow_or_red",
+    ("red AUROC", "auroc_red"),
+    ("yellow-or-red AUROC", "auroc_yellow_or_red"),
+    ("ECE red", "ece_red"),
+    ("ECE yellow-or-red", "ece_yellow_or_red"),
+    ("ECE green", "ece_green"),
+    ("observed/expected red", "observed_expected_red"),
+    ("observed/expected yellow-or-red", "observed_expected_yellow_or_red"),
+    ("tier mix red", "mix_red"),
+    ("tier mix yellow", "mix_yellow"),
+    ("tier mix green", "mix_green"),
+    ("red recall", "red_recall"),
+    ("red PPV", "red_precision"),
+    ("green NPV", "green_npv"),
+    ("review share", "review_share"),
+    ("set coverage green", "set_coverage_green"),
+    ("set coverage yellow", "set_coverage_yellow"),
+    ("set coverage red", "set_coverage_red"),
 )
-TIER_ROWS = (
-    "tier_red_recall",
-    "tier_red_share",
-    "tier_green_red_rate",
-    "tier_red_precision",
-    "tier_yellow_or_red_recall",
-)
+MIN_SUBGROUP = 500
+PARTNERS = ("spouse", "ex_partner")
+ECE_MAX, OE_RANGE = 0.02, (0.9, 1.1)
+INTAKE_RED_MIX, INTAKE_MIN_GREEN = (0.10, 0.15), 0.30
+
+
+@dataclass
+class Period:
+    """One period's units as every scorer sees them."""
+
+    units: pd.DataFrame
+    X: np.ndarray
+    y: np.ndarray
+    decision: np.ndarray
+    floors: np.ndarray
+    truth: np.ndarray
+
+
+@dataclass
+class Scores:
+    """One scorer on the test units: probabilities ``(n, 3)`` and tier ranks."""
+
+    proba: np.ndarray
+    ranks: np.ndarray
+
+
+# -- data -------------------------------------------------------------------------------
+
+
+def truth_of(units: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
+    """The true ``(n, 3)`` probabilities of ``units`` from truth.parquet."""
+    keys = list(ID_COLUMNS)
+    mine = units[keys].astype({"case_id": object, "household_id": object})
+    theirs = truth.astype({"case_id": object, "household_id": object})
+    joined = mine.merge(theirs, on=keys, how="left", validate="one_to_one")
+    if joined["p_red"].isna().any():
+        raise SystemExit(f"truth.parquet: {joined['p_red'].isna().sum()} units have no row")
+    return joined[["p_green", "p_yellow", "p_red"]].to_numpy()
+
+
+def periods(splits: dict[str, Split], model: TriageModel, truth: pd.DataFrame) -> dict:
+    out = {}
+    for name, split in splits.items():
+        X = model.encoder.transform(split.units)
+        floors, _ = model.policy.floors(split.units)
+        out[name] = Period(
+            split.units,
+            X,
+            tier_codes(split.labels),
+            decision_index(X),
+            floors,
+            truth_of(split.units, truth),
+        )
+    return out
+
+
+# -- peers ------------------------------------------------------------------------------
+
+
+class LightGBMPeer:
+    """A multiclass LightGBM on the model's feature matrix (nominal codes as categories,
+    missing values as LightGBM's own), early-stopped on a random 15% of its units."""
+
+    PARAMS: ClassVar[dict[str, Any]] = {
+        "objective": "multiclass",
+        "num_class": 3,
+        "learning_rate": 0.05,
+        "num_leaves": 31,
+        "min_data_in_leaf": 50,
+        "feature_fraction": 0.8,
+        "bagging_fraction": 0.8,
+        "bagging_freq": 1,
+        "lambda_l2": 1.0,
+        "num_threads": 2,
+        "verbose": -1,
+        "seed": 0,
+    }
+
+    def fit(self, X: np.ndarray, y: np.ndarray, specs: Any) -> LightGBMPeer:
+        nominal = [i for i, s in enumerate(specs) if s.kind == "nominal"]
+        held = np.random.default_rng(0).random(y.size) < 0.15
+        data = lgb.Dataset(X[~held], y[~held], categorical_feature=nominal, free_raw_data=True)
+        valid = lgb.Dataset(X[held], y[held], reference=data)
+        self.booster_ = lgb.train(
+            self.PARAMS,
+            data,
+            num_boost_round=2000,
+            valid_sets=[valid],
+            callbacks=[lgb.early_stopping(100, verbose=False)],
+        )
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        proba = self.booster_.predict(X, num_iteration=self.booster_.best_iteration)
+        return np.asarray(proba, np.float64)
+
+
+def _logistic() -> Any:
+    return LogisticBaseline()
+
+
+FACTORIES: dict[str, Callable[[], Any]] = {"logistic": _logistic, "lightgbm": LightGBMPeer}
+
+
+def policy_tiers(
+    p_cal: np.ndarray,
+    cal: Period,
+    rows_cal: np.ndarray,
+    p: np.ndarray,
+    floors: np.ndarray,
+    rule: DecisionPolicy,
+    name: str,
+) -> np.ndarray:
+    """Tier ranks of ``p`` with thresholds the policy chooses on the calibration rows."""
+    t = choose_thresholds(
+        p_cal[:, 2], 1 - p_cal[:, 0], cal.y[rows_cal], cal.floors[rows_cal], rule, decision=name
+    ).thresholds
+    return policy_ranks(p[:, 2], 1 - p[:, 0], t.red, t.yellow, floors)
+
+
+def peer_scores(kind: str, data: dict[str, Period], model: TriageModel) -> tuple[Scores, dict]:
+    """A peer fitted per decision where the model is (pooled where it is), and its fit s."""
+    train, cal, test = data["train"], data["calibration"], data["test"]
+    proba, ranks = np.zeros((len(test.y), 3)), np.zeros(len(test.y), np.int8)
+    fitted: dict[str, Any] = {}
+    seconds = {}
+    for i, name in enumerate(DECISIONS):
+        rows = test.decision == i
+        if not rows.any():
+            continue
+        pooled = model.decisions[name].pooled
+        key = "pooled" if pooled else name
+        if key not in fitted:
+            fit_rows = np.ones(len(train.y), bool) if pooled else train.decision == i
+            start = time.perf_counter()
+            fitted[key] = FACTORIES[kind]().fit(
+                train.X[fit_rows], train.y[fit_rows], model.encoder.specs_
+            )
+            seconds[key] = time.perf_counter() - start
+        c = cal.decision == i
+        p = fitted[key].predict_proba(test.X[rows])
+        proba[rows] = p
+        ranks[rows] = policy_tiers(
+            fitted[key].predict_proba(cal.X[c]),
+            cal,
+            c,
+            p,
+            test.floors[rows],
+            model.policy.decisions[name],
+            name,
+        )
+    return Scores(proba, ranks), seconds
+
+
+def oracle_scores(data: dict[str, Period], model: TriageModel) -> Scores:
+    cal, test = data["calibration"], data["test"]
+    ranks = np.zeros(len(test.y), np.int8)
+    for i, name in enumerate(DECISIONS):
+        rows, c = test.decision == i, cal.decision == i
+        if rows.any():
+            ranks[rows] = policy_tiers(
+                cal.truth[c],
+                cal,
+                c,
+                test.truth[rows],
+                test.floors[rows],
+                model.policy.decisions[name],
+                name,
+            )
+    return Scores(test.truth, ranks)
+
+
+# -- figures ----------------------------------------------------------------------------
+
+
+def figures(y: np.ndarray, s: Scores, rows: np.ndarray) -> dict[str, float]:
+    return {
+        **probability_metrics(y[rows], s.proba[rows]),
+        **tier_metrics(y[rows], s.ranks[rows]),
+    }
+
+
+def cell(value: float | None, digits: int = 4) -> str:
+    return "—" if value is None or value != value else f"{value:.{digits}f}"
+
+
+def oe_interval(observed: int, expected: float) -> tuple[float, float]:
+    """A 95% interval of observed/expected red, the observed count taken as Poisson."""
+    lo = chi2.ppf(0.025, 2 * observed) / 2 if observed else 0.0
+    hi = chi2.ppf(0.975, 2 * observed + 2) / 2
+    return lo / expected, hi / expected
+
+
+def subgroup_masks(units: pd.DataFrame, floors: np.ndarray) -> dict[str, np.ndarray]:
+    """The issue's subgroups: partner cases with a hard flag, police-sourced cases, each
+    dispute type, rural and urban."""
+
+    def text(column: str) -> pd.Series:
+        return units[column].astype(object).where(units[column].notna(), "missing").astype(str)
+
+    partner = text("counterpart").isin(PARTNERS).to_numpy()
+    out = {
+        "partner case, hard flag": partner & (floors >= 2),
+        "source police": (text("source") == "police").to_numpy(),
+    }
+    dispute = text("dispute_type")
+    for value in sorted(set(dispute) - {"missing"}):
+        out[f"dispute {value}"] = (dispute == value).to_numpy()
+    area = text("area")
+    for value in sorted(set(area) - {"missing"}):
+        out[f"area {value}"] = (area == value).to_numpy()
+    return out
+
+
+def subgroup_rows(
+    name: str, rows: np.ndarray, data: Period, scores: dict[str, Scores], small: list[str]
+) -> list[dict[str, Any]]:
+    """Per subgroup of the decision with ≥ MIN_SUBGROUP units: its red figures (the
+    smaller ones' sizes are added to ``small``)."""
+    out = []
+    for group, mask in subgroup_masks(data.units, data.floors).items():
+        sub = rows & mask
+        n = int(sub.sum())
+        if n < MIN_SUBGROUP:
+            if n:
+                small.append(f"{name} {group} {n} ({int((data.y[sub] == 2).sum())} red)")
+            continue
+        m = probability_metrics(data.y[sub], scores["model"].proba[sub])
+        o = probability_metrics(data.y[sub], scores["oracle"].proba[sub])
+        n_red = int((data.y[sub] == 2).sum())
+        lo, hi = oe_interval(n_red, float(scores["model"].proba[sub, 2].sum()))
+        out.append(
+            {
+                "decision": name,
+                "group": group,
+                "n": n,
+                "n_red": n_red,
+                **{
+                    f"auroc_{k}": probability_metrics(data.y[sub], scores[k].proba[sub])[
+                        "auroc_red"
+                    ]
+                    for k in ("model", "logistic", "lightgbm", "oracle")
+                },
+                "oe_red": m["observed_expected_red"],
+                "oe_lo": lo,
+                "oe_hi": hi,
+                "ece_red": m["ece_red"],
+                "ece_yellow_or_red": m["ece_yellow_or_red"],
+                "oracle_oe_red": o["observed_expected_red"],
+                "oracle_ece_red": o["ece_red"],
+                "oracle_ece_yellow_or_red": o["ece_yellow_or_red"],
+            }
+        )
+    return out
+
+
+# -- report -----------------------------------------------------------------------------
+
+
+def report_decisions(
+    outcome: TrainOutcome, test: Period, scores: dict[str, Scores]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Print the side-by-side table of each decision; return the figures by decision."""
+    m = outcome.metrics
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for i, name in enumerate(DECISIONS):
+        rows = test.decision == i
+        if not rows.any():
+            print(f"\n### {name}: no test units")
+            continue
+        got = {k: figures(test.y, s, rows) for k, s in scores.items()}
+        for key in ("review_share", *(f"set_coverage_{t}" for t in TIERS)):
+            got["model"][key] = m.get(f"test_{name}_{key}", float("nan"))
+        out[name] = got
+        n_red = int((test.y[rows] == 2).sum())
+        n_yr = int((test.y[rows] >= 1).sum())
+        t = outcome.fit.model.decisions[name].thresholds
+        pooled = " (pooled classifier)" if outcome.fit.model.decisions[name].pooled else ""
+        print(
+            f"\n### {name}: {int(rows.sum()):,} test units, {n_red:,} red, {n_yr:,} yellow or "
+            f"red; model t_red {t.red:.4f}, t_yellow {t.yellow:.4f}{pooled}\n"
+        )
+        print("| figure | " + " | ".join(SCORERS) + " |")
+        print("|---|" + "---:|" * len(SCORERS))
+        for label, key in ROWS:
+            print(f"| {label} | " + " | ".join(cell(got[k].get(key)) for k in SCORERS) + " |")
+    pooled_auroc = probability_metrics(test.y, scores["model"].proba)["auroc_red"]
+    print(f"\npooled (both decisions, an extra line only): model red AUROC {pooled_auroc:.4f}")
+    return out
+
+
+def report_subgroups(table: list[dict[str, Any]]) -> None:
+    print(f"\n### subgroups with ≥ {MIN_SUBGROUP} test units\n")
+    print(
+        "| decision | subgroup | n | n red | red AUROC model | logistic | LightGBM | oracle "
+        "| O/E red (95% interval) | ECE red | ECE yellow-or-red | oracle: O/E red | ECE red "
+        "| ECE yellow-or-red |"
+    )
+    print("|---|---|" + "---:|" * 12)
+    for r in table:
+        print(
+            f"| {r['decision']} | {r['group']} | {r['n']:,} | {r['n_red']:,} | "
+            + " | ".join(cell(r[f"auroc_{k}"]) for k in ("model", "logistic", "lightgbm", "oracle"))
+            + f" | {cell(r['oe_red'], 3)} ({cell(r['oe_lo'], 2)}–{cell(r['oe_hi'], 2)}) | "
+            f"{cell(r['ece_red'])} | {cell(r['ece_yellow_or_red'])} | "
+            f"{cell(r['oracle_oe_red'], 3)} | {cell(r['oracle_ece_red'])} | "
+            f"{cell(r['oracle_ece_yellow_or_red'])} |"
+        )
+
+
+def verdict(ok: bool | None) -> str:
+    return "N/A " if ok is None else ("PASS" if ok else "FAIL")
+
+
+def within(value: float, low: float, high: float) -> bool | None:
+    return None if value != value else low <= value <= high
+
+
+def quality_checks(got: dict, table: list[dict[str, Any]]) -> list[tuple[bool | None, str]]:
+    checks: list[tuple[bool | None, str]] = []
+    for name, f in got.items():
+        model = f["model"]["auroc_red"]
+        best = max(f[k]["auroc_red"] for k in PEERS)
+        ok = None if model != model or best != best else model >= best
+        checks.append(
+            (ok, f"{name}: red AUROC {cell(model)} ≥ max(logistic, LightGBM) {cell(best)}")
+        )
+        eces = {k: f["model"][f"ece_{k}"] for k in ("red", "yellow_or_red", "green")}
+        checks.append(
+            (
+                all(v <= ECE_MAX for v in eces.values()),
+                f"{name}: ECE ≤ {ECE_MAX} per class ("
+                + ", ".join(f"{k} {v:.4f}" for k, v in eces.items())
+                + ")",
+            )
+        )
+        oe = f["model"]["observed_expected_red"]
+        checks.append((within(oe, *OE_RANGE), f"{name}: O/E red {cell(oe, 3)} within 0.9–1.1"))
+        mine = [r for r in table if r["decision"] == name]
+        bad_oe = [
+            f"{r['group']} {r['oe_red']:.3f}{'*' if r['oe_lo'] <= 1.0 <= r['oe_hi'] else ''}"
+            for r in mine
+            if not within(r["oe_red"], *OE_RANGE)
+        ]
+        checks.append(
+            (
+                None if not mine else not bad_oe,
+                f"{name}: O/E red within 0.9–1.1 in each of {len(mine)} subgroups ≥ "
+                f"{MIN_SUBGROUP} units"
+                + (
+                    f" (outside: {'; '.join(bad_oe)}; *: 1 is within its 95% interval)"
+                    if bad_oe
+                    else ""
+                ),
+            )
+        )
+        bad_ece = [
+            f"{r['group']} {max(r['ece_red'], r['ece_yellow_or_red']):.4f}"
+            for r in mine
+            if max(r["ece_red"], r["ece_yellow_or_red"]) > ECE_MAX
+        ]
+        checks.append(
+            (
+                None if not mine else not bad_ece,
+                f"{name}: ECE ≤ {ECE_MAX} (red, yellow-or-red) in each subgroup ≥ {MIN_SUBGROUP}"
+                + (f" (above: {'; '.join(bad_ece)})" if bad_ece else ""),
+            )
+        )
+    if "intake" in got:
+        mix = got["intake"]["model"]
+        red, green = mix["mix_red"], mix["mix_green"]
+        checks.append(
+            (
+                INTAKE_RED_MIX[0] <= red <= INTAKE_RED_MIX[1] and green >= INTAKE_MIN_GREEN,
+                f"intake tier mix: red {red:.1%} within 10–15%, green {green:.1%} ≥ 30%",
+            )
+        )
+    return checks
+
+
+# -- speed ------------------------------------------------------------------------------
 
 
 def _records(units: pd.DataFrame) -> list[dict]:
@@ -54,129 +458,132 @@ def _records(units: pd.DataFrame) -> list[dict]:
     ]
 
 
+def speed(outcome: TrainOutcome, splits: dict[str, Split], fit_units: int) -> list:
+    """Fit, batch and one-unit timings; the speed checks."""
+    model = outcome.fit.model
+    units = pd.concat([s.units for s in splits.values()], ignore_index=True)
+    units = units.sample(n=min(fit_units, len(units)), random_state=0)
+    encoder = model.encoder
+    start = time.perf_counter()
+    EBMPairClassifier(
+        feature_names=list(encoder.feature_names_out_),
+        feature_types=feature_types_from_specs(encoder.specs_),
+        monotone=model.policy.monotone,
+    ).fit(encoder.transform(units), tier_codes(units["label"]))
+    fit_seconds = time.perf_counter() - start
+    print(f"\nfit of the classifier pair on {len(units):,} units: {fit_seconds:.1f} s")
+
+    test = splits["test"].units
+    batch = pd.concat([test] * max(1, 200_000 // len(test) + 1), ignore_index=True)
+    batch = batch.head(200_000)
+    model.predict_frame(batch.head(1000))
+    start = time.perf_counter()
+    model.predict_frame(batch)
+    per_second = len(batch) / (time.perf_counter() - start)
+    print(f"batch scoring with reasons: {per_second:,.0f} units/s ({len(batch):,} units)")
+    sample = test.sample(n=min(2000, len(test)), random_state=0)
+    records = _records(sample)
+    for r in records[:50]:
+        model.predict_record(r)
+    times = []
+    for r in records:
+        t0 = time.perf_counter()
+        model.predict_record(r)
+        times.append(time.perf_counter() - t0)
+    p99 = float(np.quantile(times, 0.99))
+    cases = sample["case_id"].notna().mean()
+    print(
+        f"one unit (predict_record, {len(records):,} test units, {cases:.0%} cases): median "
+        f"{statistics.median(times) * 1e3:.3f} ms, p99 {p99 * 1e3:.3f} ms"
+    )
+    return [
+        (fit_seconds <= 300, f"fit on {len(units):,} units ≤ 5 min ({fit_seconds:.0f} s)"),
+        (per_second >= 100_000, f"batch ≥ 100,000 units/s ({per_second:,.0f})"),
+        (p99 <= 1e-3, f"one unit ≤ 1 ms at p99 ({p99 * 1e3:.3f} ms)"),
+    ]
+
+
+# -- main -------------------------------------------------------------------------------
+
+
+def run(data_dir: Path, root: Path, args: argparse.Namespace) -> None:
+    start = time.perf_counter()
+    outcome = train(data_dir, uri=f"sqlite:///{root / 'mlflow.db'}", register=False)
+    fit_s = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.fit.seconds.items())
+    print(f"risk.train.train: {time.perf_counter() - start:.1f} s wall ({fit_s})")
+    ledger = load_ledger(data_dir)
+    splits = time_split(ledger.units())
+    for s in splits.values():
+        print(f"  {s.name}: {len(s.units):,} units, {s.start.date()} to {s.end.date()}")
+    print(f"  extract date {ledger.extract_date.date()}")
+    notes = notes_text(outcome.fit)
+    print("training notes:\n" + (notes.rstrip() or "(none)"))
+
+    data = periods(splits, outcome.fit.model, pd.read_parquet(data_dir / "truth.parquet"))
+    test = data["test"]
+    evaluation = outcome.evaluation
+    if not (evaluation.decisions == np.asarray(DECISIONS, object)[test.decision]).all():
+        raise SystemExit("the evaluation's decisions differ from the encoder's")
+    scores = {
+        "model": Scores(
+            evaluation.scored["model"].proba, tier_codes(evaluation.scored["model"].tiers)
+        ),
+        "checklist": Scores(
+            evaluation.scored["checklist"].proba, tier_codes(evaluation.scored["checklist"].tiers)
+        ),
+    }
+    for kind in PEERS:
+        scores[kind], seconds = peer_scores(kind, data, outcome.fit.model)
+        print(f"{kind} fit: " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
+    scores["oracle"] = oracle_scores(data, outcome.fit.model)
+    scores = {k: scores[k] for k in SCORERS}
+
+    got = report_decisions(outcome, test, scores)
+    small: list[str] = []
+    table = [
+        r
+        for i, name in enumerate(DECISIONS)
+        for r in subgroup_rows(name, test.decision == i, test, scores, small)
+    ]
+    report_subgroups(table)
+    print(f"\nsmaller subgroups (units; not checked): {'; '.join(small) or 'none'}")
+    missed = targets_missed(evaluation, outcome.fit.model.policy)
+    print(
+        "\npolicy targets missed on the test period: "
+        + "; ".join(f"{d}: {', '.join(v) or 'none'}" for d, v in missed.items())
+    )
+    checks = quality_checks(got, table)
+    if not args.quick:
+        checks += speed(outcome, splits, args.fit_units)
+    print()
+    for ok, text in checks:
+        print(f"{verdict(ok)}  {text}")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--households", type=int, default=200_000)
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--fit-units", type=int, default=500_000)
+    parser.add_argument("--data", type=Path, help="a generated ledger (with truth.parquet)")
+    parser.add_argument("--quick", action="store_true", help="skip the speed section")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        start = time.perf_counter()
-        generate_to_dir(root / "data", args.households, args.years, args.seed, progress=False)
-        print(
-            f"generated {args.households:,} households x {args.years} years "
-            f"in {time.perf_counter() - start:.1f} s"
-        )
-        start = time.perf_counter()
-        outcome = train(root / "data", uri=f"sqlite:///{root / 'mlflow.db'}", register=False)
-        print(
-            f"risk.train.train: {time.perf_counter() - start:.1f} s wall "
-            f"(classifier fit {outcome.fit.seconds['classifier']:.1f} s on "
-            f"{int(outcome.metrics['n_train']):,} units)"
-        )
-        m = outcome.metrics
-
-        # The oracle: the true probabilities of the same test units.
-        ledger = load_ledger(root / "data")
-        splits = time_split(ledger.units())
-        test = splits["test"].units
-        truth = pd.read_parquet(root / "data" / "truth.parquet")
-        keys = [c for c in ID_COLUMNS]
-        test_keys = test[keys].astype({"case_id": object, "household_id": object})
-        truth = truth.astype({"case_id": object, "household_id": object})
-        joined = test_keys.merge(truth, on=keys, how="left", validate="one_to_one")
-        if joined["p_red"].isna().any():
-            raise SystemExit(f"{joined['p_red'].isna().sum()} test units have no truth row")
-        y = tier_codes(test["label"])
-        oracle = probability_metrics(y, joined[["p_green", "p_yellow", "p_red"]].to_numpy())
-
-        print(
-            f"\ntest period: {len(test):,} units "
-            f"({splits['test'].start.date()} to {splits['test'].end.date()})"
-        )
-        print(f"{'metric':28}{'model':>10}{'checklist':>11}{'logistic':>10}{'oracle':>10}")
-        for row in ROWS:
-            cells = [
-                m.get(f"test_{row}"),
-                m.get(f"test_checklist_{row}"),
-                m.get(f"test_logistic_{row}"),
-                oracle.get(row),
-            ]
+        data_dir = args.data
+        if data_dir is None:
+            data_dir = root / "data"
+            start = time.perf_counter()
+            generate_to_dir(data_dir, args.households, args.years, args.seed, progress=False)
             print(
-                f"{row:28}" + "".join(f"{'—':>10} " if c is None else f"{c:10.4f} " for c in cells)
+                f"generated {args.households:,} households x {args.years} years, seed "
+                f"{args.seed}, in {time.perf_counter() - start:.1f} s"
             )
-        for row in TIER_ROWS:
-            cells = [
-                m.get(f"test_{row}"),
-                m.get(f"test_checklist_{row}"),
-                m.get(f"test_logistic_{row}"),
-            ]
-            print(f"{row:28}" + "".join(f"{c:10.4f} " for c in cells))
-        print(
-            f"conformal coverage (target {outcome.fit.model.conformal.coverage:.2f}): "
-            f"{m['test_conformal_coverage']:.4f}; review share "
-            f"{m['test_conformal_review_share']:.4f}"
-        )
-
-        # Speed: fit on fit_units units, batch scoring with reasons, one unit.
-        units = pd.concat([s.units for s in splits.values()], ignore_index=True)
-        units = units.sample(n=min(args.fit_units, len(units)), random_state=0)
-        encoder = outcome.fit.model.encoder
-        X = encoder.transform(units)
-        start = time.perf_counter()
-        EBMPairClassifier(
-            feature_names=list(encoder.feature_names_out_),
-            feature_types=feature_types_from_specs(encoder.specs_),
-        ).fit(X, tier_codes(units["label"]))
-        fit_seconds = time.perf_counter() - start
-        print(f"\nfit of the classifier pair on {len(units):,} units: {fit_seconds:.1f} s")
-
-        model = outcome.fit.model
-        batch = pd.concat([test] * max(1, 200_000 // len(test) + 1), ignore_index=True)
-        batch = batch.head(200_000)
-        model.predict_frame(batch.head(1000))
-        start = time.perf_counter()
-        model.predict_frame(batch)
-        per_second = len(batch) / (time.perf_counter() - start)
-        print(f"batch scoring with reasons: {per_second:,.0f} units/s ({len(batch):,} units)")
-        records = _records(test.head(2000))
-        for r in records[:50]:
-            model.predict_record(r)
-        times = []
-        for r in records:
-            t0 = time.perf_counter()
-            model.predict_record(r)
-            times.append(time.perf_counter() - t0)
-        p99 = float(np.quantile(times, 0.99))
-        print(
-            f"one unit (predict_record): median {statistics.median(times) * 1e3:.3f} ms, "
-            f"p99 {p99 * 1e3:.3f} ms"
-        )
-
-        checks = {
-            "red AUROC within 0.02 of oracle": m["test_auroc_red"] >= oracle["auroc_red"] - 0.02,
-            "yellow-or-red AUROC within 0.02 of oracle": m["test_auroc_yellow_or_red"]
-            >= oracle["auroc_yellow_or_red"] - 0.02,
-            "ECE <= 0.02 for each class": all(
-                m[f"test_ece_{t}"] <= 0.02 for t in ("green", "yellow", "red")
-            ),
-            "red recall >= 0.85": m["test_tier_red_recall"] >= 0.85,
-            "red share <= 0.15": m["test_tier_red_share"] <= 0.15,
-            "green units ending red <= 1%": m["test_tier_green_red_rate"] <= 0.01,
-            "red AUROC >= checklist + 0.05": m["test_auroc_red"]
-            >= m["test_checklist_auroc_red"] + 0.05,
-            "red AUROC >= logistic": m["test_auroc_red"] >= m["test_logistic_auroc_red"],
-            "conformal coverage within 2 points": abs(m["test_conformal_coverage"] - 0.9) <= 0.02,
-            "fit on 500k units <= 5 min": fit_seconds <= 300,
-            "batch >= 100,000 units/s": per_second >= 100_000,
-            "one unit <= 1 ms (p99)": p99 <= 1e-3,
-        }
-        print()
-        for name, ok in checks.items():
-            print(f"{'PASS' if ok else 'FAIL'}  {name}")
+        else:
+            print(f"ledger: {data_dir.name} (given with --data)")
+        run(data_dir, root, args)
 
 
 if __name__ == "__main__":

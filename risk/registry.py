@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from risk.errors import ModelError
+
+if TYPE_CHECKING:
+    from mlflow.entities.model_registry import ModelVersion
+
+    from risk.dataset import Ledger
+    from risk.models.triage import TriageModel
 
 __all__ = [
     "CHAMPION",
@@ -145,17 +151,7 @@ class Registry:
             location = (store.parent / "artifacts").resolve().as_uri()
         return str(self.client.create_experiment(name, artifact_location=location))
 
-    def next_version(self) -> str:
-        """The version number the next registration will get."""
-        from mlflow.exceptions import MlflowException
-
-        try:
-            versions = self.client.search_model_versions(f"name='{self.name}'")
-        except MlflowException:
-            return "1"
-        return str(max((int(v.version) for v in versions), default=0) + 1)
-
-    def version_of(self, ref: str) -> Any:
+    def version_of(self, ref: str) -> ModelVersion:
         """A model version by number, ``@alias`` or ``models:/name@alias`` URI."""
         from mlflow.exceptions import MlflowException
 
@@ -167,20 +163,38 @@ class Registry:
         except MlflowException as exc:
             raise ModelError(f"model {self.name} {ref}: not in the registry at {self.uri}") from exc
 
-    def load(self, ref: str) -> Any:
-        """The :class:`~risk.models.triage.TriageModel` behind a model URI or version."""
+    def locate(self, ref: str) -> str:
+        """The model URI that loads ``ref``: a reference to this registry's model (a
+        version, ``@alias``, ``models:/name/N`` or ``models:/name@alias``) is pinned to the
+        version it names now, ``models:/name/N``; any other URI (``runs:/``...) is kept."""
+        if ":/" in ref and not ref.startswith((f"models:/{self.name}/", f"models:/{self.name}@")):
+            return ref
+        return f"models:/{self.name}/{self.version_of(ref).version}"
+
+    def load(self, ref: str) -> TriageModel:
+        """The :class:`~risk.models.triage.TriageModel` behind a model URI or version.
+
+        Its ``info.version`` is the registry's number for the version loaded, whatever was
+        saved with the model at training (a model loaded by ``runs:/`` keeps that label).
+        """
         import mlflow
 
-        uri = ref if ":/" in ref else f"models:/{self.name}/{ref.lstrip('/')}"
-        if ref.startswith("@"):
-            uri = f"models:/{self.name}{ref}"
+        from risk.models.triage import TriageModel
+
+        uri = self.locate(ref)
         try:
             pyfunc = mlflow.pyfunc.load_model(uri)
         except Exception as exc:  # MLflow raises many kinds for a bad or missing model
             raise ModelError(f"model {uri}: cannot load: {exc}") from exc
-        return pyfunc.unwrap_python_model().model
+        model = pyfunc.unwrap_python_model().model
+        if not isinstance(model, TriageModel):
+            raise ModelError(f"model {uri}: not a risk-triage model ({type(model).__name__})")
+        version = uri.removeprefix(f"models:/{self.name}/")
+        if version != uri:
+            model.info = replace(model.info, version=version)
+        return model
 
-    def ledger_of(self, version: Any, dest: Path) -> Any | None:
+    def ledger_of(self, version: ModelVersion, dest: Path) -> Ledger | None:
         """The ledger a registered version was trained on (logged with its run), or None."""
         import mlflow
         from mlflow.exceptions import MlflowException
@@ -198,15 +212,17 @@ class Registry:
             return None
         return load_ledger(Path(folder))
 
-    def champion(self) -> Any | None:
+    def champion(self) -> ModelVersion | None:
         try:
             return self.version_of(f"@{CHAMPION}")
         except ModelError:
             return None
 
-    def metrics(self, version: Any) -> dict[str, float]:
-        run = self.client.get_run(version.run_id)
-        return dict(run.data.metrics)
+    def metrics(self, version: ModelVersion) -> dict[str, float]:
+        """The metrics logged with ``version``'s run (none for a version without a run)."""
+        if version.run_id is None:
+            return {}
+        return dict(self.client.get_run(version.run_id).data.metrics)
 
     def promote(self, ref: str, *, force: bool = False, reason: str | None = None) -> GateResult:
         """Point ``@champion`` at version ``ref`` if it passes the gate, or with ``force``.
@@ -234,5 +250,6 @@ class Registry:
         self.client.set_model_version_tag(
             self.name, candidate.version, "promotion", json.dumps(record, ensure_ascii=False)
         )
-        self.client.set_tag(candidate.run_id, "promotion", yaml.safe_dump(record))
+        if candidate.run_id is not None:
+            self.client.set_tag(candidate.run_id, "promotion", yaml.safe_dump(record))
         return result

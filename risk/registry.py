@@ -1,15 +1,14 @@
 """The MLflow tracking store and model registry: where models are logged, found, promoted.
 
-By default runs and the registry live in ``mlruns/`` under the working directory: a SQLite
-database (``mlruns/mlflow.db``) and an artifact folder (``mlruns/artifacts``).
-``RISK_MLFLOW_URI`` points elsewhere (a PostgreSQL-backed tracking server, say).
+Which store is used is decided by :func:`risk.store.resolve`: an explicit URI, else
+``RISK_MLFLOW_URI``, else MLflow's ``MLFLOW_TRACKING_URI``, else SQLite in
+``mlruns/`` under ``RISK_HOME`` (the checkout of a development install by default).
 Promotion moves the ``@champion`` alias only through :func:`promote`'s gate.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from risk.errors import ModelError
+from risk.store import Store, resolve
 
 if TYPE_CHECKING:
     from mlflow.entities.model_registry import ModelVersion
@@ -117,24 +117,15 @@ def gate(
     return GateResult(all(c["ok"] for c in checks), checks)
 
 
-def default_uri(root: Path | None = None) -> str:
-    """``RISK_MLFLOW_URI``, else a SQLite store in ``mlruns/`` under ``root`` (the cwd)."""
-    uri = os.environ.get("RISK_MLFLOW_URI")
-    if uri:
-        return uri
-    base = (root or Path.cwd()) / "mlruns"
-    base.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(base / 'mlflow.db').as_posix()}"
-
-
 class Registry:
     """A thin, typed face on MLflow's client for the one model this product registers."""
 
-    def __init__(self, uri: str | None = None, name: str = MODEL_NAME) -> None:
+    def __init__(self, uri: str | Store | None = None, name: str = MODEL_NAME) -> None:
         import mlflow
         from mlflow import MlflowClient
 
-        self.uri = uri or default_uri()
+        self.store = uri if isinstance(uri, Store) else resolve(uri)
+        self.uri = self.store.uri
         self.name = name
         mlflow.set_tracking_uri(self.uri)
         mlflow.set_registry_uri(self.uri)

@@ -61,6 +61,14 @@ SheetOpt = Annotated[
     str | None,
     typer.Option("--sheet", help="Excel sheet name or 0-based index (default: the first)."),
 ]
+UriOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tracking-uri",
+        help="MLflow tracking and registry store (default: $RISK_MLFLOW_URI, else "
+        "$MLFLOW_TRACKING_URI, else SQLite in mlruns/ under $RISK_HOME).",
+    ),
+]
 ShowOpt = Annotated[int, typer.Option("--show", help="How many row errors to print.")]
 ErrorsOpt = Annotated[
     Path | None,
@@ -85,6 +93,19 @@ def _sheet(sheet: str | None) -> str | int | None:
 def _fail(exc: RiskError) -> typer.Exit:
     err.print(f"[red]error:[/red] {exc}", highlight=False)
     return typer.Exit(2)
+
+
+def _store(uri: str | None, given_as: str = "--tracking-uri") -> str:
+    """The MLflow store's URI for ``--tracking-uri`` (or the environment's, or the
+    default), said on stderr; exit 2 when its folder cannot be made."""
+    from risk.store import resolve
+
+    try:
+        store = resolve(uri, given_as)
+    except RiskError as exc:
+        raise _fail(exc) from exc
+    err.print(store.describe(), highlight=False, soft_wrap=True)
+    return store.uri
 
 
 def _report(result: object, show: int, errors_path: Path | None) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from risk.cli import _fail, app, err, out
+from risk.cli import UriOpt, _fail, _store, app, err, out
 from risk.errors import RiskError
 
 DataOpt = Annotated[
@@ -28,14 +28,6 @@ ExtractOpt = Annotated[
         "--extract-date",
         help="The last day the ledger records new cases, if its provider states one "
         "(default: the latest opened_at). Units whose 90-day window runs past it are unlabelled.",
-    ),
-]
-UriOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--tracking-uri",
-        envvar="RISK_MLFLOW_URI",
-        help="MLflow tracking and registry store (default: SQLite in ./mlruns).",
     ),
 ]
 
@@ -120,7 +112,7 @@ def train(
             experiment=experiment,
             policy_path=policy,
             params=json.loads(params) if params else None,
-            uri=tracking_uri,
+            uri=_store(tracking_uri),
             progress=True,
             base=base,
             extract_date=extract_date,
@@ -167,7 +159,7 @@ def evaluate(
     from risk.registry import Registry
 
     try:
-        triage = Registry(tracking_uri).load(model)
+        triage = Registry(_store(tracking_uri)).load(model)
         units = load_ledger(data, extract_date).units()
         if period == "test":
             units = time_split(units)["test"].units
@@ -197,7 +189,7 @@ def promote(
     from risk.registry import Registry
 
     try:
-        result = Registry(tracking_uri).promote(version, force=force, reason=reason)
+        result = Registry(_store(tracking_uri)).promote(version, force=force, reason=reason)
     except RiskError as exc:
         raise _fail(exc) from exc
     if result.checks:
@@ -239,7 +231,7 @@ def drift(
     try:
         with tempfile.TemporaryDirectory() as tmp:
             if reference == "champion":
-                registry = Registry(tracking_uri)
+                registry = Registry(_store(tracking_uri))
                 champion = registry.champion()
                 ref = None if champion is None else registry.ledger_of(champion, Path(tmp))
                 if ref is None:
@@ -286,7 +278,7 @@ def report(
     from risk.report import write_report
 
     try:
-        path = write_report(model, data, out_path, tracking_uri, extract_date=extract_date)
+        path = write_report(model, data, out_path, _store(tracking_uri), extract_date=extract_date)
     except RiskError as exc:
         raise _fail(exc) from exc
     out.print(f"model card → {path}")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from risk.cli import _fail, app, err, out
+from risk.cli import UriOpt, _fail, _store, app, err, out
 from risk.errors import ConfigError, IngestError, RiskError
 
 if TYPE_CHECKING:
@@ -108,14 +108,7 @@ def score(
         ),
     ] = False,
     show: Annotated[int, typer.Option("--show", help="How many row errors to print.")] = 20,
-    tracking_uri: Annotated[
-        str | None,
-        typer.Option(
-            "--tracking-uri",
-            envvar="RISK_MLFLOW_URI",
-            help="MLflow tracking and registry store (default: SQLite in ./mlruns).",
-        ),
-    ] = None,
+    tracking_uri: UriOpt = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar, only the summary.")
     ] = False,
@@ -145,7 +138,8 @@ def score(
 
         # next, in threads, while this one imports the engine: the model, and Spark's JVM
         background = stack.enter_context(ThreadPoolExecutor(2, thread_name_prefix="risk-score"))
-        loading = background.submit(lambda: Registry(tracking_uri).load(model))
+        store = _store(tracking_uri)
+        loading = background.submit(lambda: Registry(store).load(model))
         load = loading.result
         if engine is Engine.spark:
             starting = background.submit(_start_spark, master, not quiet)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from risk.cli import app, err, out
+from risk.cli import _store, app, err, out
 
 if TYPE_CHECKING:
     from service.db import Database
@@ -39,8 +39,9 @@ def serve(
     from service.settings import Settings
 
     settings = Settings()
-    ensure_champion(settings.mlflow_uri)
-    version = _served_version(settings.mlflow_uri, settings.model_uri)
+    store = _store(settings.mlflow_uri, "RISK_MLFLOW_URI")
+    ensure_champion(store)
+    version = _served_version(store, settings.model_uri)
     db = _database()
     if not list_keys(db):
         key = create_key(db, "admin", label="first admin key (created by risk serve)")

@@ -105,6 +105,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "模型库中没有模型 {model}：请检查 RISK_MODEL_URI，或先训练并发布模型",
         "model {model} is not in the registry: check RISK_MODEL_URI, or train and promote one",
     ),
+    "mlflow_store": ("MLflow 模型库", "MLflow store"),
+    "store_from_setting": ("由 {name} 指定", "given by {name}"),
+    "store_from_env": ("来自环境变量 {name}", "from the environment variable {name}"),
+    "store_from_risk_home": ("RISK_HOME 下的默认位置", "the default under RISK_HOME"),
+    "store_from_checkout": ("开发检出目录下的默认位置", "the default in the development checkout"),
+    "store_from_user_dir": ("用户数据目录下的默认位置", "the default in the user data directory"),
     "model_unreadable": (
         "模型 {model} 的文件无法读取（损坏或缺失）：请发布一个完好的版本后重新加载",
         "the files of model {model} cannot be read (corrupt or missing): promote a good "

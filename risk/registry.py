@@ -1,22 +1,28 @@
 """The MLflow tracking store and model registry: where models are logged, found, promoted.
 
-By default runs and the registry live in ``mlruns/`` under the working directory: a SQLite
-database (``mlruns/mlflow.db``) and an artifact folder (``mlruns/artifacts``).
-``RISK_MLFLOW_URI`` points elsewhere (a PostgreSQL-backed tracking server, say).
+Which store is used is decided by :func:`risk.store.resolve`: an explicit URI, else
+``RISK_MLFLOW_URI``, else MLflow's ``MLFLOW_TRACKING_URI``, else SQLite in
+``mlruns/`` under ``RISK_HOME`` (the checkout of a development install by default).
 Promotion moves the ``@champion`` alias only through :func:`promote`'s gate.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from risk.errors import ModelError
+from risk.store import Store, resolve
+
+if TYPE_CHECKING:
+    from mlflow.entities.model_registry import ModelVersion
+
+    from risk.dataset import Ledger
+    from risk.models.triage import TriageModel
 
 __all__ = [
     "CHAMPION",
@@ -124,24 +130,15 @@ def _defined(value: float | None) -> float | None:
     return None if value is None or value != value else float(value)
 
 
-def default_uri(root: Path | None = None) -> str:
-    """``RISK_MLFLOW_URI``, else a SQLite store in ``mlruns/`` under ``root`` (the cwd)."""
-    uri = os.environ.get("RISK_MLFLOW_URI")
-    if uri:
-        return uri
-    base = (root or Path.cwd()) / "mlruns"
-    base.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(base / 'mlflow.db').as_posix()}"
-
-
 class Registry:
     """A thin, typed face on MLflow's client for the one model this product registers."""
 
-    def __init__(self, uri: str | None = None, name: str = MODEL_NAME) -> None:
+    def __init__(self, uri: str | Store | None = None, name: str = MODEL_NAME) -> None:
         import mlflow
         from mlflow import MlflowClient
 
-        self.uri = uri or default_uri()
+        self.store = uri if isinstance(uri, Store) else resolve(uri)
+        self.uri = self.store.uri
         self.name = name
         mlflow.set_tracking_uri(self.uri)
         mlflow.set_registry_uri(self.uri)
@@ -158,17 +155,7 @@ class Registry:
             location = (store.parent / "artifacts").resolve().as_uri()
         return str(self.client.create_experiment(name, artifact_location=location))
 
-    def next_version(self) -> str:
-        """The version number the next registration will get."""
-        from mlflow.exceptions import MlflowException
-
-        try:
-            versions = self.client.search_model_versions(f"name='{self.name}'")
-        except MlflowException:
-            return "1"
-        return str(max((int(v.version) for v in versions), default=0) + 1)
-
-    def version_of(self, ref: str) -> Any:
+    def version_of(self, ref: str) -> ModelVersion:
         """A model version by number, ``@alias`` or ``models:/name@alias`` URI."""
         from mlflow.exceptions import MlflowException
 
@@ -180,20 +167,43 @@ class Registry:
         except MlflowException as exc:
             raise ModelError(f"model {self.name} {ref}: not in the registry at {self.uri}") from exc
 
-    def load(self, ref: str) -> Any:
-        """The :class:`~risk.models.triage.TriageModel` behind a model URI or version."""
+    def locate(self, ref: str) -> str:
+        """The model URI that loads ``ref``: a reference to this registry's model (a
+        version, ``@alias``, ``models:/name/N`` or ``models:/name@alias``) is pinned to the
+        version it names now, ``models:/name/N``; any other URI (``runs:/``...) is kept."""
+        if ":/" in ref and not ref.startswith((f"models:/{self.name}/", f"models:/{self.name}@")):
+            return ref
+        return f"models:/{self.name}/{self.version_of(ref).version}"
+
+    def load(self, ref: str) -> TriageModel:
+        """The :class:`~risk.models.triage.TriageModel` behind a model URI or version.
+
+        Its ``info.version`` is the registry's number for the version loaded, whatever was
+        saved with the model at training (a model loaded by ``runs:/`` keeps that label).
+        """
         import mlflow
 
-        uri = ref if ":/" in ref else f"models:/{self.name}/{ref.lstrip('/')}"
-        if ref.startswith("@"):
-            uri = f"models:/{self.name}{ref}"
+        from risk.models.triage import TriageModel
+
+        uri = self.locate(ref)
         try:
             pyfunc = mlflow.pyfunc.load_model(uri)
         except Exception as exc:  # MLflow raises many kinds for a bad or missing model
             raise ModelError(f"model {uri}: cannot load: {exc}") from exc
-        return pyfunc.unwrap_python_model().model
+        model = pyfunc.unwrap_python_model().model
+        if not isinstance(model, TriageModel):
+            raise ModelError(f"model {uri}: not a risk-triage model ({type(model).__name__})")
+        if not hasattr(model, "decisions"):
+            raise ModelError(
+                f"model {uri}: saved by an earlier release, with one threshold pair for cases "
+                "and surveys together; train a new model (risk train) and promote it"
+            )
+        version = uri.removeprefix(f"models:/{self.name}/")
+        if version != uri:
+            model.info = replace(model.info, version=version)
+        return model
 
-    def ledger_of(self, version: Any, dest: Path) -> Any | None:
+    def ledger_of(self, version: ModelVersion, dest: Path) -> Ledger | None:
         """The ledger a registered version was trained on (logged with its run), or None."""
         import mlflow
         from mlflow.exceptions import MlflowException
@@ -211,18 +221,20 @@ class Registry:
             return None
         return load_ledger(Path(folder))
 
-    def champion(self) -> Any | None:
+    def champion(self) -> ModelVersion | None:
         try:
             return self.version_of(f"@{CHAMPION}")
         except ModelError:
             return None
 
-    def metrics(self, version: Any) -> dict[str, float]:
-        run = self.client.get_run(version.run_id)
-        return dict(run.data.metrics)
+    def metrics(self, version: ModelVersion) -> dict[str, float]:
+        """The metrics logged with ``version``'s run (none for a version without a run)."""
+        if version.run_id is None:
+            return {}
+        return dict(self.client.get_run(version.run_id).data.metrics)
 
     def held_out_metrics(
-        self, candidate: Any, champion: Any
+        self, candidate: ModelVersion, champion: ModelVersion
     ) -> tuple[dict[str, float], dict[str, float]]:
         """Both models' figures on the same held-out units: the candidate's test period.
 
@@ -272,5 +284,6 @@ class Registry:
         self.client.set_model_version_tag(
             self.name, candidate.version, "promotion", json.dumps(record, ensure_ascii=False)
         )
-        self.client.set_tag(candidate.run_id, "promotion", yaml.safe_dump(record))
+        if candidate.run_id is not None:
+            self.client.set_tag(candidate.run_id, "promotion", yaml.safe_dump(record))
         return result

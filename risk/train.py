@@ -138,10 +138,8 @@ def train(
             ledger = reference.combine(ledger)
             units = ledger.units()
         splits = time_split(units)
-    version = registry.next_version() if register else "unregistered"
     info = ModelInfo(
         name=MODEL_NAME,
-        version=version,
         trained_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         data={
             **{f"{k}_sha256": v for k, v in ledger.versions.items()},
@@ -219,10 +217,6 @@ def train(
                     registered_model_name=MODEL_NAME if register else None,
                 )
         registered = getattr(logged, "registered_model_version", None)
-        if register and str(registered) != version:
-            registry.client.set_model_version_tag(
-                MODEL_NAME, str(registered), "version_mismatch", f"model says {version}"
-            )
     scratch.cleanup()
     return TrainOutcome(
         run.info.run_id, str(registered) if register else None, metrics, fit, evaluation

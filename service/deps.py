@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import FormData
 
+from risk.models.triage import TriageModel
 from service.auth import Caller, authenticate
 from service.db import Database
 from service.errors import ServiceError
@@ -57,12 +58,12 @@ ModelsDep = Annotated[ModelHolder, Depends(_models)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-async def _served(models: ModelsDep) -> Any:
+async def _served(models: ModelsDep) -> TriageModel:
     return models.serving()
 
 
 #: The served model, taken once for the request; 503 when none is loaded.
-ModelDep = Annotated[Any, Depends(_served)]
+ModelDep = Annotated[TriageModel, Depends(_served)]
 
 
 class RateLimiter:

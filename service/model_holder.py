@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from risk.errors import ModelError
 from risk.heap import freeze_long_lived
+from risk.models.triage import TriageModel
 from risk.registry import Registry
 from service.errors import ServiceError
 
@@ -18,42 +18,42 @@ class ModelHolder:
 
     After a failed load, :attr:`problem` is the message key of why (the model is not in
     the registry, or its files cannot be read), for ``/readyz`` and the reload answer.
+    :attr:`version` is the registry's number of the version loaded (``ref`` pinned to it
+    first, so a champion moved meanwhile cannot mislabel it).
     """
 
     def __init__(self, uri: str | None, ref: str) -> None:
         self.uri, self.ref = uri, ref
         self._lock = threading.Lock()
-        self.model: Any = None
+        self.model: TriageModel | None = None
         self.version: str | None = None
         self.problem: str | None = None
         #: the newest reload asked for (:mod:`service.reloads`) that this process acted on
         self.reload_seen = 0
 
-    def load(self) -> Any:
+    def load(self) -> TriageModel:
         """Load ``ref`` from the registry; raise (keeping the current model) on failure."""
         registry = Registry(self.uri)
         try:
-            if self.ref.startswith((f"models:/{registry.name}/", f"models:/{registry.name}@")):
-                registry.version_of(self.ref)
+            uri = registry.locate(self.ref)
         except ModelError:
             self.problem = "model_not_registered"
             raise
         try:
-            model = registry.load(self.ref)
+            model = registry.load(uri)
         except ModelError:
             self.problem = "model_unreadable"
             raise
-        version = str(model.info.version)
         with self._lock:  # one assignment: requests see the old model or the new one
-            self.model, self.version, self.problem = model, version, None
+            self.model, self.version, self.problem = model, model.info.version, None
         freeze_long_lived()  # (a full collector pass stalled every request for 0.2 s)
         return model
 
-    def current(self) -> Any:
+    def current(self) -> TriageModel | None:
         """The model serving now, or None."""
         return self.model
 
-    def serving(self) -> Any:
+    def serving(self) -> TriageModel:
         """The model serving now; 503 (``model_unavailable``) when none is loaded."""
         model = self.model
         if model is None:

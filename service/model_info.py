@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from risk.models.triage import TriageModel
 from service.audit import audit
 from service.auth import Caller
 from service.db import Database
@@ -12,7 +13,7 @@ from service.db import Database
 __all__ = ["describe", "read_model"]
 
 
-def describe(model: Any) -> dict[str, Any]:
+def describe(model: TriageModel) -> dict[str, Any]:
     info = model.info
     return {
         "name": info.name,
@@ -32,7 +33,7 @@ def describe(model: Any) -> dict[str, Any]:
     }
 
 
-def read_model(db: Database, who: Caller, model: Any) -> dict[str, Any]:
+def read_model(db: Database, who: Caller, model: TriageModel) -> dict[str, Any]:
     """The served ``model`` described for ``who``, the read audited."""
     audit(db, who, "read_model", "model")
     return describe(model)

@@ -16,7 +16,8 @@ class Settings(BaseSettings):
 
     #: SQLAlchemy URL; SQLite file by default, ``postgresql+psycopg://...`` in production.
     database_url: str = "sqlite:///risk.db"
-    #: MLflow tracking/registry store; default ``sqlite:///mlruns/mlflow.db`` under the cwd.
+    #: MLflow tracking/registry store; unset, ``MLFLOW_TRACKING_URI`` or the default under
+    #: ``RISK_HOME`` (:func:`risk.store.resolve`).
     mlflow_uri: str | None = None
     #: The model the service serves (only from the configured registry).
     model_uri: str = "models:/risk-triage@champion"

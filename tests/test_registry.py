@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import mlflow
@@ -11,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from utils.fitted import HOUSEHOLDS, QUICK, SEED, YEARS
+from utils.stores import store_with_models
 
 from risk.cli import main
 from risk.errors import ModelError
@@ -121,11 +124,34 @@ def test_pyfunc_round_trip_through_champion(store, trained):
     want = units.predict_frame(frame)
     assert list(got["tier"].astype(str)) == list(want["tier"].astype(str))
     np.testing.assert_allclose(got["p_red"], want["p_red"], rtol=0, atol=1e-12)
-    assert (got["model_version"] == trained.version).all()
+    assert (
+        registry.load(f"@{CHAMPION}").predict_frame(frame)["model_version"] == trained.version
+    ).all()
     assert got["reason_1_code"].notna().all()
     fast = loaded.predict(plain, params={"reasons": False})
     assert "reason_1_code" not in fast and np.allclose(fast["p_red"], want["p_red"])
     assert loaded.metadata.get_input_schema() is not None
+
+
+def test_a_loaded_model_is_labelled_with_the_version_the_registry_gave_it(model_store, tmp_path):
+    """Two trainings at once, registered in the other order than they were trained: each
+    model reports the version it was registered as, not what was saved with it."""
+    champion = Registry(model_store).load(f"@{CHAMPION}")
+    first, second = copy.copy(champion), copy.copy(champion)
+    first.info = replace(champion.info, version="7", trained_at="first")
+    second.info = replace(champion.info, version="7", trained_at="second")
+    registry = Registry(store_with_models(model_store, tmp_path, [second, first]))
+    for ref, version, trained in (("1", "1", "second"), ("models:/risk-triage/2", "2", "first")):
+        model = registry.load(ref)
+        assert (model.info.version, model.info.trained_at) == (version, trained)
+        assert model.predict_record({})["model"]["version"] == version
+    registry.client.set_registered_model_alias(MODEL_NAME, CHAMPION, "2")
+    assert registry.load(f"@{CHAMPION}").info.trained_at == "first"
+
+
+def test_load_names_a_version_the_registry_lacks(model_store):
+    with pytest.raises(ModelError, match=r"risk-triage 99: not in the registry"):
+        Registry(model_store).load("models:/risk-triage/99")
 
 
 def test_promote_refuses_a_worse_candidate_unless_forced(store, trained, capsys):

@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
 
 from risk.i18n import LANGS, Lang, text
+from risk.models.triage import TriageModel
 from risk.schema import CASE, TIERS
 from risk.schema import Field as ContractField
 from service import cases
@@ -336,7 +337,7 @@ def intake(
 # --- a case: result, override, history ---------------------------------------------------
 
 
-def _localised(result: dict[str, Any], lang: Lang, model: Any) -> dict[str, Any]:
+def _localised(result: dict[str, Any], lang: Lang, model: TriageModel | None) -> dict[str, Any]:
     """A stored result in the page's language. Flags and reasons carry both languages;
     actions are stored in Chinese only, so in English they come from the served model's
     policy when that model made the score, and otherwise stay as stored."""

@@ -220,17 +220,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "decision_screening": ("入户筛查", "household screening"),
     "pooled_classifier": (
         "训练期红色事件 {n} 起，少于 {need} 起：使用合并模型",
-        "{n} red events in the training period, fewer than {need}: the pooled model serves",
+        "{n} red event(s) in the training period, fewer than {need}: the pooled model serves",
     ),
     "few_red_events": (
         "校准期红色事件仅 {n} 起（少于 {need} 起），红色阈值只按容量和最低红色概率设定",
-        "only {n} red events in the calibration period (fewer than {need}): the red "
+        "only {n} red event(s) in the calibration period (fewer than {need}): the red "
         "threshold is set by capacity and the minimum red probability alone",
     ),
     "few_yellow_events": (
-        "校准期事件仅 {n} 起（少于 {need} 起），黄色阈值只按容量设定",
-        "only {n} events in the calibration period (fewer than {need}): the yellow "
-        "threshold is set by capacity alone",
+        "校准期红色事件 {n} 起、黄色及以上事件 {m} 起（需各 {need} 起），"
+        "绿色安全与召回目标无法衡量：黄色阈值只按容量设定",
+        "{n} red and {m} yellow-or-red events in the calibration period (each needs {need}): "
+        "green safety and recall cannot be measured, so the yellow threshold is set by "
+        "capacity alone",
     ),
     "interaction_reason": ("{a}与{b}同时存在", "{a} together with {b}"),
     "page_model_red_flags": ("红线标志", "red flags"),

@@ -25,7 +25,7 @@ from risk.features.encoder import FeatureEncoder
 from risk.i18n import both
 from risk.models.baselines import ChecklistBaseline, LogisticBaseline
 from risk.models.decision import DECISIONS, decision_index
-from risk.models.fit import FitResult, fit_triage
+from risk.models.fit import FitResult, fit_triage, has_own_classifier
 from risk.models.policy import Policy, load_policy
 from risk.models.thresholds import choose_thresholds
 from risk.models.tiers import TIERS, policy_ranks, tier_codes
@@ -67,8 +67,8 @@ def baselines(
             continue
         rule = policy.decisions[name]
         own = d_train == i
-        if (y_train[own] == 2).sum() < rule.min_events:
-            own = np.ones_like(own)  # too few red events of its own: pooled, as the model
+        if not has_own_classifier(y_train[own], rule.min_events):
+            own = np.ones_like(own)  # too few events of its own: pooled, as the model
         # Like for like: the checklist's cut-offs get the decision's capacity.
         checklist = ChecklistBaseline(
             red_share=rule.targets.max_red_share,

@@ -31,7 +31,17 @@ from risk.models.thresholds import ThresholdChoice, choose_thresholds
 from risk.models.tiers import tier_codes
 from risk.models.triage import DecisionModel, ModelInfo, TriageModel
 
-__all__ = ["FitResult", "fit_triage"]
+__all__ = ["FitResult", "fit_triage", "has_own_classifier"]
+
+
+def has_own_classifier(labels: np.ndarray, min_events: int) -> bool:
+    """Whether a decision's training labels (ranks) hold enough red and yellow events, and
+    some green, for a classifier of its own; otherwise the pooled one serves it."""
+    return bool(
+        (labels == 2).sum() >= min_events
+        and (labels == 1).sum() >= min_events
+        and (labels == 0).any()
+    )
 
 
 @dataclass
@@ -95,8 +105,8 @@ def fit_triage(
                 "both cases and surveys in it"
             )
         y_d = y_train[train_rows]
-        n_red, n_yellow = int((y_d == 2).sum()), int((y_d == 1).sum())
-        own = n_red >= rule.min_events and n_yellow >= rule.min_events and (y_d == 0).any()
+        n_red = int((y_d == 2).sum())
+        own = has_own_classifier(y_d, rule.min_events)
         if own:
             classifier = fit_pair(train_rows, name)
         else:

@@ -119,7 +119,7 @@ def choose_thresholds(
         t_yellow = _pick(yellow_cuts, fits_y, safe & (recall >= targets.yellow_or_red_recall))
     else:
         t_yellow = _pick(yellow_cuts, fits_y, np.zeros_like(fits_y))
-        notes["yellow"] = both("few_yellow_events", n=min(n_red, n_yr), need=policy.min_events)
+        notes["yellow"] = both("few_yellow_events", n=n_red, m=n_yr, need=policy.min_events)
     t_yellow = max(t_yellow, 0.0)
 
     ranks = policy_ranks(p_red, p_yr, t_red, t_yellow, floors)

@@ -116,6 +116,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "lowering a tier needs the supervisor role and a reason",
     ),
     "same_tier": ("新等级与当前等级相同", "the new tier equals the current one"),
+    "household_other_grid": (
+        "该户登记在另一个网格：调查只能记入其登记网格，变更网格须由督导执行迁移",
+        "this household is recorded in another grid: a survey is stored only in its grid "
+        "of record, and moving it is a supervisor's act",
+    ),
+    "same_grid": ("该户已登记在此网格", "the household is already in this grid"),
     # pages for case workers
     "page_title": ("矛盾纠纷风险分级", "Dispute risk triage"),
     "page_lang_switch": ("English", "中文"),

@@ -34,6 +34,7 @@ ROLES = ("caseworker", "psychologist", "supervisor", "datascientist", "admin")
 CAN = {
     "store": {"caseworker", "psychologist", "supervisor", "admin"},
     "lower_tier": {"supervisor", "admin"},
+    "move_household": {"supervisor", "admin"},
     "export": {"datascientist", "supervisor", "admin"},
     "admin": {"admin"},
 }

@@ -61,7 +61,7 @@ CODES = {
     401: ("unauthorized",),
     403: ("forbidden", "out_of_grid", "lower_needs_supervisor"),
     404: ("not_found",),
-    409: ("case_exists", "same_tier"),
+    409: ("case_exists", "same_tier", "household_other_grid", "same_grid"),
     413: ("too_large",),
     422: ("api_need_unit", "api_too_many", "api_bad_value"),
     429: ("rate_limited",),

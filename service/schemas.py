@@ -28,6 +28,7 @@ from risk.schema import Field as ContractField
 __all__ = [
     "CaseIn",
     "CaseUnit",
+    "MoveIn",
     "OutcomeIn",
     "OverrideIn",
     "ScoreBatchRequest",
@@ -148,6 +149,12 @@ class ScoreBatchRequest(_Strict):
 class OverrideIn(_Strict):
     tier: TierName
     reason: Annotated[str, StringConstraints(min_length=2, max_length=2000)]
+
+
+class MoveIn(_Strict):
+    """The grid a household moves to."""
+
+    grid_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class OutcomeIn(_Strict):

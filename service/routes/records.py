@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from service import cases, households, ledger
 from service.deps import Authed, DatabaseDep, ModelsDep
 from service.errors import responses
-from service.schemas import CaseIn, OutcomeIn, OverrideIn, SurveyIn
+from service.schemas import CaseIn, MoveIn, OutcomeIn, OverrideIn, SurveyIn
 
 PARQUET = "application/vnd.apache.parquet"
 router = APIRouter(prefix="/v1", tags=["records"], responses=responses(401, 429, 503))
@@ -22,10 +22,16 @@ def _fields(body: Any) -> dict[str, Any]:
     return cast(BaseModel, body).model_dump(exclude_none=True)
 
 
-@router.post("/households", status_code=201, responses=responses(400, 403, 413, 422))
+@router.post("/households", status_code=201, responses=responses(400, 403, 409, 413, 422))
 def add_survey(body: SurveyIn, who: Authed, db: DatabaseDep, models: ModelsDep) -> dict[str, Any]:  # type: ignore[valid-type]
     """Store a survey wave and its screening score."""
     return households.add_survey(db, models, who, _fields(body))
+
+
+@router.post("/households/{household_id}/grid", responses=responses(400, 403, 404, 409, 413, 422))
+def move_household(household_id: str, body: MoveIn, who: Authed, db: DatabaseDep) -> dict[str, Any]:
+    """Move a household to another grid (supervisors and admins who see both grids)."""
+    return households.move_household(db, who, household_id, body.grid_id)
 
 
 @router.post("/cases", status_code=201, responses=responses(400, 403, 409, 413, 422))

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from service import auth as keys_module
 from service.auth import create_key
 from service.main import SECURITY_HEADERS
-from service.tables import ApiKey
+from service.tables import ApiKey, AuditEvent
 
 SURVEY = {
     "survey_date": "2024-03-05",
@@ -132,6 +132,59 @@ def test_a_grid_limited_key_cannot_write_into_another_grid(client, keys, grids):
         f"/v1/cases/{grids['theirs_case']}/override", json=raised, headers=limited
     )
     assert override.status_code == 403
+
+
+def test_a_grid_limited_key_cannot_take_over_another_grids_household(client, keys, grids):
+    """Claiming another grid's household with one's own grid leaves it where it was."""
+    claim = {**SURVEY, "survey_date": "2024-06-01", "household_id": grids["theirs"]}
+    taken = client.post(
+        "/v1/households", json={**claim, "grid_id": "G-A"}, headers=auth(keys["grid_a"])
+    )
+    assert taken.status_code == 409 and taken.json()["error"] == "household_other_grid"
+    assert "G-B" not in taken.text
+    # nor may an all-grid case worker file it under another grid without moving it
+    moved = client.post(
+        "/v1/households", json={**claim, "grid_id": "G-C"}, headers=auth(keys["caseworker"])
+    )
+    assert moved.status_code == 409
+    db = client.app.state.db  # type: ignore[attr-defined]
+    theirs = auth(create_key(db, "caseworker", ["G-B"], label="grid B only"))
+    assert client.get(f"/v1/cases/{grids['theirs_case']}", headers=theirs).status_code == 200
+    scored = client.post(
+        "/v1/score", json={"household_id": grids["theirs"]}, headers=auth(keys["grid_a"])
+    )
+    assert scored.status_code in (403, 404)
+
+
+def test_moving_a_household_is_a_supervisors_audited_act(client, keys):
+    household, case_id = _seed(client, keys["supervisor"], "G-M1")
+    to_m2 = {"grid_id": "G-M2"}
+    path = f"/v1/households/{household}/grid"
+    assert client.post(path, json=to_m2, headers=auth(keys["caseworker"])).status_code == 403
+    db = client.app.state.db  # type: ignore[attr-defined]
+    elsewhere = auth(create_key(db, "supervisor", ["G-M2"], label="G-M2 supervisor"))
+    hidden = client.post(path, json=to_m2, headers=elsewhere)
+    missing = client.post(f"/v1/households/{unique('H')}/grid", json=to_m2, headers=elsewhere)
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+    done = client.post(path, json=to_m2, headers=auth(keys["supervisor"]))
+    assert done.status_code == 200 and done.json() == {
+        "household_id": household,
+        "from": "G-M1",
+        "to": "G-M2",
+    }
+    assert client.post(path, json=to_m2, headers=auth(keys["supervisor"])).status_code == 409
+    # the case, its score and the household's next wave follow it into the new grid
+    assert client.get(f"/v1/cases/{case_id}", headers=elsewhere).status_code == 200
+    visits = client.get("/v1/visits", params={"capacity": 1000}, headers=elsewhere).json()
+    assert household in {v["household_id"] for v in visits["visits"]}
+    wave = {**SURVEY, "survey_date": "2024-07-01", "household_id": household, "grid_id": "G-M2"}
+    assert client.post("/v1/households", json=wave, headers=elsewhere).status_code == 201
+    with db.session() as session:
+        events = session.scalars(
+            select(AuditEvent.resource).where(AuditEvent.action == "move_household")
+        ).all()
+    assert f"household:{household} G-M1->G-M2" in events
 
 
 def test_case_pages_refuse_another_grid(client, keys, grids):

@@ -43,6 +43,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "无法识别文件编码（支持 UTF-8、GB18030）",
         "cannot decode the file (UTF-8 or GB18030 expected)",
     ),
+    "no_such_file": ("文件不存在", "no such file"),
+    "file_empty": ("文件为空（没有表头行）", "the file is empty (no header row)"),
+    "csv_extra_fields": (
+        "第 {row} 行有 {seen} 个字段，多于表头的 {header} 个（多余的逗号或未加引号的值？）",
+        "row {row} has {seen} fields, more than the header's {header} (a stray comma or an "
+        "unquoted value?)",
+    ),
+    "csv_unreadable": (
+        "无法按 CSV 读取（引号未闭合或格式损坏）",
+        "cannot be read as CSV (an unclosed quote or a damaged file)",
+    ),
+    "not_xlsx": (
+        "不是完整的 Excel（.xlsx）文件：可能已截断、损坏，或实为其他格式",
+        "not a whole Excel (.xlsx) workbook: truncated, damaged, or another format renamed",
+    ),
+    "not_parquet": (
+        "不是完整的 Parquet 文件：可能已截断、损坏，或实为其他格式",
+        "not a whole Parquet file: truncated, damaged, or another format renamed",
+    ),
+    "zoned_dates": (
+        "列 {columns} 是带时区的时间：台账日期应为不带时区的日期",
+        "columns {columns} hold times with a time zone: ledger dates are plain dates",
+    ),
     "bad_format": (
         "不支持的文件格式：{suffix}（支持 .csv、.xlsx、.parquet）",
         "unsupported file format: {suffix} (.csv, .xlsx or .parquet expected)",

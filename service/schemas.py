@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from risk.features.history import HISTORY_COLUMNS
-from risk.schema import CASE, HOUSEHOLD_SURVEY, TIERS
+from risk.schema import CASE, FIRST_DAY, HOUSEHOLD_SURVEY, LAST_DAY, TIERS
 from risk.schema import Field as ContractField
 
 __all__ = [
@@ -51,10 +51,8 @@ def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-#: The dates the service takes, written YYYY-MM-DD: from 1970 (ledger history counts days
-#: since then) to 2199 (well inside what a contract frame can hold). The pattern is in the
-#: OpenAPI schema, so clients see the range.
-FIRST_DAY, LAST_DAY = dt.date(1970, 1, 1), dt.date(2199, 12, 31)
+#: The contract's dates (:data:`risk.schema.FIRST_DAY` to ``LAST_DAY``), written
+#: YYYY-MM-DD. The pattern is in the OpenAPI schema, so clients see the range.
 DAY_PATTERN = r"^(19[7-9][0-9]|2[01][0-9][0-9])-[0-9]{2}-[0-9]{2}$"
 
 

@@ -74,14 +74,23 @@ def keys_create(
     role: Annotated[
         str, typer.Option(help="caseworker, psychologist, supervisor, datascientist or admin.")
     ],
-    grids: Annotated[str | None, typer.Option(help="Comma-separated grid ids it may see.")] = None,
+    grids: Annotated[
+        str | None, typer.Option(help="Comma-separated grid ids it may see (or --all-grids).")
+    ] = None,
+    all_grids: Annotated[
+        bool, typer.Option("--all-grids", help="A key that sees every grid (or --grids).")
+    ] = False,
     label: Annotated[str, typer.Option(help="Whose key this is (no names of clients).")] = "",
 ) -> None:
-    """Create a key and print it; only its hash is stored."""
+    """Create a key and print it; only its hash is stored. Give exactly one of --grids
+    and --all-grids: an empty --grids (an unset shell variable) is refused."""
+    from risk.i18n import both
     from service.auth import create_key
 
     try:
-        key = create_key(_database(), role, grids.split(",") if grids else None, label)
+        if all_grids == (grids is not None):
+            raise ValueError(" / ".join(both("keys_no_grids")))
+        key = create_key(_database(), role, None if all_grids else (grids or "").split(","), label)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

@@ -145,6 +145,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "of record, and moving it is a supervisor's act",
     ),
     "same_grid": ("该户已登记在此网格", "the household is already in this grid"),
+    "keys_no_grids": (
+        "请用 --grids G1,G2 指定密钥可见的网格，或用 --all-grids 明确授权全部网格（二者选一）",
+        "give --grids G1,G2 for the grids the key may see, or --all-grids for every grid "
+        "(one of the two)",
+    ),
+    "keys_bad_grid": (
+        "网格编号无效：{value}（不能为空，不能含逗号或首尾空白，最多 64 个字符）",
+        "invalid grid id: {value} (not empty, no comma or surrounding space, at most 64 "
+        "characters)",
+    ),
     # pages for case workers
     "page_title": ("矛盾纠纷风险分级", "Dispute risk triage"),
     "page_lang_switch": ("English", "中文"),

@@ -8,11 +8,13 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import QueryableAttribute
 
+from risk.i18n import both
 from service.audit import audit
 from service.db import Database
 from service.errors import ServiceError
@@ -23,6 +25,7 @@ __all__ = [
     "Caller",
     "authenticate",
     "create_key",
+    "key_grids",
     "list_keys",
     "log_in",
     "require",
@@ -72,10 +75,28 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_key(db: Database, role: str, grids: list[str] | None = None, label: str = "") -> str:
-    """Create a key and return it in full: the only time it is ever shown."""
+def key_grids(grids: Collection[str] | None) -> frozenset[str] | None:
+    """The grids a new key is limited to: None (every grid) only when asked for as None; an
+    empty collection, or an empty or space-padded grid id in it, is a :class:`ValueError`
+    (an empty shell variable must not make an all-grid key)."""
+    if grids is None:
+        return None
+    if not grids:
+        raise ValueError(" / ".join(both("keys_no_grids")))
+    for grid in grids:
+        if not grid or grid != grid.strip() or "," in grid or len(grid) > 64:
+            raise ValueError(" / ".join(both("keys_bad_grid", value=repr(grid))))
+    return frozenset(grids)
+
+
+def create_key(
+    db: Database, role: str, grids: Collection[str] | None = None, label: str = ""
+) -> str:
+    """Create a key and return it in full: the only time it is ever shown. ``grids``:
+    the grids it may see (None: every grid)."""
     if role not in ROLES:
         raise ValueError(f"role: expected one of {', '.join(ROLES)}, got {role!r}")
+    grids = key_grids(grids)
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     with db.session() as session:
         session.add(
@@ -83,7 +104,7 @@ def create_key(db: Database, role: str, grids: list[str] | None = None, label: s
                 prefix=prefix,
                 secret_hash=_hash(secret),
                 role=role,
-                grids=",".join(sorted(set(grids))) if grids else None,
+                grids=None if grids is None else ",".join(sorted(grids)),
                 label=label,
             )
         )

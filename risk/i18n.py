@@ -62,6 +62,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "不是完整的 Parquet 文件：可能已截断、损坏，或实为其他格式",
         "not a whole Parquet file: truncated, damaged, or another format renamed",
     ),
+    "xlsx_too_large": (
+        "工作簿解压后达 {size} MiB，超过上限 {limit} MiB（可能是压缩炸弹）：请另存为 CSV",
+        "the workbook expands to {size} MiB, over the {limit} MiB limit (a zip bomb?): "
+        "save it as CSV",
+    ),
+    "xlsx_cell_too_long": (
+        "有单元格文本超过 {limit} 个字符（Excel 自身的上限），不予读取",
+        "a cell holds more than {limit} characters (Excel's own limit); not read",
+    ),
+    "xlsx_too_many_rows": (
+        "工作表超过 {limit} 行，不予读取：请拆分文件或另存为 CSV",
+        "a sheet has more than {limit} rows; not read: split the file or save it as CSV",
+    ),
     "zoned_dates": (
         "列 {columns} 是带时区的时间：台账日期应为不带时区的日期",
         "columns {columns} hold times with a time zone: ledger dates are plain dates",

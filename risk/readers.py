@@ -18,9 +18,10 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
-from risk.errors import IngestError
+from risk.errors import IngestError, refusal
 from risk.i18n import text
 from risk.schema import RECORD_KINDS, RecordKind
+from risk.xlsx_limits import check_xlsx
 
 __all__ = ["HeaderMap", "Mapping", "detect_encoding", "load_mapping", "map_headers", "read_table"]
 
@@ -43,11 +44,6 @@ def detect_encoding(sample: bytes) -> str:
         if exc.start < len(sample) - 3:  # not merely a character cut at the sample's end
             return "gb18030"
     return "utf-8"
-
-
-def refusal(path: Path, key: str, **values: object) -> IngestError:
-    """A file that cannot be read: its name and the message ``key`` in zh and en."""
-    return IngestError(f"{path.name}: {text(key, 'zh', **values)} / {text(key, 'en', **values)}")
 
 
 def read_table(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
@@ -94,6 +90,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    check_xlsx(path)
     try:
         frame = pd.read_excel(
             path, sheet_name=0 if sheet is None else sheet, dtype=object, engine="openpyxl"

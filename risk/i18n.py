@@ -127,6 +127,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "request body too large (limit {limit} bytes)",
     ),
     "rate_limited": ("请求过于频繁，请稍后再试", "too many requests, try again shortly"),
+    "too_many_failures": (
+        "无效密钥尝试过多，请 {seconds} 秒后再试",
+        "too many invalid keys from this address; try again in {seconds} s",
+    ),
     "db_unavailable": (
         "数据库暂不可用，未保存任何内容",
         "database unavailable; nothing was stored",

@@ -15,7 +15,6 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import QueryableAttribute
 
 from risk.i18n import both
-from service.audit import audit
 from service.db import Database
 from service.errors import ServiceError
 from service.tables import ApiKey
@@ -27,7 +26,6 @@ __all__ = [
     "create_key",
     "key_grids",
     "list_keys",
-    "log_in",
     "require",
     "revoke_key",
 ]
@@ -124,16 +122,6 @@ def authenticate(db: Database, key: str | None) -> Caller | None:
         return None
     grids = frozenset(row.grids.split(",")) if row.grids else None
     return Caller(row.id, row.role, grids)
-
-
-def log_in(db: Database, key: str) -> Caller | None:
-    """The caller behind a key typed into the login page, or None; audited either way."""
-    found = authenticate(db, key)
-    if found is None:
-        audit(db, None, "page_login", "key", 401)
-    else:
-        audit(db, found, "page_login", f"key:{found.key_id}")
-    return found
 
 
 def list_keys(db: Database) -> list[ApiKey]:

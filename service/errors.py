@@ -64,7 +64,7 @@ CODES = {
     409: ("case_exists", "same_tier", "household_other_grid", "same_grid"),
     413: ("too_large",),
     422: ("api_need_unit", "api_too_many", "api_bad_value"),
-    429: ("rate_limited",),
+    429: ("rate_limited", "too_many_failures"),
     503: ("db_unavailable", "model_unavailable", "model_not_registered", "model_unreadable"),
 }
 
@@ -131,7 +131,8 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _service(_: Request, exc: ServiceError) -> JSONResponse:
-        headers = {"Retry-After": "1"} if exc.status in (429, 503) else None
+        wait = str(exc.values.get("seconds", 1))
+        headers = {"Retry-After": wait} if exc.status in (429, 503) else None
         return JSONResponse(
             status_code=exc.status, content=message(exc.key, **exc.values), headers=headers
         )

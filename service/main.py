@@ -17,6 +17,7 @@ from service.db import Database, migrate
 from service.deps import RateLimiter
 from service.errors import install_handlers, message
 from service.model_holder import ModelHolder
+from service.refusals import AuditRefusals
 from service.reloads import follow_reloads, latest_reload
 from service.routes import health, model, pages, records, score, visits
 from service.settings import Settings
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.failures = RateLimiter(settings.failed_keys_per_minute)
     install_handlers(app)
 
     for router in (health.router, score.router, records.router, visits.router, model.router):
@@ -167,5 +169,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(AuditRefusals)
     app.add_middleware(Observe)
     return app

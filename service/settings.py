@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     batch_limit: int = 1000
     #: Requests per key per minute (token bucket); 0 turns the limit off.
     rate_limit_per_minute: int = 60_000
+    #: Failed keys (API or login page) per client address per minute before it gets 429
+    #: (bursts of 10); 0 turns the throttle off.
+    failed_keys_per_minute: int = 30
     #: Threads per worker process for the blocking part of requests (database, model).
     #: More than the database pool only queue there, each thread keeping memory of its
     #: own; requests beyond them wait their turn on the event loop.

@@ -24,7 +24,8 @@ from risk.i18n import LANGS, Lang, text
 from risk.schema import CASE, TIERS
 from risk.schema import Field as ContractField
 from service import cases
-from service.auth import Caller, log_in
+from service.audit import audit
+from service.auth import Caller
 from service.db import Database
 from service.deps import (
     DatabaseDep,
@@ -32,6 +33,7 @@ from service.deps import (
     PageCaller,
     PostedForm,
     SignedInForm,
+    looked_up,
     page_caller,
 )
 from service.errors import ServiceError, field_problem
@@ -196,7 +198,10 @@ def login(request: Request, db: DatabaseDep, form: PostedForm) -> Response:
             error=text("page_csrf_failed", page_lang(request)),
         )
     key = str(form.get("key", "")).strip()
-    found = log_in(db, key)
+    try:
+        found = looked_up(request, key) if key else None
+    except ServiceError as exc:  # too many failed keys from this address
+        return _refused(request, None, exc, here="/login")
     if found is None:
         return render(
             request,
@@ -205,6 +210,7 @@ def login(request: Request, db: DatabaseDep, form: PostedForm) -> Response:
             here="/login",
             error=text("page_login_failed", page_lang(request)),
         )
+    audit(db, found, "page_login", f"key:{found.key_id}")
     response = _to(request, "/cases/new")
     response.set_cookie(
         KEY_COOKIE,

@@ -149,10 +149,10 @@ def test_grid_limited_key_sees_nothing_outside_its_grid(client, keys):
     household = _household(client, keys["caseworker"], grid="G-B")
     case_id, _ = _case(client, keys["caseworker"], household)
     limited = auth(keys["grid_a"])
-    assert client.get(f"/v1/cases/{case_id}", headers=limited).status_code == 403
+    assert client.get(f"/v1/cases/{case_id}", headers=limited).status_code == 404
     assert (
         client.post("/v1/score", json={"household_id": household}, headers=limited).status_code
-        == 403
+        == 404
     )
     assert client.get("/v1/visits?grid=G-B", headers=limited).status_code == 403
     visits = client.get("/v1/visits?capacity=1000", headers=limited).json()["visits"]
@@ -163,7 +163,7 @@ def test_grid_limited_key_sees_nothing_outside_its_grid(client, keys):
             json={"outcome": "resolved", "outcome_at": "2024-05-01"},
             headers=limited,
         ).status_code
-        == 403
+        == 404
     )
 
 

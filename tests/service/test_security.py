@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from service import auth as keys_module
 from service.auth import create_key
-from service.main import SECURITY_HEADERS
+from service.main import SECURITY_HEADERS, create_app
+from service.settings import Settings
 from service.tables import ApiKey, AuditEvent
 
 SURVEY = {
@@ -71,33 +72,54 @@ def grids(client: TestClient, keys: dict[str, str]) -> dict[str, Any]:
 # --- grid limits: every read path, actively crossed ----------------------------------------
 
 
-@pytest.mark.parametrize(
-    "unit",
-    [
-        {"household_id": "{theirs}"},
-        # claiming the caller's own grid inline must not open another grid's stored household
-        {"household_id": "{theirs}", "survey": {"grid_id": "G-A"}},
-        {"survey": {"grid_id": "G-B"}, "case": {"dispute_type": "debt"}},
-    ],
-    ids=["stored", "stored-with-own-grid-claimed", "inline-other-grid"],
-)
-def test_a_grid_limited_key_cannot_score_another_grid(client, keys, grids, unit):
-    body = _fill(unit, grids)
-    one = client.post("/v1/score", json=body, headers=auth(keys["grid_a"]))
-    assert one.status_code == 403, one.text
-    mixed = {"units": [{"household_id": grids["mine"]}, body]}
-    batch = client.post("/v1/score/batch", json=mixed, headers=auth(keys["grid_a"]))
-    assert batch.status_code == 403 and "results" not in batch.json()
-    own = client.post(
-        "/v1/score", json={"household_id": grids["mine"]}, headers=auth(keys["grid_a"])
+def test_a_grid_limited_key_cannot_score_another_grid(client, keys, grids):
+    limited = auth(keys["grid_a"])
+    missing = unique("H")
+    # another grid's stored household answers as a missing one ...
+    for unit in ({"household_id": grids["theirs"]}, {"household_id": missing}):
+        one = client.post("/v1/score", json=unit, headers=limited)
+        assert one.status_code == 404 and one.json()["error"] == "not_found", one.text
+        mixed = {"units": [{"household_id": grids["mine"]}, unit]}
+        batch = client.post("/v1/score/batch", json=mixed, headers=limited)
+        assert batch.status_code == 404 and "results" not in batch.json()
+    # ... and claiming the caller's own grid inline uses nothing of what is stored
+    claimed = {"survey": {"grid_id": "G-A"}, "as_of": "2024-05-01"}
+    theirs = client.post(
+        "/v1/score", json={**claimed, "household_id": grids["theirs"]}, headers=limited
     )
+    unknown = client.post("/v1/score", json={**claimed, "household_id": missing}, headers=limited)
+    assert theirs.status_code == unknown.status_code == 200
+    assert theirs.json() == unknown.json() and not theirs.json()["flags"]
+    inline = {"survey": {"grid_id": "G-B"}, "case": {"dispute_type": "debt"}}
+    assert client.post("/v1/score", json=inline, headers=limited).status_code == 403
+    own = client.post("/v1/score", json={"household_id": grids["mine"]}, headers=limited)
     assert own.status_code == 200
+
+
+def test_another_grids_ids_answer_as_missing_ones(client, keys, grids):
+    """Every path that takes a case id answers alike for another grid's and a missing id."""
+    limited = auth(keys["grid_a"])
+    missing = unique("C")
+    probes = [
+        ("get", "/v1/cases/{}", None),
+        ("post", "/v1/cases/{}/override", {"tier": "red", "reason": "越权尝试"}),
+        ("post", "/v1/cases/{}/outcome", {"outcome": "resolved", "outcome_at": "2024-05-01"}),
+    ]
+    for method, path, body in probes:
+        answers = [
+            getattr(client, method)(
+                path.format(case), headers=limited, **({"json": body} if body else {})
+            )
+            for case in (grids["theirs_case"], missing)
+        ]
+        assert answers[0].status_code == answers[1].status_code == 404, path
+        assert answers[0].json() == answers[1].json()
 
 
 def test_a_grid_limited_key_cannot_read_or_list_another_grid(client, keys, grids):
     limited = auth(keys["grid_a"])
     case = client.get(f"/v1/cases/{grids['theirs_case']}", headers=limited)
-    assert case.status_code == 403 and grids["theirs"] not in case.text
+    assert case.status_code == 404 and grids["theirs"] not in case.text
     assert client.get(f"/v1/cases/{grids['mine_case']}", headers=limited).status_code == 200
     for grid in ("G-B", "g-b", "G-B ", "G-A,G-B"):
         assert client.get("/v1/visits", params={"grid": grid}, headers=limited).status_code in (
@@ -131,7 +153,7 @@ def test_a_grid_limited_key_cannot_write_into_another_grid(client, keys, grids):
     override = client.post(
         f"/v1/cases/{grids['theirs_case']}/override", json=raised, headers=limited
     )
-    assert override.status_code == 403
+    assert override.status_code == 404
 
 
 def test_a_grid_limited_key_cannot_take_over_another_grids_household(client, keys, grids):
@@ -190,14 +212,10 @@ def test_moving_a_household_is_a_supervisors_audited_act(client, keys):
 def test_case_pages_refuse_another_grid(client, keys, grids):
     page = TestClient(client.app, follow_redirects=False, cookies={"risk_key": keys["grid_a"]})
     refused = page.get(f"/cases/{grids['theirs_case']}")
-    assert refused.status_code == 403 and grids["theirs"] not in refused.text
+    assert refused.status_code == 404 and grids["theirs"] not in refused.text
     assert page.get(f"/cases/{grids['mine_case']}").status_code == 200
     assert grids["theirs"] not in page.get("/visits?capacity=1000").text
     assert page.get("/visits?grid=G-B").status_code == 403
-
-
-def _fill(unit: dict[str, Any], grids: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.format(**grids) if isinstance(v, str) else v) for k, v in unit.items()}
 
 
 # --- errors never echo what was sent ------------------------------------------------------
@@ -325,3 +343,76 @@ def test_reload_ignores_any_model_location_in_the_body(client, keys, body):
     response = client.post("/v1/admin/reload", json=body, headers=auth(keys["admin"]))
     assert response.status_code == 200 and response.json()["version"] == before
     assert holder.ref == configured == client.app.state.settings.model_uri  # type: ignore[attr-defined]
+
+
+# --- refusals: audited, and failed keys throttled per client -------------------------------
+
+
+def _refusals(client: TestClient, resource: str) -> list[tuple[int | None, str, int]]:
+    db = client.app.state.db  # type: ignore[attr-defined]
+    with db.session() as session:
+        rows = session.execute(
+            select(AuditEvent.key_id, AuditEvent.action, AuditEvent.status).where(
+                AuditEvent.resource == resource
+            )
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def test_every_refusal_has_its_audit_row_without_body_or_key(client, keys, grids):
+    db = client.app.state.db  # type: ignore[attr-defined]
+    with db.session() as session:
+        ids = {
+            k: session.scalars(
+                select(ApiKey.id).where(ApiKey.prefix == keys[k].split("_")[1])
+            ).one()
+            for k in ("grid_a", "caseworker")
+        }
+    missing = unique("C")
+    bogus = f"rk_{MARK}_{MARK}"
+    assert client.get(f"/v1/cases/{missing}", headers=auth(bogus)).status_code == 401
+    assert _refusals(client, f"GET /v1/cases/{missing}") == [(None, "bad_key", 401)]
+    assert (
+        client.get(f"/v1/cases/{grids['theirs_case']}", headers=auth(keys["grid_a"])).status_code
+        == 404
+    )
+    assert (ids["grid_a"], "refused", 404) in _refusals(
+        client, f"GET /v1/cases/{grids['theirs_case']}"
+    )
+    assert client.get("/v1/ledger/export", headers=auth(keys["caseworker"])).status_code == 403
+    assert (ids["caseworker"], "refused", 403) in _refusals(client, "GET /v1/ledger/export")
+    again = {**CASE, "case_id": grids["mine_case"], "household_id": grids["mine"]}
+    assert client.post("/v1/cases", json=again, headers=auth(keys["caseworker"])).status_code == 409
+    assert (ids["caseworker"], "refused", 409) in _refusals(client, "POST /v1/cases")
+    invalid = {**CASE, "case_id": missing, "household_id": MARK, "parties": MARK}
+    assert (
+        client.post("/v1/cases", json=invalid, headers=auth(keys["caseworker"])).status_code == 422
+    )
+    assert (ids["caseworker"], "refused", 422) in _refusals(client, "POST /v1/cases")
+    with db.session() as session:
+        logged = session.scalars(select(AuditEvent.resource)).all()
+    assert not [r for r in logged if f"rk_{MARK}" in r or f'"{MARK}"' in r]  # no key, no body
+
+
+def test_failed_keys_are_throttled_per_client(tmp_path, model_store):
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'throttle.db'}",
+        mlflow_uri=model_store,
+        failed_keys_per_minute=60,
+    )
+    with TestClient(create_app(settings), client=("198.51.100.7", 4000)) as attacker:
+        db = attacker.app.state.db  # type: ignore[attr-defined]
+        good = create_key(db, "caseworker", ["G-A"], label="throttled client's own key")
+        for i in range(10):  # a burst of 10 failures is allowed
+            assert attacker.get("/v1/model", headers=auth(f"rk_guess{i}_x")).status_code == 401
+        refused = attacker.get("/v1/model", headers=auth("rk_guess_x"))
+        assert refused.status_code == 429 and refused.json()["error"] == "too_many_failures"
+        assert 0 < int(refused.headers["retry-after"]) <= 2
+        # a valid key not yet checked is refused too: the guessing client learns nothing
+        assert attacker.get("/v1/model", headers=auth(good)).status_code == 429
+        page = TestClient(attacker.app, client=("198.51.100.7", 4001), follow_redirects=False)
+        token = page.get("/login").cookies.get("risk_csrf") or page.cookies["risk_csrf"]
+        login = page.post("/login", data={"key": good, "csrf": token})
+        assert login.status_code == 429
+        other = TestClient(attacker.app, client=("198.51.100.8", 4000))
+        assert other.get("/v1/model", headers=auth(good)).status_code == 200

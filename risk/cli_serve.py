@@ -17,12 +17,24 @@ app.add_typer(keys, name="keys")
 
 
 def _database() -> Database:
+    """The service's database, migrated; exit 3, naming it (never its password), when it
+    cannot be reached."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from risk.i18n import both
     from service.db import Database, migrate
     from service.settings import Settings
 
     settings = Settings()
-    migrate(settings.database_url)
-    return Database(settings.database_url)
+    try:
+        migrate(settings.database_url)
+    except OperationalError as exc:
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        zh, en = both("db_unreachable", url=where)
+        err.print(f"[red]error:[/red] {zh}\n{en}", highlight=False)
+        raise typer.Exit(3) from exc
+    return Database(settings.database_url, settings.db_timeout_seconds)
 
 
 @app.command()

@@ -136,6 +136,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "database unavailable; nothing was stored",
     ),
     "model_unavailable": ("模型暂不可用", "model unavailable"),
+    "db_unreachable": (
+        "无法连接数据库 {url}：请确认数据库已启动且 RISK_DATABASE_URL 正确，然后重新启动",
+        "cannot reach the database {url}: check that it is running and that "
+        "RISK_DATABASE_URL is right, then start again",
+    ),
     "recording_class_archive": (
         "正在记录 Spark 驱动程序的类数据存档（每次安装仅一次，之后启动约快 2 秒）：{path}",
         "recording the Spark driver's class-data archive (once per installation; later "

@@ -15,9 +15,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException
 
 from risk.i18n import both
+from service.db_guard import DatabaseUnavailable
 
 __all__ = ["ErrorBody", "InvalidBody", "ServiceError", "install_handlers", "message", "responses"]
 
@@ -146,6 +148,8 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
+    @app.exception_handler(SQLAlchemyTimeout)
+    @app.exception_handler(DatabaseUnavailable)
     async def _database(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(exc).__name__)
         return JSONResponse(

@@ -138,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(settings.database_url)
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        app.state.db = Database(settings.database_url)
+        app.state.db = Database(settings.database_url, settings.db_timeout_seconds)
         app.state.models = ModelHolder(settings.mlflow_uri, settings.model_uri)
         app.state.models.reload_seen = latest_reload(app.state.db)  # (this load covers them)
         try:

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
 
     #: SQLAlchemy URL; SQLite file by default, ``postgresql+psycopg://...`` in production.
     database_url: str = "sqlite:///risk.db"
+    #: On PostgreSQL, the most a statement, commit or wait for a pooled connection may
+    #: take before the request answers 503 (a connect: libpq's minimum, 2 s).
+    db_timeout_seconds: float = 1.0
     #: MLflow tracking/registry store; default ``sqlite:///mlruns/mlflow.db`` under the cwd.
     mlflow_uri: str | None = None
     #: The model the service serves (only from the configured registry).

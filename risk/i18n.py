@@ -27,6 +27,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "重复的{key}，首次出现在第 {first} 行",
         "duplicate {key}, first seen at row {first}",
     ),
+    "bad_id": (
+        "编号格式无效：{value}（不能含 / 或 \\、首尾空白、控制或不可见字符，"
+        "须为 NFC 形式，也不能是 . 或 ..）",
+        "not a valid id: {value} (no / or \\, no whitespace at the ends, no control or "
+        "invisible characters, NFC form, not . or ..)",
+    ),
     "outcome_without_date": ("有结果但缺少结果日期", "outcome given without outcome_at"),
     "outcome_before_opened": (
         "结果日期早于登记日期：{value}",
@@ -107,6 +113,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "api_date_range": ("日期应在 {limit} 之间", "must be a date within {limit}"),
     "api_too_long": ("超出长度限制 {limit}", "longer than {limit} characters"),
     "api_bad_value": ("取值无效", "invalid value"),
+    "api_bad_id": (
+        "编号格式无效（不能含 / 或 \\、首尾空白、控制或不可见字符，"
+        "须为 NFC 形式，也不能是 . 或 ..）",
+        "not a valid id (no / or \\, no whitespace at the ends, no control or invisible "
+        "characters, NFC form, not . or ..)",
+    ),
+    "api_nul": ("不能含 NUL 字符", "must not contain a NUL character"),
+    "api_outcome_before_opened": (
+        "结果日期不能早于案件登记日期",
+        "outcome_at is before the case opened",
+    ),
     "api_too_many": ("一次最多 {limit} 个", "at most {limit} at a time"),
     "api_bad_body": (
         "请求体无法读取（应为 UTF-8 JSON）",

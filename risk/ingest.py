@@ -26,6 +26,7 @@ from risk.atomic import atomic_write
 from risk.cells import write_csv
 from risk.errors import ContractError
 from risk.i18n import Lang, text
+from risk.ids import ID_FIELDS, id_ok
 from risk.readers import Mapping, load_mapping, map_headers, normalize_token, read_table
 from risk.schema import (
     FALSE_WORDS,
@@ -184,6 +185,10 @@ def validate_frame(
                 _errors(f, source[f.name], bad, _PARSE_REASON[f.kind], allowed="/".join(f.codes))
             )
     frame = pd.DataFrame(parsed, index=raw.index, copy=False)
+    for name in ID_FIELDS & set(source.columns):
+        ids = parsed[name]
+        bad_id = ids.notna() & ~ids.fillna("x").map(id_ok).astype(bool)
+        errors.append(_errors(kind[name], source[name], bad_id, "bad_id"))
     errors.append(_contract_errors(frame, kind, source))
     errors.append(_record_errors(frame, kind, source))
     error_frame = pd.concat(errors, ignore_index=True).drop_duplicates(["row", "field"])

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import QueryableAttribute
 
 from risk.i18n import both
+from risk.ids import id_ok
 from service.db import Database
 from service.errors import ServiceError
 from service.tables import ApiKey
@@ -82,7 +83,7 @@ def key_grids(grids: Collection[str] | None) -> frozenset[str] | None:
     if not grids:
         raise ValueError(" / ".join(both("keys_no_grids")))
     for grid in grids:
-        if not grid or grid != grid.strip() or "," in grid or len(grid) > 64:
+        if not id_ok(grid) or "," in grid or len(grid) > 64:
             raise ValueError(" / ".join(both("keys_bad_grid", value=repr(grid))))
     return frozenset(grids)
 

@@ -151,7 +151,7 @@ def add_outcome(
     require(who, "store")
     case = _visible_case(db, who, case_id)
     if outcome_at < case.opened_at:
-        raise ServiceError(422, "api_bad_value")
+        raise ServiceError(422, "api_outcome_before_opened", field="outcome_at")
     with db.session() as session:
         session.add(
             Outcome(case_id=case_id, outcome=outcome, outcome_at=outcome_at, key_id=who.key_id)

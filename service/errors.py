@@ -65,7 +65,7 @@ CODES = {
     404: ("not_found",),
     409: ("case_exists", "same_tier", "household_other_grid", "same_grid"),
     413: ("too_large",),
-    422: ("api_need_unit", "api_too_many", "api_bad_value"),
+    422: ("api_need_unit", "api_too_many", "api_bad_value", "api_outcome_before_opened"),
     429: ("rate_limited", "too_many_failures"),
     503: ("db_unavailable", "model_unavailable", "model_not_registered", "model_unreadable"),
 }
@@ -103,6 +103,8 @@ _PYDANTIC = {
     "date_from_datetime_inexact": ("api_not_date", ()),
     "string_too_long": ("api_too_long", ("max_length",)),
     "too_long": ("api_too_many", ("max_length",)),
+    "id_syntax": ("api_bad_id", ()),
+    "nul_char": ("api_nul", ()),
 }
 
 
@@ -135,9 +137,10 @@ def install_handlers(app: FastAPI) -> None:
     async def _service(_: Request, exc: ServiceError) -> JSONResponse:
         wait = str(exc.values.get("seconds", 1))
         headers = {"Retry-After": wait} if exc.status in (429, 503) else None
-        return JSONResponse(
-            status_code=exc.status, content=message(exc.key, **exc.values), headers=headers
-        )
+        content: dict[str, Any] = message(exc.key, **exc.values)
+        if "field" in exc.values:  # a problem with one field: shaped like a validation error
+            content = {"detail": [{"field": exc.values["field"], **content}]}
+        return JSONResponse(status_code=exc.status, content=content, headers=headers)
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:

@@ -11,6 +11,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,12 +23,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from risk.features.history import HISTORY_COLUMNS
+from risk.ids import ID_FIELDS, id_ok
 from risk.schema import CASE, FIRST_DAY, HOUSEHOLD_SURVEY, LAST_DAY, TIERS
 from risk.schema import Field as ContractField
 
 __all__ = [
     "CaseIn",
     "CaseUnit",
+    "Id",
     "MoveIn",
     "OutcomeIn",
     "OverrideIn",
@@ -75,6 +78,31 @@ Day = Annotated[
 ]
 
 
+def _id(value: str) -> str:
+    if not id_ok(value):
+        raise PydanticCustomError("id_syntax", "not a valid id")
+    return value
+
+
+def _no_nul(value: str) -> str:
+    """PostgreSQL stores no NUL character in text: refused here, not a 503 there."""
+    if "\x00" in value:
+        raise PydanticCustomError("nul_char", "NUL character")
+    return value
+
+
+#: Every id the API takes (body, path or query): the one id syntax of :mod:`risk.ids`.
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_id)]
+
+
+def _text(max_length: int, min_length: int = 1) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_no_nul),
+    ]
+
+
 def _annotation(f: ContractField) -> Any:
     if f.kind == "enum":
         return Literal[tuple(f.codes)]
@@ -84,7 +112,9 @@ def _annotation(f: ContractField) -> Any:
         return StrictBool
     if f.kind == "date":
         return Day
-    return Annotated[str, StringConstraints(min_length=1, max_length=f.max_length or 2000)]
+    if f.name in ID_FIELDS:
+        return Id
+    return _text(f.max_length or 2000)
 
 
 def _model(name: str, fields: list[ContractField], *, all_optional: bool) -> type[BaseModel]:
@@ -133,7 +163,7 @@ class ScoreRequest(_Strict):
         },
     )
 
-    household_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    household_id: Id | None = None
     as_of: Day | None = Field(default=None, description="评估日期 / date scored as of")
     survey: SurveyUnit | None = None  # type: ignore[valid-type]
     case: CaseUnit | None = None  # type: ignore[valid-type]
@@ -146,13 +176,13 @@ class ScoreBatchRequest(_Strict):
 
 class OverrideIn(_Strict):
     tier: TierName
-    reason: Annotated[str, StringConstraints(min_length=2, max_length=2000)]
+    reason: _text(2000, min_length=2)  # type: ignore[valid-type]
 
 
 class MoveIn(_Strict):
     """The grid a household moves to."""
 
-    grid_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    grid_id: Id
 
 
 class OutcomeIn(_Strict):

@@ -416,3 +416,44 @@ def test_failed_keys_are_throttled_per_client(tmp_path, model_store):
         assert login.status_code == 429
         other = TestClient(attacker.app, client=("198.51.100.8", 4000))
         assert other.get("/v1/model", headers=auth(good)).status_code == 200
+
+
+# --- one id syntax, and no NUL anywhere -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["a/b", "..", " C1", "C\u200b1", "C\x001"],
+    ids=["slash", "dotdot", "space", "zero-width", "nul"],
+)
+def test_every_id_is_checked_alike_and_refused_naming_its_field(client, keys, grids, bad):
+    worker = auth(keys["caseworker"])
+    case = {**CASE, "case_id": bad, "household_id": grids["mine"]}
+    stored = client.post("/v1/cases", json=case, headers=worker)
+    assert stored.status_code == 422 and stored.json()["detail"][0]["field"] == "case_id"
+    survey = {**SURVEY, "household_id": grids["mine"], "grid_id": bad}
+    wave = client.post("/v1/households", json=survey, headers=worker)
+    assert wave.status_code == 422 and wave.json()["detail"][0]["field"] == "grid_id"
+    scored = client.post("/v1/score", json={"household_id": bad}, headers=worker)
+    assert scored.status_code == 422 and scored.json()["detail"][0]["field"] == "household_id"
+    listed = client.get("/v1/visits", params={"grid": bad}, headers=worker)
+    assert listed.status_code == 422 and listed.json()["detail"][0]["field"] == "query.grid"
+
+
+def test_a_nul_in_free_text_is_422_not_a_retried_503(client, keys, grids):
+    raised = {"tier": "red", "reason": "理由\x00含空字符"}
+    answer = client.post(
+        f"/v1/cases/{grids['mine_case']}/override", json=raised, headers=auth(keys["caseworker"])
+    )
+    assert answer.status_code == 422 and "retry-after" not in answer.headers
+    assert answer.json()["detail"][0]["field"] == "reason"
+
+
+def test_an_outcome_before_the_case_opened_names_its_field(client, keys, grids):
+    early = {"outcome": "resolved", "outcome_at": "2024-01-01"}  # the case opened 2024-04-01
+    answer = client.post(
+        f"/v1/cases/{grids['mine_case']}/outcome", json=early, headers=auth(keys["caseworker"])
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["field"] == "outcome_at"
+    assert answer.json()["detail"][0]["message_en"] == "outcome_at is before the case opened"

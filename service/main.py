@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import anyio.to_thread
@@ -58,19 +58,24 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await _too_large(send, self.limit)
             return
-        seen = 0
+        seen, over = 0, False
 
         async def counted() -> Any:
-            nonlocal seen
+            nonlocal seen, over
             event = await receive()
             seen += len(event.get("body", b""))
             if seen > self.limit:
+                over = True
                 raise _TooLarge
             return event
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
+        async def unless_over(event: Any) -> None:
+            if not over:  # the framework's own answer to the cut body (400) is not sent
+                await send(event)
+
+        with suppress(_TooLarge):
+            await self.app(scope, counted, unless_over)
+        if over:
             await _too_large(send, self.limit)
 
 

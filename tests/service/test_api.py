@@ -87,6 +87,22 @@ def test_bad_input_is_422_per_field_in_both_languages_without_echo(client, keys)
     assert "XYZZY" not in response.text
 
 
+def test_a_chunked_body_over_the_limit_gets_413_not_400(client, keys):
+    limit = client.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
+
+    def chunks():
+        for _ in range(limit // 65536 + 2):
+            yield b" " * 65536
+
+    response = client.post(
+        "/v1/score",
+        content=chunks(),
+        headers={**auth(keys["caseworker"]), "Content-Type": "application/json"},
+    )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413 and response.json()["error"] == "too_large"
+
+
 def test_bodies_over_the_limit_get_413(client, keys):
     big = {"case": {"notes": "x" * 1500}, "survey": {"grid_id": "G" * 10}}
     huge = b'{"units": [' + b",".join([str(big).encode()] * 2000) + b"]}"

@@ -18,9 +18,9 @@ app.add_typer(keys, name="keys")
 
 def _database() -> Database:
     """The service's database, migrated; exit 3, naming it (never its password), when it
-    cannot be reached."""
+    cannot be reached or is not a database file."""
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError, OperationalError
 
     from risk.i18n import both
     from service.db import Database, migrate
@@ -29,9 +29,10 @@ def _database() -> Database:
     settings = Settings()
     try:
         migrate(settings.database_url)
-    except OperationalError as exc:
+    except DatabaseError as exc:
         where = make_url(settings.database_url).render_as_string(hide_password=True)
-        zh, en = both("db_unreachable", url=where)
+        key = "db_unreachable" if isinstance(exc, OperationalError) else "db_corrupt_at_start"
+        zh, en = both(key, url=where)
         err.print(f"[red]error:[/red] {zh}\n{en}", highlight=False)
         raise typer.Exit(3) from exc
     return Database(settings.database_url, settings.db_timeout_seconds)

@@ -153,6 +153,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "database unavailable; nothing was stored",
     ),
     "model_unavailable": ("模型暂不可用", "model unavailable"),
+    "db_corrupt": (
+        "数据库文件已损坏：请停止服务并从备份恢复（重试无济于事）",
+        "the database file is damaged: stop the service and restore it from a backup "
+        "(retrying will not help)",
+    ),
+    "db_corrupt_at_start": (
+        "数据库 {url} 已损坏或不是数据库文件：请从备份恢复后重新启动",
+        "the database {url} is damaged or not a database file: restore it from a backup, "
+        "then start again",
+    ),
     "db_unreachable": (
         "无法连接数据库 {url}：请确认数据库已启动且 RISK_DATABASE_URL 正确，然后重新启动",
         "cannot reach the database {url}: check that it is running and that "

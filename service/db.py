@@ -8,14 +8,26 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from service import sqlite
 from service.db_guard import Breaker, guard
 
-__all__ = ["Database", "migrate"]
+__all__ = ["Database", "DatabaseCorrupt", "is_corruption", "migrate"]
+
+
+class DatabaseCorrupt(Exception):
+    """The database file is damaged (SQLite): no retry will help; answered 503 without
+    ``Retry-After`` and named by ``/readyz``."""
+
+
+def is_corruption(error: BaseException) -> bool:
+    """Whether a database error says the file is damaged or is no database at all."""
+    said = str(getattr(error, "orig", error)).lower()
+    return "malformed" in said or "not a database" in said
+
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -47,6 +59,7 @@ class Database:
 
     def __init__(self, url: str, timeout: float = 1.0) -> None:
         self.url = url
+        self.corrupt = False
         options: dict[str, Any] = {}
         if url.startswith("sqlite"):
             options["connect_args"] = {"check_same_thread": False, "timeout": 30}
@@ -78,11 +91,30 @@ class Database:
         with self.breaker.probe(), self._watched(), self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
+    def check_integrity(self) -> None:
+        """On SQLite, read the whole file once (``PRAGMA quick_check``); a damaged one is
+        remembered, and every session and ping then raises :class:`DatabaseCorrupt`."""
+        if not self.url.startswith("sqlite"):
+            return
+        with self._watched(), self.engine.connect() as connection:
+            found = connection.execute(text("PRAGMA quick_check(1)")).scalar()
+        if found != "ok":
+            self.corrupt = True
+
     @contextmanager
     def _watched(self) -> Iterator[None]:
+        if self.corrupt:
+            raise DatabaseCorrupt
         self.breaker.check()
         try:
             yield
-        except (OperationalError, SQLAlchemyTimeout):
+        except DatabaseError as exc:
+            if is_corruption(exc):
+                self.corrupt = True
+                raise DatabaseCorrupt from exc
+            if isinstance(exc, OperationalError):
+                self.breaker.failed()
+            raise
+        except SQLAlchemyTimeout:
             self.breaker.failed()
             raise

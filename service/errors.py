@@ -19,6 +19,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException
 
 from risk.i18n import both
+from service.db import DatabaseCorrupt
 from service.db_guard import DatabaseUnavailable
 
 __all__ = ["ErrorBody", "InvalidBody", "ServiceError", "install_handlers", "message", "responses"]
@@ -67,7 +68,13 @@ CODES = {
     413: ("too_large",),
     422: ("api_need_unit", "api_too_many", "api_bad_value", "api_outcome_before_opened"),
     429: ("rate_limited", "too_many_failures"),
-    503: ("db_unavailable", "model_unavailable", "model_not_registered", "model_unreadable"),
+    503: (
+        "db_unavailable",
+        "db_corrupt",
+        "model_unavailable",
+        "model_not_registered",
+        "model_unreadable",
+    ),
 }
 
 
@@ -148,6 +155,11 @@ def install_handlers(app: FastAPI) -> None:
         like the service's own."""
         key = _FRAMEWORK.get(exc.status_code, "api_bad_value")
         return JSONResponse(status_code=exc.status_code, content=message(key), headers=exc.headers)
+
+    @app.exception_handler(DatabaseCorrupt)
+    async def _corrupt(_: Request, exc: Exception) -> JSONResponse:
+        log.error("the database file is damaged: restore it from a backup")
+        return JSONResponse(status_code=503, content=message("db_corrupt"))
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)

@@ -12,8 +12,9 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI
 from prometheus_client import Counter, Histogram
+from sqlalchemy.exc import DatabaseError
 
-from service.db import Database, migrate
+from service.db import Database, is_corruption, migrate
 from service.deps import RateLimiter
 from service.errors import install_handlers, message
 from service.model_holder import ModelHolder
@@ -141,11 +142,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        migrate(settings.database_url)
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         app.state.db = Database(settings.database_url, settings.db_timeout_seconds)
+        try:
+            migrate(settings.database_url)
+            app.state.db.check_integrity()
+        except DatabaseError as exc:  # a damaged file: up, not ready, every write refused
+            if not is_corruption(exc):
+                raise
+            app.state.db.corrupt = True
+        if app.state.db.corrupt:
+            log.error("the database file is damaged: restore it from a backup")
         app.state.models = ModelHolder(settings.mlflow_uri, settings.model_uri)
-        app.state.models.reload_seen = latest_reload(app.state.db)  # (this load covers them)
+        if not app.state.db.corrupt:
+            app.state.models.reload_seen = latest_reload(app.state.db)  # (this load covers them)
         try:
             app.state.models.load()
         except Exception as exc:

@@ -152,6 +152,38 @@ def test_risk_serve_with_postgres_down_says_so_and_exits_3(model_store, monkeypa
     assert "s3cret" not in printed and "Traceback" not in printed
 
 
+def test_a_damaged_sqlite_file_is_named_by_readyz_and_writes(model_store, tmp_path):
+    path = tmp_path / "risk.db"
+    settings = Settings(database_url=f"sqlite:///{path}", mlflow_uri=model_store)
+    with TestClient(create_app(settings)) as client:
+        key = auth(create_key(client.app.state.db, "caseworker", label="corrupt test"))
+        assert client.post("/v1/cases", json=_case(unique("C")), headers=key).status_code == 201
+    data = bytearray(path.read_bytes())
+    data[4096:] = b"\xff" * (len(data) - 4096)  # every page after the header page
+    path.write_bytes(bytes(data))
+    with TestClient(create_app(settings)) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["error"] == "db_corrupt"
+        written = client.post("/v1/cases", json=_case(unique("C")), headers=key)
+        assert written.status_code == 503 and written.json()["error"] == "db_corrupt"
+        assert "retry-after" not in written.headers  # retrying will not help
+        assert client.get("/healthz").status_code == 200
+
+
+def test_risk_serve_on_a_file_that_is_no_database_says_so_and_exits_3(
+    model_store, tmp_path, monkeypatch, capsys
+):
+    path = tmp_path / "risk.db"
+    path.write_bytes(b"this is not a database" * 500)
+    monkeypatch.setenv("RISK_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("RISK_MLFLOW_URI", model_store)
+    monkeypatch.setattr("service.server.run", _must_not_serve)
+    assert main(["serve"]) == 3
+    printed = " ".join(capsys.readouterr().err.split())
+    assert "已损坏或不是数据库文件" in printed and "is damaged or not a database file" in printed
+    assert "Traceback" not in printed
+
+
 # --- the process is killed while it writes -------------------------------------------------
 
 

@@ -91,8 +91,20 @@ def _no_nul(value: str) -> str:
     return value
 
 
+#: The ids the OpenAPI schema shows: a portable subset of :func:`risk.ids.id_ok` (ASCII
+#: letters and digits, CJK ideographs, ``_ : # - .`` and inner spaces, not starting with
+#: ``.``); the service accepts every id the rule allows.
+_ID_CHAR = r"A-Za-z0-9\u4e00-\u9fff_:#\-"
+ID_PATTERN = rf"^[{_ID_CHAR}]([{_ID_CHAR}. ]*[{_ID_CHAR}.])?$"
+ID_SCHEMA = {"pattern": ID_PATTERN}
+
 #: Every id the API takes (body, path or query): the one id syntax of :mod:`risk.ids`.
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_id)]
+Id = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    AfterValidator(_id),
+    Field(json_schema_extra=ID_SCHEMA),
+]
 
 
 def _text(max_length: int, min_length: int = 1) -> Any:
@@ -100,6 +112,7 @@ def _text(max_length: int, min_length: int = 1) -> Any:
         str,
         StringConstraints(min_length=min_length, max_length=max_length),
         AfterValidator(_no_nul),
+        Field(json_schema_extra={"pattern": "^[^\\u0000]*$"}),
     ]
 
 

@@ -344,7 +344,7 @@ def open_loop(
 
 def create_key(env: dict[str, str], cwd: Path, role: str = "caseworker") -> str:
     done = subprocess.run(
-        [_bin("risk"), "keys", "create", "--role", role, "--label", "benchmark"],
+        [_bin("risk"), "keys", "create", "--role", role, "--all-grids", "--label", "benchmark"],
         env=env, cwd=cwd, capture_output=True, text=True, check=True,
     )  # fmt: skip
     return done.stdout.strip().splitlines()[-1].strip()

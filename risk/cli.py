@@ -109,7 +109,7 @@ def _store(uri: str | None, given_as: str = "--tracking-uri") -> str:
 
 
 def _report(result: object, show: int, errors_path: Path | None) -> None:
-    from risk.atomic import atomic_write
+    from risk.cells import write_csv
     from risk.ingest import IngestResult
 
     assert isinstance(result, IngestResult)
@@ -123,8 +123,7 @@ def _report(result: object, show: int, errors_path: Path | None) -> None:
         if len(result.errors) > show:
             out.print(f"… {len(result.errors) - show} more / 另有 {len(result.errors) - show} 条")
     if errors_path is not None:
-        with atomic_write(errors_path) as tmp:
-            result.errors.to_csv(tmp, index=False, encoding="utf-8-sig")
+        write_csv(result.errors, errors_path)
 
 
 @app.command()

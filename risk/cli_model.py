@@ -222,7 +222,7 @@ def drift(
     between two ledgers, with a verdict per field; exit 1 on a major shift."""
     import tempfile
 
-    from risk.atomic import atomic_write
+    from risk.cells import write_csv
     from risk.dataset import load_ledger
     from risk.drift import ledger_drift
     from risk.errors import ContractError
@@ -257,8 +257,7 @@ def drift(
         out.print(f"label {r.tier}: {r.reference:.2%} → {r.current:.2%}")
     out.print(f"verdict: {report.worst}")
     if out_path is not None:
-        with atomic_write(out_path) as tmp_path:
-            report.fields.to_csv(tmp_path, index=False)
+        write_csv(report.fields, out_path, encoding="utf-8")
     if report.worst == "major":
         raise typer.Exit(1)
 

@@ -17,12 +17,25 @@ app.add_typer(keys, name="keys")
 
 
 def _database() -> Database:
+    """The service's database, migrated; exit 3, naming it (never its password), when it
+    cannot be reached or is not a database file."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    from risk.i18n import both
     from service.db import Database, migrate
     from service.settings import Settings
 
     settings = Settings()
-    migrate(settings.database_url)
-    return Database(settings.database_url)
+    try:
+        migrate(settings.database_url)
+    except DatabaseError as exc:
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        key = "db_unreachable" if isinstance(exc, OperationalError) else "db_corrupt_at_start"
+        zh, en = both(key, url=where)
+        err.print(f"[red]error:[/red] {zh}\n{en}", highlight=False)
+        raise typer.Exit(3) from exc
+    return Database(settings.database_url, settings.db_timeout_seconds)
 
 
 @app.command()
@@ -75,14 +88,23 @@ def keys_create(
     role: Annotated[
         str, typer.Option(help="caseworker, psychologist, supervisor, datascientist or admin.")
     ],
-    grids: Annotated[str | None, typer.Option(help="Comma-separated grid ids it may see.")] = None,
+    grids: Annotated[
+        str | None, typer.Option(help="Comma-separated grid ids it may see (or --all-grids).")
+    ] = None,
+    all_grids: Annotated[
+        bool, typer.Option("--all-grids", help="A key that sees every grid (or --grids).")
+    ] = False,
     label: Annotated[str, typer.Option(help="Whose key this is (no names of clients).")] = "",
 ) -> None:
-    """Create a key and print it; only its hash is stored."""
+    """Create a key and print it; only its hash is stored. Give exactly one of --grids
+    and --all-grids: an empty --grids (an unset shell variable) is refused."""
+    from risk.i18n import both
     from service.auth import create_key
 
     try:
-        key = create_key(_database(), role, grids.split(",") if grids else None, label)
+        if all_grids == (grids is not None):
+            raise ValueError(" / ".join(both("keys_no_grids")))
+        key = create_key(_database(), role, None if all_grids else (grids or "").split(","), label)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -111,7 +133,8 @@ def keys_list() -> None:
 def keys_revoke(
     prefix: Annotated[str, typer.Argument(help="The key's prefix (see list).")],
 ) -> None:
-    """Revoke a key; it stops working at once."""
+    """Revoke a key: new requests with it are refused within 5 s (each service process
+    trusts a key it checked for up to 5 s); requests already admitted finish."""
     from service.auth import revoke_key
 
     if not revoke_key(_database(), prefix):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "ContractError", "IngestError", "ModelError", "RiskError"]
+from pathlib import Path
+
+from risk.i18n import text
+
+__all__ = ["ConfigError", "ContractError", "IngestError", "ModelError", "RiskError", "refusal"]
 
 
 class RiskError(Exception):
@@ -15,6 +19,11 @@ class ContractError(RiskError):
 
 class IngestError(ContractError):
     """A ledger file cannot be read at all (format, encoding, sheet, mapping)."""
+
+
+def refusal(path: Path, key: str, **values: object) -> IngestError:
+    """A file that cannot be read: its name and the message ``key`` in zh and en."""
+    return IngestError(f"{path.name}: {text(key, 'zh', **values)} / {text(key, 'en', **values)}")
 
 
 class ConfigError(RiskError):

@@ -27,6 +27,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "重复的{key}，首次出现在第 {first} 行",
         "duplicate {key}, first seen at row {first}",
     ),
+    "bad_id": (
+        "编号格式无效：{value}（不能含 / 或 \\、首尾空白、控制或不可见字符，"
+        "须为 NFC 形式，也不能是 . 或 ..）",
+        "not a valid id: {value} (no / or \\, no whitespace at the ends, no control or "
+        "invisible characters, NFC form, not . or ..)",
+    ),
     "outcome_without_date": ("有结果但缺少结果日期", "outcome given without outcome_at"),
     "outcome_before_opened": (
         "结果日期早于登记日期：{value}",
@@ -42,6 +48,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_encoding": (
         "无法识别文件编码（支持 UTF-8、GB18030）",
         "cannot decode the file (UTF-8 or GB18030 expected)",
+    ),
+    "no_such_file": ("文件不存在", "no such file"),
+    "file_empty": ("文件为空（没有表头行）", "the file is empty (no header row)"),
+    "csv_extra_fields": (
+        "第 {row} 行有 {seen} 个字段，多于表头的 {header} 个（多余的逗号或未加引号的值？）",
+        "row {row} has {seen} fields, more than the header's {header} (a stray comma or an "
+        "unquoted value?)",
+    ),
+    "csv_unreadable": (
+        "无法按 CSV 读取（引号未闭合或格式损坏）",
+        "cannot be read as CSV (an unclosed quote or a damaged file)",
+    ),
+    "not_xlsx": (
+        "不是完整的 Excel（.xlsx）文件：可能已截断、损坏，或实为其他格式",
+        "not a whole Excel (.xlsx) workbook: truncated, damaged, or another format renamed",
+    ),
+    "not_parquet": (
+        "不是完整的 Parquet 文件：可能已截断、损坏，或实为其他格式",
+        "not a whole Parquet file: truncated, damaged, or another format renamed",
+    ),
+    "xlsx_too_large": (
+        "工作簿解压后达 {size} MiB，超过上限 {limit} MiB（可能是压缩炸弹）：请另存为 CSV",
+        "the workbook expands to {size} MiB, over the {limit} MiB limit (a zip bomb?): "
+        "save it as CSV",
+    ),
+    "xlsx_cell_too_long": (
+        "有单元格文本超过 {limit} 个字符（Excel 自身的上限），不予读取",
+        "a cell holds more than {limit} characters (Excel's own limit); not read",
+    ),
+    "xlsx_too_many_rows": (
+        "工作表超过 {limit} 行，不予读取：请拆分文件或另存为 CSV",
+        "a sheet has more than {limit} rows; not read: split the file or save it as CSV",
+    ),
+    "zoned_dates": (
+        "列 {columns} 是带时区的时间：台账日期应为不带时区的日期",
+        "columns {columns} hold times with a time zone: ledger dates are plain dates",
     ),
     "bad_format": (
         "不支持的文件格式：{suffix}（支持 .csv、.xlsx、.parquet）",
@@ -71,6 +113,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "api_date_range": ("日期应在 {limit} 之间", "must be a date within {limit}"),
     "api_too_long": ("超出长度限制 {limit}", "longer than {limit} characters"),
     "api_bad_value": ("取值无效", "invalid value"),
+    "api_bad_id": (
+        "编号格式无效（不能含 / 或 \\、首尾空白、控制或不可见字符，"
+        "须为 NFC 形式，也不能是 . 或 ..）",
+        "not a valid id (no / or \\, no whitespace at the ends, no control or invisible "
+        "characters, NFC form, not . or ..)",
+    ),
+    "api_nul": ("不能含 NUL 字符", "must not contain a NUL character"),
+    "api_outcome_before_opened": (
+        "结果日期不能早于案件登记日期",
+        "outcome_at is before the case opened",
+    ),
     "api_too_many": ("一次最多 {limit} 个", "at most {limit} at a time"),
     "api_bad_body": (
         "请求体无法读取（应为 UTF-8 JSON）",
@@ -91,11 +144,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "request body too large (limit {limit} bytes)",
     ),
     "rate_limited": ("请求过于频繁，请稍后再试", "too many requests, try again shortly"),
+    "too_many_failures": (
+        "无效密钥尝试过多，请 {seconds} 秒后再试",
+        "too many invalid keys from this address; try again in {seconds} s",
+    ),
     "db_unavailable": (
         "数据库暂不可用，未保存任何内容",
         "database unavailable; nothing was stored",
     ),
     "model_unavailable": ("模型暂不可用", "model unavailable"),
+    "db_corrupt": (
+        "数据库文件已损坏：请停止服务并从备份恢复（重试无济于事）",
+        "the database file is damaged: stop the service and restore it from a backup "
+        "(retrying will not help)",
+    ),
+    "db_corrupt_at_start": (
+        "数据库 {url} 已损坏或不是数据库文件：请从备份恢复后重新启动",
+        "the database {url} is damaged or not a database file: restore it from a backup, "
+        "then start again",
+    ),
+    "db_unreachable": (
+        "无法连接数据库 {url}：请确认数据库已启动且 RISK_DATABASE_URL 正确，然后重新启动",
+        "cannot reach the database {url}: check that it is running and that "
+        "RISK_DATABASE_URL is right, then start again",
+    ),
     "recording_class_archive": (
         "正在记录 Spark 驱动程序的类数据存档（每次安装仅一次，之后启动约快 2 秒）：{path}",
         "recording the Spark driver's class-data archive (once per installation; later "
@@ -122,6 +194,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "lowering a tier needs the supervisor role and a reason",
     ),
     "same_tier": ("新等级与当前等级相同", "the new tier equals the current one"),
+    "household_other_grid": (
+        "该户登记在另一个网格：调查只能记入其登记网格，变更网格须由督导执行迁移",
+        "this household is recorded in another grid: a survey is stored only in its grid "
+        "of record, and moving it is a supervisor's act",
+    ),
+    "same_grid": ("该户已登记在此网格", "the household is already in this grid"),
+    "keys_no_grids": (
+        "请用 --grids G1,G2 指定密钥可见的网格，或用 --all-grids 明确授权全部网格（二者选一）",
+        "give --grids G1,G2 for the grids the key may see, or --all-grids for every grid "
+        "(one of the two)",
+    ),
+    "keys_bad_grid": (
+        "网格编号无效：{value}（不能为空，不能含逗号或首尾空白，最多 64 个字符）",
+        "invalid grid id: {value} (not empty, no comma or surrounding space, at most 64 "
+        "characters)",
+    ),
     # pages for case workers
     "page_title": ("矛盾纠纷风险分级", "Dispute risk triage"),
     "page_lang_switch": ("English", "中文"),

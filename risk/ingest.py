@@ -23,10 +23,20 @@ from pandas._typing import DtypeObj
 from pandas.api.types import pandas_dtype
 
 from risk.atomic import atomic_write
+from risk.cells import write_csv
 from risk.errors import ContractError
 from risk.i18n import Lang, text
+from risk.ids import ID_FIELDS, id_ok
 from risk.readers import Mapping, load_mapping, map_headers, normalize_token, read_table
-from risk.schema import FALSE_WORDS, TRUE_WORDS, Field, RecordKind, record_kind
+from risk.schema import (
+    FALSE_WORDS,
+    FIRST_DAY,
+    LAST_DAY,
+    TRUE_WORDS,
+    Field,
+    RecordKind,
+    record_kind,
+)
 
 __all__ = [
     "ERROR_COLUMNS",
@@ -101,6 +111,8 @@ def contract_schema(kind: RecordKind, parsed: bool = False) -> pa.DataFrameSchem
             checks.append(pa.Check.str_length(max_value=f.max_length))
         elif f.kind == "enum" and not parsed:
             checks.append(pa.Check.isin(list(f.codes)))
+        elif f.kind == "date":
+            checks.append(pa.Check.in_range(pd.Timestamp(FIRST_DAY), pd.Timestamp(LAST_DAY)))
         columns[f.name] = pa.Column(f.dtype, checks=checks, nullable=not f.required)
     return pa.DataFrameSchema(columns, strict=True, ordered=True, name=kind.name)
 
@@ -136,12 +148,11 @@ def ingest_file(
     quarantine = Path(quarantine) if quarantine else out.with_suffix(".quarantine.csv")
     with atomic_write(out) as tmp:
         result.frame.to_parquet(tmp, index=False)
-    if result.rows_quarantined:
+    if result.rows_quarantined and quarantine.suffix.lower() == ".parquet":
         with atomic_write(quarantine) as tmp:
-            if quarantine.suffix.lower() == ".parquet":
-                result.quarantine.to_parquet(tmp, index=False)
-            else:
-                result.quarantine.to_csv(tmp, index=False, encoding="utf-8-sig")
+            result.quarantine.to_parquet(tmp, index=False)
+    elif result.rows_quarantined:
+        write_csv(result.quarantine, quarantine)
     elif quarantine.exists():
         quarantine.unlink()  # a stale quarantine from an earlier run would mislead
     return result
@@ -174,6 +185,10 @@ def validate_frame(
                 _errors(f, source[f.name], bad, _PARSE_REASON[f.kind], allowed="/".join(f.codes))
             )
     frame = pd.DataFrame(parsed, index=raw.index, copy=False)
+    for name in ID_FIELDS & set(source.columns):
+        ids = parsed[name]
+        bad_id = ids.notna() & ~ids.fillna("x").map(id_ok).astype(bool)
+        errors.append(_errors(kind[name], source[name], bad_id, "bad_id"))
     errors.append(_contract_errors(frame, kind, source))
     errors.append(_record_errors(frame, kind, source))
     error_frame = pd.concat(errors, ignore_index=True).drop_duplicates(["row", "field"])
@@ -347,6 +362,9 @@ def _contract_errors(frame: pd.DataFrame, kind: RecordKind, source: pd.DataFrame
             found.append(_errors(f, source[f.name], bad, "out_of_range", low=f.low, high=f.high))
         elif f.kind == "string":
             found.append(_errors(f, source[f.name], bad, "too_long", high=f.max_length))
+        elif f.kind == "date":
+            range_ = {"low": FIRST_DAY, "high": LAST_DAY}
+            found.append(_errors(f, _column(source, f.name, frame), bad, "out_of_range", **range_))
         else:  # a dtype or value-set failure here would be a parsing bug, not a data problem
             raise ContractError(
                 f"{kind.name}.{f.name}: contract check {check} failed after parsing"

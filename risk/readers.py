@@ -8,16 +8,20 @@ header row, so its first record is row 1.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import yaml
 
-from risk.errors import IngestError
+from risk.errors import IngestError, refusal
 from risk.i18n import text
 from risk.schema import RECORD_KINDS, RecordKind
+from risk.xlsx_limits import check_xlsx
 
 __all__ = ["HeaderMap", "Mapping", "detect_encoding", "load_mapping", "map_headers", "read_table"]
 
@@ -43,15 +47,17 @@ def detect_encoding(sample: bytes) -> str:
 
 
 def read_table(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
-    """The file's rows and columns as given, indexed by the row number a person sees."""
+    """The file's rows and columns as given, indexed by the row number a person sees; a
+    file that cannot be read (empty, truncated, not of its format) is an :class:`IngestError`
+    naming it and saying what is wrong."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise IngestError(f"{path.name}: " + text("bad_format", "en", suffix=suffix or "(none)"))
+        raise refusal(path, "bad_format", suffix=suffix or "(none)")
     if not path.exists():
-        raise IngestError(f"{path}: no such file")
+        raise refusal(path, "no_such_file")
     if suffix == ".parquet":
-        frame = pd.read_parquet(path)
+        frame = _read_parquet(path)
         first_row = 1
     elif suffix == ".xlsx":
         frame = _read_excel(path, sheet)
@@ -72,17 +78,39 @@ def _read_csv(path: Path) -> pd.DataFrame:
             path, encoding=encoding, dtype=str, keep_default_na=False, skipinitialspace=True
         )
     except UnicodeDecodeError as exc:
-        raise IngestError(f"{path.name}: " + text("bad_encoding", "en")) from exc
+        raise refusal(path, "bad_encoding") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise refusal(path, "file_empty") from exc
+    except pd.errors.ParserError as exc:
+        fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if fields is None:
+            raise refusal(path, "csv_unreadable") from exc
+        header, row, seen = fields.groups()
+        raise refusal(path, "csv_extra_fields", row=row, seen=seen, header=header) from exc
 
 
 def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    check_xlsx(path)
     try:
         frame = pd.read_excel(
             path, sheet_name=0 if sheet is None else sheet, dtype=object, engine="openpyxl"
         )
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError) as exc:
+        raise refusal(path, "not_xlsx") from exc
     except ValueError as exc:  # pandas raises ValueError for a missing sheet
         raise IngestError(f"{path.name}: sheet {sheet!r}: {exc}") from exc
     assert isinstance(frame, pd.DataFrame)
+    return frame
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise refusal(path, "not_parquet") from exc
+    zoned = [str(c) for c, t in frame.dtypes.items() if isinstance(t, pd.DatetimeTZDtype)]
+    if zoned:
+        raise refusal(path, "zoned_dates", columns=", ".join(zoned))
     return frame
 
 

@@ -9,6 +9,7 @@ aliases ingest accepts for it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -23,6 +24,10 @@ DTYPES: dict[str, str] = {
     "bool": "boolean",
     "enum": "category",
 }
+
+#: The dates the contract takes, in ingest and in the API alike: from 1970 (ledger history
+#: counts days since then) to 2199 (well inside what a contract frame can hold).
+FIRST_DAY, LAST_DAY = dt.date(1970, 1, 1), dt.date(2199, 12, 31)
 
 #: Spellings ingest reads as booleans (compared after strip and lower-casing).
 TRUE_WORDS = ("是", "有", "y", "yes", "1", "true", "t", "对")

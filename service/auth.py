@@ -8,12 +8,14 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import QueryableAttribute
 
-from service.audit import audit
+from risk.i18n import both
+from risk.ids import id_ok
 from service.db import Database
 from service.errors import ServiceError
 from service.tables import ApiKey
@@ -23,8 +25,8 @@ __all__ = [
     "Caller",
     "authenticate",
     "create_key",
+    "key_grids",
     "list_keys",
-    "log_in",
     "require",
     "revoke_key",
 ]
@@ -34,6 +36,7 @@ ROLES = ("caseworker", "psychologist", "supervisor", "datascientist", "admin")
 CAN = {
     "store": {"caseworker", "psychologist", "supervisor", "admin"},
     "lower_tier": {"supervisor", "admin"},
+    "move_household": {"supervisor", "admin"},
     "export": {"datascientist", "supervisor", "admin"},
     "admin": {"admin"},
 }
@@ -71,10 +74,28 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_key(db: Database, role: str, grids: list[str] | None = None, label: str = "") -> str:
-    """Create a key and return it in full: the only time it is ever shown."""
+def key_grids(grids: Collection[str] | None) -> frozenset[str] | None:
+    """The grids a new key is limited to: None (every grid) only when asked for as None; an
+    empty collection, or an empty or space-padded grid id in it, is a :class:`ValueError`
+    (an empty shell variable must not make an all-grid key)."""
+    if grids is None:
+        return None
+    if not grids:
+        raise ValueError(" / ".join(both("keys_no_grids")))
+    for grid in grids:
+        if not id_ok(grid) or "," in grid or len(grid) > 64:
+            raise ValueError(" / ".join(both("keys_bad_grid", value=repr(grid))))
+    return frozenset(grids)
+
+
+def create_key(
+    db: Database, role: str, grids: Collection[str] | None = None, label: str = ""
+) -> str:
+    """Create a key and return it in full: the only time it is ever shown. ``grids``:
+    the grids it may see (None: every grid)."""
     if role not in ROLES:
         raise ValueError(f"role: expected one of {', '.join(ROLES)}, got {role!r}")
+    grids = key_grids(grids)
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     with db.session() as session:
         session.add(
@@ -82,7 +103,7 @@ def create_key(db: Database, role: str, grids: list[str] | None = None, label: s
                 prefix=prefix,
                 secret_hash=_hash(secret),
                 role=role,
-                grids=",".join(sorted(set(grids))) if grids else None,
+                grids=None if grids is None else ",".join(sorted(grids)),
                 label=label,
             )
         )
@@ -102,16 +123,6 @@ def authenticate(db: Database, key: str | None) -> Caller | None:
         return None
     grids = frozenset(row.grids.split(",")) if row.grids else None
     return Caller(row.id, row.role, grids)
-
-
-def log_in(db: Database, key: str) -> Caller | None:
-    """The caller behind a key typed into the login page, or None; audited either way."""
-    found = authenticate(db, key)
-    if found is None:
-        audit(db, None, "page_login", "key", 401)
-    else:
-        audit(db, found, "page_login", f"key:{found.key_id}")
-    return found
 
 
 def list_keys(db: Database) -> list[ApiKey]:

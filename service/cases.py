@@ -61,10 +61,8 @@ def add_case(
 def _visible_case(db: Database, who: Caller, case_id: str) -> Case:
     with db.session() as session:
         case = session.get(Case, case_id)
-    if case is None:
-        raise ServiceError(404, "not_found")
-    if not who.sees(case.grid_id):
-        raise ServiceError(403, "out_of_grid")
+    if case is None or not who.sees(case.grid_id):
+        raise ServiceError(404, "not_found")  # another grid's case answers as a missing one
     return case
 
 
@@ -153,7 +151,7 @@ def add_outcome(
     require(who, "store")
     case = _visible_case(db, who, case_id)
     if outcome_at < case.opened_at:
-        raise ServiceError(422, "api_bad_value")
+        raise ServiceError(422, "api_outcome_before_opened", field="outcome_at")
     with db.session() as session:
         session.add(
             Outcome(case_id=case_id, outcome=outcome, outcome_at=outcome_at, key_id=who.key_id)

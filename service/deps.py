@@ -7,8 +7,10 @@ blocking work, so they run on the event loop instead of costing a trip to the th
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections.abc import Hashable
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -35,6 +37,7 @@ __all__ = [
     "SignedInForm",
     "caller",
     "caller_in_thread",
+    "looked_up",
     "page_caller",
 ]
 
@@ -67,26 +70,41 @@ ModelDep = Annotated[TriageModel, Depends(_served)]
 
 
 class RateLimiter:
-    """A token bucket per key: ``per_minute`` requests, bursts up to a tenth of that."""
+    """A token bucket per key (an API key's id, a client's address): ``per_minute``
+    tokens, bursts up to a tenth of that (at least 10); 0 turns it off."""
 
     def __init__(self, per_minute: int) -> None:
         self.rate = per_minute / 60.0
         self.burst = max(per_minute / 10.0, 10.0)
-        self._buckets: dict[int, tuple[float, float]] = {}
+        self._buckets: dict[Hashable, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def allow(self, key_id: int) -> bool:
+    def _tokens(self, key: Hashable, now: float) -> float:
+        tokens, last = self._buckets.get(key, (self.burst, now))
+        return min(self.burst, tokens + (now - last) * self.rate)
+
+    def allow(self, key: Hashable) -> bool:
+        """Spend a token for ``key``; False when it has none."""
         if self.rate <= 0:
             return True
         now = time.monotonic()
         with self._lock:
-            tokens, last = self._buckets.get(key_id, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if len(self._buckets) > 100_000:
+                self._buckets.clear()
+            tokens = self._tokens(key, now)
             if tokens < 1.0:
-                self._buckets[key_id] = (tokens, now)
+                self._buckets[key] = (tokens, now)
                 return False
-            self._buckets[key_id] = (tokens - 1.0, now)
+            self._buckets[key] = (tokens - 1.0, now)
             return True
+
+    def wait(self, key: Hashable) -> float:
+        """Seconds until ``key`` has a token again (0: it has one now); spends nothing."""
+        if self.rate <= 0:
+            return 0.0
+        with self._lock:
+            tokens = self._tokens(key, time.monotonic())
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
 
 
 def _key_from(request: Request) -> str | None:
@@ -116,6 +134,28 @@ def _authenticate(db: Database, key: str) -> Caller | None:
     return found
 
 
+def _client(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+def looked_up(request: Request, key: str) -> Caller | None:
+    """The caller behind ``key`` (cached, else from the database), or None. Each key that
+    fails counts against the client's address; a client over its failures is refused
+    (429, with the seconds to wait) before any look-up. Sync: it may ask the database."""
+    found = _cached(key)
+    if found is not None:
+        return found
+    failures: RateLimiter = request.app.state.failures
+    wait = failures.wait(_client(request))
+    if wait > 0:
+        raise ServiceError(429, "too_many_failures", seconds=math.ceil(wait))
+    found = _authenticate(request.app.state.db, key)
+    if found is None:
+        failures.allow(_client(request))
+        request.state.key_failed = True
+    return found
+
+
 #: The two ways to send a key, declared so the OpenAPI schema shows them; the key itself is
 #: read by :func:`_key_from` (which also takes the pages' cookie).
 BEARER = HTTPBearer(auto_error=False, description="Authorization: Bearer rk_<prefix>_<secret>")
@@ -135,15 +175,14 @@ async def caller(
     key = _key_from(request)
     found = _cached(key) if key else None
     if found is None and key:
-        found = await run_in_threadpool(_authenticate, request.app.state.db, key)
+        found = await run_in_threadpool(looked_up, request, key)
     return _admit(request, found)
 
 
 def caller_in_thread(request: Request) -> Caller:
     """:func:`caller` for code already running in the thread pool (the pages)."""
     key = _key_from(request)
-    found = (_cached(key) or _authenticate(request.app.state.db, key)) if key else None
-    return _admit(request, found)
+    return _admit(request, looked_up(request, key) if key else None)
 
 
 def _admit(request: Request, found: Caller | None) -> Caller:

@@ -15,9 +15,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException
 
 from risk.i18n import both
+from service.db import DatabaseCorrupt
+from service.db_guard import DatabaseUnavailable
 
 __all__ = ["ErrorBody", "InvalidBody", "ServiceError", "install_handlers", "message", "responses"]
 
@@ -61,11 +64,17 @@ CODES = {
     401: ("unauthorized",),
     403: ("forbidden", "out_of_grid", "lower_needs_supervisor"),
     404: ("not_found",),
-    409: ("case_exists", "same_tier"),
+    409: ("case_exists", "same_tier", "household_other_grid", "same_grid"),
     413: ("too_large",),
-    422: ("api_need_unit", "api_too_many", "api_bad_value"),
-    429: ("rate_limited",),
-    503: ("db_unavailable", "model_unavailable", "model_not_registered", "model_unreadable"),
+    422: ("api_need_unit", "api_too_many", "api_bad_value", "api_outcome_before_opened"),
+    429: ("rate_limited", "too_many_failures"),
+    503: (
+        "db_unavailable",
+        "db_corrupt",
+        "model_unavailable",
+        "model_not_registered",
+        "model_unreadable",
+    ),
 }
 
 
@@ -101,6 +110,8 @@ _PYDANTIC = {
     "date_from_datetime_inexact": ("api_not_date", ()),
     "string_too_long": ("api_too_long", ("max_length",)),
     "too_long": ("api_too_many", ("max_length",)),
+    "id_syntax": ("api_bad_id", ()),
+    "nul_char": ("api_nul", ()),
 }
 
 
@@ -131,10 +142,12 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _service(_: Request, exc: ServiceError) -> JSONResponse:
-        headers = {"Retry-After": "1"} if exc.status in (429, 503) else None
-        return JSONResponse(
-            status_code=exc.status, content=message(exc.key, **exc.values), headers=headers
-        )
+        wait = str(exc.values.get("seconds", 1))
+        headers = {"Retry-After": wait} if exc.status in (429, 503) else None
+        content: dict[str, Any] = message(exc.key, **exc.values)
+        if "field" in exc.values:  # a problem with one field: shaped like a validation error
+            content = {"detail": [{"field": exc.values["field"], **content}]}
+        return JSONResponse(status_code=exc.status, content=content, headers=headers)
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
@@ -143,8 +156,15 @@ def install_handlers(app: FastAPI) -> None:
         key = _FRAMEWORK.get(exc.status_code, "api_bad_value")
         return JSONResponse(status_code=exc.status_code, content=message(key), headers=exc.headers)
 
+    @app.exception_handler(DatabaseCorrupt)
+    async def _corrupt(_: Request, exc: Exception) -> JSONResponse:
+        log.error("the database file is damaged: restore it from a backup")
+        return JSONResponse(status_code=503, content=message("db_corrupt"))
+
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
+    @app.exception_handler(SQLAlchemyTimeout)
+    @app.exception_handler(DatabaseUnavailable)
     async def _database(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(exc).__name__)
         return JSONResponse(

@@ -6,17 +6,19 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
 from prometheus_client import Counter, Histogram
+from sqlalchemy.exc import DatabaseError
 
-from service.db import Database, migrate
+from service.db import Database, is_corruption, migrate
 from service.deps import RateLimiter
 from service.errors import install_handlers, message
 from service.model_holder import ModelHolder
+from service.refusals import AuditRefusals
 from service.reloads import follow_reloads, latest_reload
 from service.routes import health, model, pages, records, score, visits
 from service.settings import Settings
@@ -57,19 +59,24 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await _too_large(send, self.limit)
             return
-        seen = 0
+        seen, over = 0, False
 
         async def counted() -> Any:
-            nonlocal seen
+            nonlocal seen, over
             event = await receive()
             seen += len(event.get("body", b""))
             if seen > self.limit:
+                over = True
                 raise _TooLarge
             return event
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
+        async def unless_over(event: Any) -> None:
+            if not over:  # the framework's own answer to the cut body (400) is not sent
+                await send(event)
+
+        with suppress(_TooLarge):
+            await self.app(scope, counted, unless_over)
+        if over:
             await _too_large(send, self.limit)
 
 
@@ -135,11 +142,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        migrate(settings.database_url)
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        app.state.db = Database(settings.database_url)
+        app.state.db = Database(settings.database_url, settings.db_timeout_seconds)
+        try:
+            migrate(settings.database_url)
+            app.state.db.check_integrity()
+        except DatabaseError as exc:  # a damaged file: up, not ready, every write refused
+            if not is_corruption(exc):
+                raise
+            app.state.db.corrupt = True
+        if app.state.db.corrupt:
+            log.error("the database file is damaged: restore it from a backup")
         app.state.models = ModelHolder(settings.mlflow_uri, settings.model_uri)
-        app.state.models.reload_seen = latest_reload(app.state.db)  # (this load covers them)
+        if not app.state.db.corrupt:
+            app.state.models.reload_seen = latest_reload(app.state.db)  # (this load covers them)
         try:
             app.state.models.load()
         except Exception as exc:
@@ -160,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.failures = RateLimiter(settings.failed_keys_per_minute)
     install_handlers(app)
 
     for router in (health.router, score.router, records.router, visits.router, model.router):
@@ -167,5 +184,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(AuditRefusals)
     app.add_middleware(Observe)
     return app

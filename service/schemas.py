@@ -11,6 +11,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,12 +23,15 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from risk.features.history import HISTORY_COLUMNS
-from risk.schema import CASE, HOUSEHOLD_SURVEY, TIERS
+from risk.ids import ID_FIELDS, id_ok
+from risk.schema import CASE, FIRST_DAY, HOUSEHOLD_SURVEY, LAST_DAY, TIERS
 from risk.schema import Field as ContractField
 
 __all__ = [
     "CaseIn",
     "CaseUnit",
+    "Id",
+    "MoveIn",
     "OutcomeIn",
     "OverrideIn",
     "ScoreBatchRequest",
@@ -50,10 +54,8 @@ def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-#: The dates the service takes, written YYYY-MM-DD: from 1970 (ledger history counts days
-#: since then) to 2199 (well inside what a contract frame can hold). The pattern is in the
-#: OpenAPI schema, so clients see the range.
-FIRST_DAY, LAST_DAY = dt.date(1970, 1, 1), dt.date(2199, 12, 31)
+#: The contract's dates (:data:`risk.schema.FIRST_DAY` to ``LAST_DAY``), written
+#: YYYY-MM-DD. The pattern is in the OpenAPI schema, so clients see the range.
 DAY_PATTERN = r"^(19[7-9][0-9]|2[01][0-9][0-9])-[0-9]{2}-[0-9]{2}$"
 
 
@@ -76,6 +78,44 @@ Day = Annotated[
 ]
 
 
+def _id(value: str) -> str:
+    if not id_ok(value):
+        raise PydanticCustomError("id_syntax", "not a valid id")
+    return value
+
+
+def _no_nul(value: str) -> str:
+    """PostgreSQL stores no NUL character in text: refused here, not a 503 there."""
+    if "\x00" in value:
+        raise PydanticCustomError("nul_char", "NUL character")
+    return value
+
+
+#: The ids the OpenAPI schema shows: a portable subset of :func:`risk.ids.id_ok` (ASCII
+#: letters and digits, CJK ideographs, ``_ : # - .`` and inner spaces, not starting with
+#: ``.``); the service accepts every id the rule allows.
+_ID_CHAR = r"A-Za-z0-9\u4e00-\u9fff_:#\-"
+ID_PATTERN = rf"^[{_ID_CHAR}]([{_ID_CHAR}. ]*[{_ID_CHAR}.])?$"
+ID_SCHEMA = {"pattern": ID_PATTERN}
+
+#: Every id the API takes (body, path or query): the one id syntax of :mod:`risk.ids`.
+Id = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    AfterValidator(_id),
+    Field(json_schema_extra=ID_SCHEMA),
+]
+
+
+def _text(max_length: int, min_length: int = 1) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_no_nul),
+        Field(json_schema_extra={"pattern": "^[^\\u0000]*$"}),
+    ]
+
+
 def _annotation(f: ContractField) -> Any:
     if f.kind == "enum":
         return Literal[tuple(f.codes)]
@@ -85,7 +125,9 @@ def _annotation(f: ContractField) -> Any:
         return StrictBool
     if f.kind == "date":
         return Day
-    return Annotated[str, StringConstraints(min_length=1, max_length=f.max_length or 2000)]
+    if f.name in ID_FIELDS:
+        return Id
+    return _text(f.max_length or 2000)
 
 
 def _model(name: str, fields: list[ContractField], *, all_optional: bool) -> type[BaseModel]:
@@ -134,7 +176,7 @@ class ScoreRequest(_Strict):
         },
     )
 
-    household_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    household_id: Id | None = None
     as_of: Day | None = Field(default=None, description="评估日期 / date scored as of")
     survey: SurveyUnit | None = None  # type: ignore[valid-type]
     case: CaseUnit | None = None  # type: ignore[valid-type]
@@ -147,7 +189,13 @@ class ScoreBatchRequest(_Strict):
 
 class OverrideIn(_Strict):
     tier: TierName
-    reason: Annotated[str, StringConstraints(min_length=2, max_length=2000)]
+    reason: _text(2000, min_length=2)  # type: ignore[valid-type]
+
+
+class MoveIn(_Strict):
+    """The grid a household moves to."""
+
+    grid_id: Id
 
 
 class OutcomeIn(_Strict):

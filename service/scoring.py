@@ -94,12 +94,13 @@ def _requested_unit(db: Database, body: ScoreRequest, who: Caller) -> dict[str, 
     if body.household_id is not None:
         with db.session() as session:
             household = stored_household(session, body.household_id, as_of)
+        if not who.sees(household.grid):
+            # another grid's household is, to this caller, one that is not stored: nothing
+            # of it is used, and it answers as a missing one
+            household = Household([])
         if household.empty and body.survey is None and body.case is None:
             raise ServiceError(404, "not_found")
         grid = household.grid
-        if not household.empty and not who.sees(grid):
-            # what is stored decides, whatever grid the request claims inline
-            raise ServiceError(403, "out_of_grid")
         given.append({"household_id": body.household_id})
     if body.survey is not None:
         inline = body.survey.model_dump(exclude_none=True)

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
 
     #: SQLAlchemy URL; SQLite file by default, ``postgresql+psycopg://...`` in production.
     database_url: str = "sqlite:///risk.db"
+    #: On PostgreSQL, the most a statement, commit or wait for a pooled connection may
+    #: take before the request answers 503 (a connect: libpq's minimum, 2 s).
+    db_timeout_seconds: float = 1.0
     #: MLflow tracking/registry store; unset, ``MLFLOW_TRACKING_URI`` or the default under
     #: ``RISK_HOME`` (:func:`risk.store.resolve`).
     mlflow_uri: str | None = None
@@ -27,6 +30,9 @@ class Settings(BaseSettings):
     batch_limit: int = 1000
     #: Requests per key per minute (token bucket); 0 turns the limit off.
     rate_limit_per_minute: int = 60_000
+    #: Failed keys (API or login page) per client address per minute before it gets 429
+    #: (bursts of 10); 0 turns the throttle off.
+    failed_keys_per_minute: int = 30
     #: Threads per worker process for the blocking part of requests (database, model).
     #: More than the database pool only queue there, each thread keeping memory of its
     #: own; requests beyond them wait their turn on the event loop.

@@ -19,6 +19,7 @@ __all__ = [
     "case_record",
     "contract_frame",
     "household_cases",
+    "household_grid",
     "json_fields",
     "latest_outcomes",
     "latest_survey",
@@ -31,6 +32,18 @@ def latest_survey(session: Session, household_id: str, as_of: dt.date) -> Survey
         .where(SurveyWave.household_id == household_id, SurveyWave.survey_date <= as_of)
         .order_by(SurveyWave.survey_date.desc(), SurveyWave.id.desc())
     ).first()
+
+
+def household_grid(session: Session, household_id: str) -> tuple[bool, str | None]:
+    """Whether the household is stored, and its grid of record: the grid its survey waves
+    were stored in (one grid, changed only by a move), else that of its cases (none)."""
+    grid = session.scalars(
+        select(SurveyWave.grid_id).where(SurveyWave.household_id == household_id).limit(1)
+    ).first()
+    if grid is not None:
+        return True, grid
+    case = session.scalars(select(Case).where(Case.household_id == household_id).limit(1)).first()
+    return case is not None, None if case is None else case.grid_id
 
 
 def case_record(case: Case, outcome: Outcome | None) -> dict[str, Any]:

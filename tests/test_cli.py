@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from utils.broken_files import BROKEN
 from utils.builders import case_row, household_row, rows_frame
 
 from risk.cli import main
@@ -130,3 +131,59 @@ def test_contract_writes_markdown(tmp_path: Path) -> None:
     out = tmp_path / "contract.md"
     assert main(["contract", "--out", str(out)]) == 0
     assert "| case_id | 案件编号 |" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_ingest_refuses_an_unreadable_file_with_exit_2_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    make, says = BROKEN[name]
+    source = tmp_path / name
+    source.write_bytes(make())
+    out = tmp_path / "cases.parquet"
+    assert main(["ingest", str(source), "--kind", "cases", "--out", str(out)]) == 2
+    printed = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    assert name in printed and says in printed and "Traceback" not in printed
+    assert not out.exists()
+
+
+def test_ingest_and_the_api_take_one_date_range(tmp_path: Path) -> None:
+    source = tmp_path / "cases.csv"
+    rows = [
+        case_row(case_id=f"C{i}", opened_at=day, outcome_at=day)
+        for i, day in enumerate(
+            ["1800-01-01", "1969-12-31", "1970-01-01", "2199-12-31", "2200-01-01"]
+        )
+    ]
+    rows_frame(rows).to_csv(source, index=False)
+    out = tmp_path / "cases.parquet"
+    assert (
+        main(["ingest", str(source), "--kind", "cases", "--out", str(out), "--allow-partial"]) == 0
+    )
+    assert pd.read_parquet(out)["case_id"].tolist() == ["C2", "C3"]
+    quarantine = pd.read_csv(tmp_path / "cases.quarantine.csv", dtype=str, encoding="utf-8-sig")
+    assert quarantine["_reason_en"].str.contains("outside 1970-01-01–2199-12-31").all()
+
+
+def test_files_written_for_spreadsheets_hold_no_live_formula(tmp_path: Path) -> None:
+    """OWASP's CSV-injection rule: the quarantine and the error list start no cell with = + - @."""
+    source = tmp_path / "cases.csv"
+    ids = ["=1+1", "+SUM(1,2)", "@SUM(A1)", "-2+3", "\tx", "-3"]
+    rows = [case_row(case_id=f"C{i}", household_id=v, parties="x") for i, v in enumerate(ids)]
+    rows_frame(rows).assign(**{"=HYPERLINK(1)": "x"}).to_csv(source, index=False)
+    out, errors = tmp_path / "cases.parquet", tmp_path / "errors.csv"
+    main(["ingest", str(source), "--kind", "cases", "--out", str(out), "--errors", str(errors)])
+    for written in (tmp_path / "cases.quarantine.csv", errors):
+        frame = pd.read_csv(written, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        cells = [*frame.columns, *frame.to_numpy().ravel()]
+        live = [c for c in cells if c[:1] in "=+-@\t\r" and c != "-3"]
+        assert live == [], written.name
+    quarantine = pd.read_csv(tmp_path / "cases.quarantine.csv", dtype=str, encoding="utf-8-sig")
+    assert quarantine["household_id"].tolist() == [
+        "'=1+1",
+        "'+SUM(1,2)",
+        "'@SUM(A1)",
+        "'-2+3",
+        "'\tx",
+        "-3",
+    ]

@@ -360,3 +360,11 @@ def test_ingest_file_removes_a_stale_quarantine(tmp_path: Path) -> None:
     stale.write_text("old")
     ingest_file(source, "cases", tmp_path / "cases.parquet")
     assert not stale.exists()
+
+
+def test_ids_outside_the_one_id_syntax_are_quarantined() -> None:
+    rows = [case_row(case_id=v, household_id="H1") for v in ("C1", "a/b", "..", "C\u200b2")]
+    result = validate_frame(rows_frame(rows), CASE)
+    assert result.frame["case_id"].tolist() == ["C1"]
+    assert set(result.errors["field"]) == {"case_id"}
+    assert result.errors["reason_en"].str.startswith("not a valid id").all()

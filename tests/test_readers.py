@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from utils.broken_files import BROKEN
 
 from risk.errors import IngestError
 from risk.readers import Mapping, detect_encoding, load_mapping, map_headers, read_table
@@ -130,3 +132,15 @@ def test_load_mapping_names_a_broken_file(tmp_path: Path) -> None:
     path.write_text("- just\n- a list\n", encoding="utf-8")
     with pytest.raises(IngestError, match=r"bad\.yaml"):
         load_mapping(path)
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_an_unreadable_file_is_refused_by_name_in_both_languages(tmp_path: Path, name: str) -> None:
+    make, says = BROKEN[name]
+    path = tmp_path / name
+    path.write_bytes(make())
+    with pytest.raises(IngestError, match=re.escape(says)) as refused:
+        read_table(path)
+    assert str(refused.value).startswith(f"{name}: ") and re.search(
+        "[\u4e00-\u9fff]", str(refused.value)
+    )

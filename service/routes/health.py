@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from service.db import DatabaseCorrupt
 from service.deps import Authed, DatabaseDep, ModelsDep
 from service.errors import ServiceError, responses
 
@@ -24,6 +25,8 @@ def readyz(db: DatabaseDep, models: ModelsDep) -> dict[str, Any]:
     """Ready to serve: the database answers and a model is loaded."""
     try:
         db.ping()
+    except DatabaseCorrupt as exc:
+        raise ServiceError(503, "db_corrupt") from exc
     except Exception as exc:
         raise ServiceError(503, "db_unavailable") from exc
     if models.current() is None:

@@ -25,7 +25,8 @@ from risk.models.triage import TriageModel
 from risk.schema import CASE, TIERS
 from risk.schema import Field as ContractField
 from service import cases
-from service.auth import Caller, log_in
+from service.audit import audit
+from service.auth import Caller
 from service.db import Database
 from service.deps import (
     DatabaseDep,
@@ -33,6 +34,7 @@ from service.deps import (
     PageCaller,
     PostedForm,
     SignedInForm,
+    looked_up,
     page_caller,
 )
 from service.errors import ServiceError, field_problem
@@ -197,7 +199,10 @@ def login(request: Request, db: DatabaseDep, form: PostedForm) -> Response:
             error=text("page_csrf_failed", page_lang(request)),
         )
     key = str(form.get("key", "")).strip()
-    found = log_in(db, key)
+    try:
+        found = looked_up(request, key) if key else None
+    except ServiceError as exc:  # too many failed keys from this address
+        return _refused(request, None, exc, here="/login")
     if found is None:
         return render(
             request,
@@ -206,6 +211,7 @@ def login(request: Request, db: DatabaseDep, form: PostedForm) -> Response:
             here="/login",
             error=text("page_login_failed", page_lang(request)),
         )
+    audit(db, found, "page_login", f"key:{found.key_id}")
     response = _to(request, "/cases/new")
     response.set_cookie(
         KEY_COOKIE,

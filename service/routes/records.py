@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from service import cases, households, ledger
 from service.deps import Authed, DatabaseDep, ModelsDep
 from service.errors import responses
-from service.schemas import CaseIn, OutcomeIn, OverrideIn, SurveyIn
+from service.schemas import CaseIn, Id, MoveIn, OutcomeIn, OverrideIn, SurveyIn
 
 PARQUET = "application/vnd.apache.parquet"
 router = APIRouter(prefix="/v1", tags=["records"], responses=responses(401, 429, 503))
@@ -22,10 +22,16 @@ def _fields(body: Any) -> dict[str, Any]:
     return cast(BaseModel, body).model_dump(exclude_none=True)
 
 
-@router.post("/households", status_code=201, responses=responses(400, 403, 413, 422))
+@router.post("/households", status_code=201, responses=responses(400, 403, 409, 413, 422))
 def add_survey(body: SurveyIn, who: Authed, db: DatabaseDep, models: ModelsDep) -> dict[str, Any]:  # type: ignore[valid-type]
     """Store a survey wave and its screening score."""
     return households.add_survey(db, models, who, _fields(body))
+
+
+@router.post("/households/{household_id}/grid", responses=responses(400, 403, 404, 409, 413, 422))
+def move_household(household_id: Id, body: MoveIn, who: Authed, db: DatabaseDep) -> dict[str, Any]:
+    """Move a household to another grid (supervisors and admins who see both grids)."""
+    return households.move_household(db, who, household_id, body.grid_id)
 
 
 @router.post("/cases", status_code=201, responses=responses(400, 403, 409, 413, 422))
@@ -35,7 +41,7 @@ def add_case(body: CaseIn, who: Authed, db: DatabaseDep, models: ModelsDep) -> d
 
 
 @router.get("/cases/{case_id}", responses=responses(403, 404, 422))
-def get_case(case_id: str, who: Authed, db: DatabaseDep) -> dict[str, Any]:
+def get_case(case_id: Id, who: Authed, db: DatabaseDep) -> dict[str, Any]:
     """The case with every score, override and outcome it has had."""
     return cases.case_history(db, who, case_id)
 
@@ -43,7 +49,7 @@ def get_case(case_id: str, who: Authed, db: DatabaseDep) -> dict[str, Any]:
 @router.post(
     "/cases/{case_id}/override", status_code=201, responses=responses(400, 403, 404, 409, 413, 422)
 )
-def override(case_id: str, body: OverrideIn, who: Authed, db: DatabaseDep) -> dict[str, Any]:
+def override(case_id: Id, body: OverrideIn, who: Authed, db: DatabaseDep) -> dict[str, Any]:
     """Raise the tier with a reason; lowering needs the supervisor role."""
     return cases.override(db, who, case_id, body.tier, body.reason)
 
@@ -51,7 +57,7 @@ def override(case_id: str, body: OverrideIn, who: Authed, db: DatabaseDep) -> di
 @router.post(
     "/cases/{case_id}/outcome", status_code=201, responses=responses(400, 403, 404, 413, 422)
 )
-def outcome(case_id: str, body: OutcomeIn, who: Authed, db: DatabaseDep) -> dict[str, Any]:
+def outcome(case_id: Id, body: OutcomeIn, who: Authed, db: DatabaseDep) -> dict[str, Any]:
     """Record what happened, closing the loop for retraining."""
     return cases.add_outcome(db, who, case_id, body.outcome, body.outcome_at)
 

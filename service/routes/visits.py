@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from service.deps import Authed, DatabaseDep
 from service.errors import responses
+from service.schemas import Id
 from service.visits import visit_list
 
 router = APIRouter(prefix="/v1", tags=["visits"], responses=responses(401, 429, 503))
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["visits"], responses=responses(401, 429, 
 def visits(
     who: Authed,
     db: DatabaseDep,
-    grid: Annotated[str | None, Query(max_length=64)] = None,
+    grid: Annotated[Id | None, Query()] = None,
     capacity: Annotated[int, Query(ge=1, le=1000)] = 20,
 ) -> dict[str, Any]:
     """Ranked by tier, then follow-up due date, then P(red); limited to ``capacity``."""

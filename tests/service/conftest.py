@@ -51,7 +51,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="session")
 def client(database_url: str, model_store: str) -> Iterator[TestClient]:
-    settings = Settings(database_url=database_url, mlflow_uri=model_store)
+    # every test shares this client's address: its failed keys must not add up to a 429
+    # (tests/service/test_security.py throttles an app of its own)
+    settings = Settings(database_url=database_url, mlflow_uri=model_store, failed_keys_per_minute=0)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 

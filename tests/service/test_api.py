@@ -87,6 +87,22 @@ def test_bad_input_is_422_per_field_in_both_languages_without_echo(client, keys)
     assert "XYZZY" not in response.text
 
 
+def test_a_chunked_body_over_the_limit_gets_413_not_400(client, keys):
+    limit = client.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
+
+    def chunks():
+        for _ in range(limit // 65536 + 2):
+            yield b" " * 65536
+
+    response = client.post(
+        "/v1/score",
+        content=chunks(),
+        headers={**auth(keys["caseworker"]), "Content-Type": "application/json"},
+    )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413 and response.json()["error"] == "too_large"
+
+
 def test_bodies_over_the_limit_get_413(client, keys):
     big = {"case": {"notes": "x" * 1500}, "survey": {"grid_id": "G" * 10}}
     huge = b'{"units": [' + b",".join([str(big).encode()] * 2000) + b"]}"
@@ -149,10 +165,10 @@ def test_grid_limited_key_sees_nothing_outside_its_grid(client, keys):
     household = _household(client, keys["caseworker"], grid="G-B")
     case_id, _ = _case(client, keys["caseworker"], household)
     limited = auth(keys["grid_a"])
-    assert client.get(f"/v1/cases/{case_id}", headers=limited).status_code == 403
+    assert client.get(f"/v1/cases/{case_id}", headers=limited).status_code == 404
     assert (
         client.post("/v1/score", json={"household_id": household}, headers=limited).status_code
-        == 403
+        == 404
     )
     assert client.get("/v1/visits?grid=G-B", headers=limited).status_code == 403
     visits = client.get("/v1/visits?capacity=1000", headers=limited).json()["visits"]
@@ -163,7 +179,7 @@ def test_grid_limited_key_sees_nothing_outside_its_grid(client, keys):
             json={"outcome": "resolved", "outcome_at": "2024-05-01"},
             headers=limited,
         ).status_code
-        == 403
+        == 404
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -83,6 +84,104 @@ def test_postgres_cut_and_restored_gives_503_then_recovers_without_restart(
             assert client.get(case_url, headers=auth(key)).json()["scores"]
     finally:
         proxy.close()
+
+
+def _timed(call, *args, **kwargs) -> tuple[int, dict[str, str], float]:
+    started = time.monotonic()
+    response = call(*args, **kwargs)
+    return response.status_code, dict(response.headers), time.monotonic() - started
+
+
+def test_a_stalled_postgres_answers_503_at_once_and_health_stays_answered(
+    postgres_url, model_store
+):
+    """The database's connection black-holed (every byte held, nothing refused): more
+    stalled requests than threads answer 503 with Retry-After, /healthz and /v1/model are
+    answered meanwhile, and the service serves again once the database flows again."""
+    server = make_url(POSTGRES_ADMIN)
+    proxy = TcpProxy((server.host or "127.0.0.1", server.port or 5432))
+    url = make_url(postgres_url).set(host="127.0.0.1", port=proxy.port)
+    settings = Settings(database_url=url.render_as_string(False), mlflow_uri=model_store)
+    try:
+        with TestClient(create_app(settings)) as client:
+            key = auth(create_key(client.app.state.db, "caseworker", label="stall test"))
+            assert client.get("/v1/model", headers=key).status_code == 200  # key now cached
+            with proxy.paused(), ThreadPoolExecutor(14) as pool:
+                stalled = [
+                    pool.submit(
+                        _timed, client.post, "/v1/cases", json=_case(unique("C")), headers=key
+                    )
+                    for _ in range(12)
+                ]
+                time.sleep(0.3)
+                health = pool.submit(_timed, client.get, "/healthz")
+                model = pool.submit(_timed, client.get, "/v1/model", headers=key)
+                answers = [f.result(timeout=10) for f in stalled]
+                assert health.result(timeout=10)[0] == 200
+                assert model.result(timeout=10)[0] in (200, 503)
+                ready = _timed(client.get, "/readyz")
+            assert ready[0] == 503 and ready[2] < 3.0
+            assert [a[0] for a in answers] == [503] * 12
+            assert all(a[1].get("retry-after") == "1" for a in answers)
+            slowest = max(a[2] for a in answers)
+            assert slowest < 3.0, slowest  # a connect attempt: libpq's minimum, 2 s
+            assert health.result()[2] < 3.0 and model.result()[2] < 3.0
+            assert _timed(client.get, "/readyz")[0] == 200
+            assert client.post("/v1/cases", json=_case(unique("C")), headers=key).status_code == 201
+            print(
+                f"stalled: slowest 503 {slowest:.2f} s, /healthz {health.result()[2]:.2f} s, "
+                f"/v1/model {model.result()[2]:.2f} s, /readyz {ready[2]:.2f} s"
+            )
+    finally:
+        proxy.resume()
+        proxy.close()
+
+
+def test_risk_serve_with_postgres_down_says_so_and_exits_3(model_store, monkeypatch, capsys):
+    proxy = TcpProxy(("127.0.0.1", 5432))
+    port = proxy.port
+    proxy.close()  # nothing listens there now
+    url = f"postgresql+psycopg://postgres:s3cret@127.0.0.1:{port}/test"
+    monkeypatch.setenv("RISK_DATABASE_URL", url)
+    monkeypatch.setenv("RISK_MLFLOW_URI", model_store)
+    monkeypatch.setattr("service.server.run", _must_not_serve)
+    assert main(["serve"]) == 3
+    printed = " ".join(capsys.readouterr().err.split())
+    assert f"无法连接数据库 postgresql+psycopg://postgres:***@127.0.0.1:{port}/test" in printed
+    assert "cannot reach the database" in printed
+    assert "s3cret" not in printed and "Traceback" not in printed
+
+
+def test_a_damaged_sqlite_file_is_named_by_readyz_and_writes(model_store, tmp_path):
+    path = tmp_path / "risk.db"
+    settings = Settings(database_url=f"sqlite:///{path}", mlflow_uri=model_store)
+    with TestClient(create_app(settings)) as client:
+        key = auth(create_key(client.app.state.db, "caseworker", label="corrupt test"))
+        assert client.post("/v1/cases", json=_case(unique("C")), headers=key).status_code == 201
+    data = bytearray(path.read_bytes())
+    data[4096:] = b"\xff" * (len(data) - 4096)  # every page after the header page
+    path.write_bytes(bytes(data))
+    with TestClient(create_app(settings)) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["error"] == "db_corrupt"
+        written = client.post("/v1/cases", json=_case(unique("C")), headers=key)
+        assert written.status_code == 503 and written.json()["error"] == "db_corrupt"
+        assert "retry-after" not in written.headers  # retrying will not help
+        assert client.get("/healthz").status_code == 200
+
+
+def test_risk_serve_on_a_file_that_is_no_database_says_so_and_exits_3(
+    model_store, tmp_path, monkeypatch, capsys
+):
+    path = tmp_path / "risk.db"
+    path.write_bytes(b"this is not a database" * 500)
+    monkeypatch.setenv("RISK_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("RISK_MLFLOW_URI", model_store)
+    monkeypatch.setattr("service.server.run", _must_not_serve)
+    assert main(["serve"]) == 3
+    printed = " ".join(capsys.readouterr().err.split())
+    assert "已损坏或不是数据库文件" in printed and "is damaged or not a database file" in printed
+    assert "Traceback" not in printed
 
 
 # --- the process is killed while it writes -------------------------------------------------

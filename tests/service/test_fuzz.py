@@ -40,7 +40,12 @@ schema.config.update(base_url="http://testserver")
 def fuzz_keys(model_store, tmp_path_factory):
     db = tmp_path_factory.mktemp("fuzz") / "risk.db"
     APP.app = create_app(
-        Settings(database_url=f"sqlite:///{db}", mlflow_uri=model_store, rate_limit_per_minute=0)
+        Settings(
+            database_url=f"sqlite:///{db}",
+            mlflow_uri=model_store,
+            rate_limit_per_minute=0,
+            failed_keys_per_minute=0,
+        )
     )
     with asgi.get_client(APP):  # starts the app (lifespan) for the module
         state = APP.app.state

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from risk.cli import main
-from service.auth import authenticate
-from service.db import Database
+from service.auth import authenticate, list_keys
+from service.db import Database, migrate
 
 
 def test_keys_create_list_revoke(tmp_path, monkeypatch, capsys):
@@ -23,3 +25,29 @@ def test_keys_create_list_revoke(tmp_path, monkeypatch, capsys):
     assert authenticate(Database(url), key) is None
     assert main(["keys", "revoke", prefix]) == 1
     assert main(["keys", "create", "--role", "wizard"]) == 2
+
+
+@pytest.mark.parametrize(
+    "grids",
+    [[], ["--grids", ""], ["--grids", ","], ["--grids", "G1,,G2"], ["--grids", " G1"],
+     ["--grids", "G1", "--all-grids"]],
+    ids=["none", "empty", "comma", "empty-entry", "padded", "both"],
+)  # fmt: skip
+def test_keys_create_needs_grids_or_an_explicit_all_grids(tmp_path, monkeypatch, capsys, grids):
+    """An empty shell variable (``--grids "$GRIDS"``) must not make a key for every grid."""
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    monkeypatch.setenv("RISK_DATABASE_URL", url)
+    migrate(url)
+    assert main(["keys", "create", "--role", "caseworker", *grids]) == 2
+    refused = capsys.readouterr()
+    said = " ".join(refused.err.split())
+    assert "rk_" not in refused.out and ("--all-grids" in said or "invalid grid id" in said)
+    assert list_keys(Database(url)) == []
+
+
+def test_keys_create_all_grids_only_when_asked(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    monkeypatch.setenv("RISK_DATABASE_URL", url)
+    assert main(["keys", "create", "--role", "admin", "--all-grids"]) == 0
+    caller = authenticate(Database(url), capsys.readouterr().out.strip())
+    assert caller is not None and caller.grids is None

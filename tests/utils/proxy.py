@@ -2,7 +2,8 @@
 
 ``down()`` closes the listening socket and every live connection, so clients see refused
 connects and broken pipes, as when the database host goes away; ``up()`` listens again on
-the same port.
+the same port. ``pause()`` black-holes instead: connections are still accepted and kept
+open, but no byte is passed on either way until ``resume()`` (a stalled network or host).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._live: set[socket.socket] = set()
         self._listener: socket.socket | None = None
+        self._flowing = threading.Event()
+        self._flowing.set()
         self.up()
 
     def up(self) -> None:
@@ -47,6 +50,22 @@ class TcpProxy:
             _close(sock)
 
     close = down
+
+    def pause(self) -> None:
+        """Pass no byte on, either way, on any connection (new ones included)."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Black-holed for the block, flowing again after it."""
+        self.pause()
+        try:
+            yield
+        finally:
+            self.resume()
 
     @contextmanager
     def cut(self) -> Iterator[None]:
@@ -81,6 +100,7 @@ class TcpProxy:
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self._flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass

@@ -52,6 +52,7 @@ def test_packaged_policy_has_every_tier_and_the_issue_floors():
         ({"phq9": 19}, 0, []),
         ({"prior_incidents_12m": 2}, 0, []),
         ({"hist_cases_12m": 4}, 1, ["repeated_cases_in_ledger"]),
+        ({"hist_serious_harm": 1}, 1, ["earlier_serious_harm"]),
         ({"protection_order": False, "escalating": None}, 0, []),
         ({}, 0, []),
     ],

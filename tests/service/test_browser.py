@@ -116,6 +116,11 @@ def test_case_worker_logs_in_scores_a_case_overrides_and_reads_the_history(serve
     assert reasons.count() >= 1
     assert ("升高风险" in reasons.first.inner_text()) or ("降低风险" in reasons.first.inner_text())
     assert page.locator("#actions li").count() >= 1
+    # what the model could not see: unrecorded answers, none of which could lower a red
+    # that a red flag set
+    unseen = page.inner_text("#unseen")
+    assert page.locator("#unseen li").count() >= 1 and "补充后等级不变" in unseen
+    assert "若补充" not in unseen
     assert page.inner_text("#follow-up").startswith("2024-04-")
     assert page.inner_text("#model-version").startswith("risk-triage v")
     assert _fits_the_screen(page)

@@ -24,6 +24,7 @@ __all__ = [
     "ROLES",
     "Caller",
     "authenticate",
+    "caller_of",
     "create_key",
     "key_grids",
     "list_keys",
@@ -121,6 +122,11 @@ def authenticate(db: Database, key: str | None) -> Caller | None:
     matches = hmac.compare_digest(_hash(secret), expected)
     if row is None or not matches or row.revoked_at is not None:
         return None
+    return caller_of(row)
+
+
+def caller_of(row: ApiKey) -> Caller:
+    """The :class:`Caller` a stored key stands for."""
     grids = frozenset(row.grids.split(",")) if row.grids else None
     return Caller(row.id, row.role, grids)
 
@@ -131,6 +137,8 @@ def list_keys(db: Database) -> list[ApiKey]:
 
 
 def revoke_key(db: Database, prefix: str) -> bool:
+    """Revoke a key: its page sessions end with it (they check it on every request); the
+    API refuses it within the key cache's 5 s."""
     with db.session() as session:
         row = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
         if row is None or row.revoked_at is not None:

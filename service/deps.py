@@ -23,9 +23,11 @@ from service.auth import Caller, authenticate
 from service.db import Database
 from service.errors import ServiceError
 from service.model_holder import ModelHolder
+from service.sessions import session_caller
 from service.settings import Settings
 
 __all__ = [
+    "SESSION_COOKIE",
     "Authed",
     "DatabaseDep",
     "ModelDep",
@@ -36,7 +38,6 @@ __all__ = [
     "SettingsDep",
     "SignedInForm",
     "caller",
-    "caller_in_thread",
     "looked_up",
     "page_caller",
 ]
@@ -111,7 +112,7 @@ def _key_from(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
-    return request.headers.get("x-api-key") or request.cookies.get("risk_key")
+    return request.headers.get("x-api-key")
 
 
 #: How long a checked key is trusted without asking the database again (per process);
@@ -157,7 +158,7 @@ def looked_up(request: Request, key: str) -> Caller | None:
 
 
 #: The two ways to send a key, declared so the OpenAPI schema shows them; the key itself is
-#: read by :func:`_key_from` (which also takes the pages' cookie).
+#: read by :func:`_key_from`. The API never takes the pages' session cookie.
 BEARER = HTTPBearer(auto_error=False, description="Authorization: Bearer rk_<prefix>_<secret>")
 API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False)
 
@@ -179,12 +180,6 @@ async def caller(
     return _admit(request, found)
 
 
-def caller_in_thread(request: Request) -> Caller:
-    """:func:`caller` for code already running in the thread pool (the pages)."""
-    key = _key_from(request)
-    return _admit(request, looked_up(request, key) if key else None)
-
-
 def _admit(request: Request, found: Caller | None) -> Caller:
     if found is None:
         raise ServiceError(401, "unauthorized")
@@ -196,12 +191,16 @@ def _admit(request: Request, found: Caller | None) -> Caller:
 
 Authed = Annotated[Caller, Depends(caller)]
 
+#: The pages' cookie: a random session id (:mod:`service.sessions`), never the key.
+SESSION_COOKIE = "risk_session"
+
 
 def page_caller(request: Request) -> Caller | None:
-    """The pages' caller (key in the cookie), or None to send to the login page; other
-    refusals (the rate limit) stand. Sync: a new key is looked up in the database."""
+    """The pages' caller (the session in the cookie), or None to send to the login page;
+    other refusals (the rate limit) stand. Sync: the session is read from the database."""
+    found = session_caller(request.app.state.db, request.cookies.get(SESSION_COOKIE))
     try:
-        return caller_in_thread(request)
+        return _admit(request, found)
     except ServiceError as exc:
         if exc.status != 401:
             raise

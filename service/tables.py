@@ -123,3 +123,15 @@ class ModelReload(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class PageSession(Base):
+    """A page login: the SHA-256 of the random id in the browser's cookie, the key it
+    stands for, and until when it holds (ended at logout)."""
+
+    __tablename__ = "page_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    ended_at: Mapped[dt.datetime | None] = mapped_column(default=None)

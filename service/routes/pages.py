@@ -29,6 +29,7 @@ from service.audit import audit
 from service.auth import Caller
 from service.db import Database
 from service.deps import (
+    SESSION_COOKIE,
     DatabaseDep,
     ModelsDep,
     PageCaller,
@@ -41,6 +42,7 @@ from service.errors import ServiceError, field_problem
 from service.model_holder import ModelHolder
 from service.model_info import read_model
 from service.schemas import CaseIn, OverrideIn
+from service.sessions import SESSION_HOURS, end_session, start_session
 from service.visits import visit_list
 
 __all__ = ["router", "static_files"]
@@ -49,7 +51,7 @@ HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-KEY_COOKIE, CSRF_COOKIE, LANG_COOKIE = "risk_key", "risk_csrf", "risk_lang"
+CSRF_COOKIE, LANG_COOKIE = "risk_csrf", "risk_lang"
 #: The intake form: the contract's case fields a worker enters (outcomes come later).
 INTAKE_FIELDS: tuple[ContractField, ...] = tuple(f for f in CASE if not f.training_only)
 TIER_CODES = tuple(c.code for c in TIERS)
@@ -214,18 +216,18 @@ def login(request: Request, db: DatabaseDep, form: PostedForm) -> Response:
     audit(db, found, "page_login", f"key:{found.key_id}")
     response = _to(request, "/cases/new")
     response.set_cookie(
-        KEY_COOKIE,
-        key,
+        SESSION_COOKIE,
+        start_session(db, found.key_id),
         httponly=True,
         samesite="strict",
         secure=_secure(request),
-        max_age=12 * 3600,
+        max_age=SESSION_HOURS * 3600,
     )
     return response
 
 
 @router.post("/logout", response_class=HTMLResponse)
-def logout(request: Request, form: PostedForm) -> Response:
+def logout(request: Request, db: DatabaseDep, form: PostedForm) -> Response:
     if not _csrf_ok(request, form):
         return render(
             request,
@@ -234,8 +236,11 @@ def logout(request: Request, form: PostedForm) -> Response:
             status=403,
             error=text("page_csrf_failed", page_lang(request)),
         )
+    end_session(db, request.cookies.get(SESSION_COOKIE))
     response = _to(request, "/login")
-    response.delete_cookie(KEY_COOKIE, httponly=True, samesite="strict", secure=_secure(request))
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="strict", secure=_secure(request)
+    )
     return response
 
 

@@ -83,6 +83,13 @@ def stored_household(client: TestClient, key: str, survey: dict[str, Any], grid:
     return household
 
 
+def page_login(page: TestClient, key: str) -> None:
+    """Log ``page`` (a client with its own cookie jar) in with ``key`` through the form."""
+    page.get("/login")
+    response = page.post("/login", data={"key": key, "csrf": page.cookies["risk_csrf"]})
+    assert response.status_code == 303, response.text
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 

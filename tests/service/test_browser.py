@@ -81,14 +81,16 @@ def test_case_worker_logs_in_scores_a_case_overrides_and_reads_the_history(serve
     page = browser_page
     key = create_key(app.state.db, "supervisor", label="browser test")
 
-    # log in: a visitor is sent to the login form; the key becomes an HttpOnly cookie
+    # log in: a visitor is sent to the login form; a session id (never the key) becomes an
+    # HttpOnly cookie
     page.goto(base + "/")
     assert page.url == base + "/login" and page.locator("html").get_attribute("lang") == "zh-CN"
     page.fill("#key", key)
     page.click("form.card button[type=submit]")
     page.wait_for_url(base + "/cases/new")
-    cookie = next(c for c in page.context.cookies() if c["name"] == "risk_key")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "risk_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert all(key not in c["value"] for c in page.context.cookies())
     assert _fits_the_screen(page)
 
     # the intake form, in Chinese, built from the contract
@@ -147,10 +149,10 @@ def test_case_worker_logs_in_scores_a_case_overrides_and_reads_the_history(serve
     assert page.inner_text("#model-version").startswith("v")
     assert _fits_the_screen(page)
 
-    # log out: the key cookie is gone and the pages ask for it again
+    # log out: the session cookie is gone and the pages ask for a key again
     page.click("button.link")
     page.wait_for_url(base + "/login")
-    assert not [c for c in page.context.cookies() if c["name"] == "risk_key"]
+    assert not [c for c in page.context.cookies() if c["name"] == "risk_session"]
     page.goto(base + "/cases/C-BROWSER-1")
     assert page.url == base + "/login"
     assert page.problems == []  # type: ignore[attr-defined]

@@ -77,12 +77,12 @@ def test_pages_send_a_visitor_without_a_key_to_log_in(page):
 def test_login_sets_an_httponly_strict_cookie_and_logout_clears_it(page, keys):
     response = page.post("/login", data={"key": keys["caseworker"], "csrf": _csrf(page)})
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith("risk_key=") and "HttpOnly" in cookie
+    assert cookie.startswith("risk_session=") and "HttpOnly" in cookie
     assert "samesite=strict" in cookie.lower()
     assert page.get("/cases/new").status_code == 200
     logout = page.post("/logout", data={"csrf": page.cookies["risk_csrf"]})
     assert logout.status_code == 303 and logout.headers["location"] == "/login"
-    assert "risk_key" not in page.cookies
+    assert "risk_session" not in page.cookies
     assert page.get("/cases/new").status_code == 303
 
 
@@ -90,7 +90,7 @@ def test_login_refuses_a_bad_key_in_the_page_language(page):
     token = _csrf(page)
     response = page.post("/login", data={"key": "rk_nope_nope", "csrf": token})
     assert response.status_code == 401 and text("page_login_failed", "zh") in response.text
-    assert "risk_key" not in page.cookies
+    assert "risk_session" not in page.cookies
     english = page.post("/login?lang=en", data={"key": "rk_x_y", "csrf": token})
     assert text("page_login_failed", "en") in english.text
 
@@ -101,7 +101,7 @@ def test_forms_without_the_csrf_token_are_refused(page, client, keys, sent):
     data = {"key": keys["caseworker"]} | ({} if sent is None else {"csrf": sent})
     refused = page.post("/login", data=data)
     assert refused.status_code == 403 and text("page_csrf_failed", "zh") in refused.text
-    assert "risk_key" not in page.cookies
+    assert "risk_session" not in page.cookies
     _login(page, keys["caseworker"])
     assert page.cookies["risk_csrf"] == token
     household = _household(client, keys["caseworker"])
@@ -112,7 +112,7 @@ def test_forms_without_the_csrf_token_are_refused(page, client, keys, sent):
     stored = client.get(f"/v1/cases/{case_id}", headers=auth(keys["caseworker"]))
     assert stored.status_code == 404
     logout = page.post("/logout", data={} if sent is None else {"csrf": sent})
-    assert logout.status_code == 403 and "risk_key" in page.cookies
+    assert logout.status_code == 403 and "risk_session" in page.cookies
 
 
 def test_intake_form_is_built_from_the_contract_in_both_languages(page, keys):

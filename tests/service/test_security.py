@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from service.conftest import auth, stored_household, unique
+from service.conftest import auth, page_login, stored_household, unique
 from sqlalchemy import select
 
 from service import auth as keys_module
@@ -210,7 +210,8 @@ def test_moving_a_household_is_a_supervisors_audited_act(client, keys):
 
 
 def test_case_pages_refuse_another_grid(client, keys, grids):
-    page = TestClient(client.app, follow_redirects=False, cookies={"risk_key": keys["grid_a"]})
+    page = TestClient(client.app, follow_redirects=False)
+    page_login(page, keys["grid_a"])
     refused = page.get(f"/cases/{grids['theirs_case']}")
     assert refused.status_code == 404 and grids["theirs"] not in refused.text
     assert page.get(f"/cases/{grids['mine_case']}").status_code == 200

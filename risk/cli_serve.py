@@ -133,8 +133,9 @@ def keys_list() -> None:
 def keys_revoke(
     prefix: Annotated[str, typer.Argument(help="The key's prefix (see list).")],
 ) -> None:
-    """Revoke a key: new requests with it are refused within 5 s (each service process
-    trusts a key it checked for up to 5 s); requests already admitted finish."""
+    """Revoke a key: its page logins end at once; new API requests with it are refused
+    within 5 s (each service process trusts a key it checked for up to 5 s); requests
+    already admitted finish."""
     from service.auth import revoke_key
 
     if not revoke_key(_database(), prefix):

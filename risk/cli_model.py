@@ -53,6 +53,7 @@ SHOWN = (
 
 def _tables(metrics: dict[str, float], prefix: str, names: tuple[str, ...]) -> list[Table]:
     """One table per decision, then the pooled figures as an extra line."""
+    from risk.evaluate import metric_cells
     from risk.i18n import both
     from risk.models.decision import DECISIONS
 
@@ -61,20 +62,11 @@ def _tables(metrics: dict[str, float], prefix: str, names: tuple[str, ...]) -> l
         zh, en = both(f"decision_{decision}")
         table = Table("metric", *names, title=f"{zh} / {en}")
         for key in SHOWN:
-            cells = []
-            for name in names:
-                head = f"{prefix}_{decision}" if name == "model" else f"{prefix}_{decision}_{name}"
-                value = metrics.get(f"{head}_{key}")
-                cells.append("—" if value is None or value != value else f"{value:.4f}")
-            table.add_row(key, *cells)
+            table.add_row(key, *metric_cells(metrics, f"{prefix}_{decision}", names, key))
         tables.append(table)
     pooled = Table("metric", *names, title="pooled (both decisions; not a decision's figure)")
     for key in ("auroc_red", "tier_mix_red"):
-        cells = []
-        for name in names:
-            value = metrics.get(f"{prefix}_{key}" if name == "model" else f"{prefix}_{name}_{key}")
-            cells.append("—" if value is None else f"{value:.4f}")
-        pooled.add_row(key, *cells)
+        pooled.add_row(key, *metric_cells(metrics, prefix, names, key))
     tables.append(pooled)
     return tables
 

@@ -31,6 +31,7 @@ __all__ = [
     "decision_plots",
     "evaluate",
     "fairness_gaps",
+    "metric_cells",
     "subgroup_columns",
     "targets_missed",
 ]
@@ -62,15 +63,6 @@ class Evaluation:
     scored: dict[str, Scored] = field(default_factory=dict)
     #: Each evaluated unit's decision (names), aligned with ``scored``.
     decisions: np.ndarray = field(default_factory=lambda: np.array([], object))
-
-    def of(self, decision: str) -> dict[str, float]:
-        """The figures of one decision, without their ``{prefix}_{decision}_`` head."""
-        out = {}
-        for key, value in self.metrics.items():
-            head, _, rest = key.partition(f"_{decision}_")
-            if rest and "_" not in head:
-                out[rest] = value
-        return out
 
 
 def subgroup_columns(
@@ -130,6 +122,18 @@ def evaluate(
             metrics.update(_prefixed(gaps, f"{head}_fairness"))
     subgroups = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     return Evaluation(metrics, subgroups, scored, decisions)
+
+
+def metric_cells(
+    metrics: dict[str, float], head: str, names: list[str] | tuple[str, ...], key: str
+) -> list[str]:
+    """One figure of each scorer under ``head`` (``test_intake``, ...), as table cells:
+    the model's is ``{head}_{key}``, a baseline's ``{head}_{name}_{key}``; "—" if absent."""
+    cells = []
+    for name in names:
+        value = metrics.get(f"{head}_{key}" if name == "model" else f"{head}_{name}_{key}")
+        cells.append("—" if value is None or value != value else f"{value:.4f}")
+    return cells
 
 
 def _figures(scored: dict[str, Scored], y: np.ndarray, rows: np.ndarray, head: str) -> dict:

@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from risk.atomic import atomic_write
 from risk.dataset import grid_groups, load_ledger, time_split
 from risk.drift import ledger_drift
-from risk.evaluate import Scored, decision_plots, evaluate, targets_missed
+from risk.evaluate import Scored, decision_plots, evaluate, metric_cells, targets_missed
 from risk.i18n import both
 from risk.models.decision import DECISIONS
 from risk.models.tiers import TIERS, tier_codes
@@ -112,14 +112,7 @@ def write_report(
     names = list(evaluation.scored)
     decisions = []
     for decision in DECISIONS:
-        rows = []
-        for key in SHOWN:
-            cells = []
-            for name in names:
-                head = f"test_{decision}" if name == "model" else f"test_{decision}_{name}"
-                value = metrics.get(f"{head}_{key}")
-                cells.append("—" if value is None or value != value else f"{value:.4f}")
-            rows.append((key, cells))
+        rows = [(key, metric_cells(metrics, f"test_{decision}", names, key)) for key in SHOWN]
         decisions.append((decision, both(f"decision_{decision}"), rows))
     missed = targets_missed(evaluation, model.policy)
 

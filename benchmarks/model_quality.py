@@ -32,14 +32,16 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from risk.dataset import Split, load_ledger, time_split
+from risk.dataset import Split, load_ledger, time_split, unlabelled
 from risk.evaluate import targets_missed
 from risk.features.units import ID_COLUMNS
 from risk.models.baselines import LogisticBaseline
 from risk.models.decision import DECISIONS, decision_index
 from risk.models.ebm import EBMPairClassifier, feature_types_from_specs
+from risk.models.fit import inflow_units
 from risk.models.metrics import probability_metrics, tier_metrics
 from risk.models.policy import DecisionPolicy
+from risk.models.thresholds import Scores as ThresholdScores
 from risk.models.thresholds import choose_thresholds
 from risk.models.tiers import TIERS, policy_ranks, tier_codes
 from risk.models.triage import TriageModel
@@ -108,19 +110,18 @@ def truth_of(units: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
     return joined[["p_green", "p_yellow", "p_red"]].to_numpy()
 
 
-def periods(splits: dict[str, Split], model: TriageModel, truth: pd.DataFrame) -> dict:
+def periods(
+    splits: dict[str, Split], recent: pd.DataFrame, model: TriageModel, truth: pd.DataFrame
+) -> dict:
+    """Each labelled period, and ``recent``: the units whose outcome is not known yet
+    (label -1), part of the inflow capacity is measured on."""
+    parts = {name: (split.units, tier_codes(split.labels)) for name, split in splits.items()}
+    parts["recent"] = (recent, np.full(len(recent), -1))
     out = {}
-    for name, split in splits.items():
-        X = model.encoder.transform(split.units)
-        floors, _ = model.policy.floors(split.units)
-        out[name] = Period(
-            split.units,
-            X,
-            tier_codes(split.labels),
-            decision_index(X),
-            floors,
-            truth_of(split.units, truth),
-        )
+    for name, (units, y) in parts.items():
+        X = model.encoder.transform(units)
+        floors, _ = model.policy.floors(units)
+        out[name] = Period(units, X, y, decision_index(X), floors, truth_of(units, truth))
     return out
 
 
@@ -173,24 +174,39 @@ FACTORIES: dict[str, Callable[[], Any]] = {"logistic": _logistic, "lightgbm": Li
 
 
 def policy_tiers(
-    p_cal: np.ndarray,
-    cal: Period,
-    rows_cal: np.ndarray,
-    p: np.ndarray,
-    floors: np.ndarray,
+    predict: Callable[[Period, np.ndarray], np.ndarray],
+    data: dict[str, Period],
+    decision: int,
     rule: DecisionPolicy,
     name: str,
 ) -> np.ndarray:
-    """Tier ranks of ``p`` with thresholds the policy chooses on the calibration rows."""
+    """Tier ranks of a scorer's test probabilities (``predict(period, rows)``) with the
+    thresholds the policy chooses as training does: targets on the calibration rows,
+    capacity on the same inflow (the recent units and the latest calibration ones)."""
+    cal, new, test = data["calibration"], data["recent"], data["test"]
+    c, n, rows = (d.decision == decision for d in (cal, new, test))
+    p_cal = predict(cal, c)
+    p_in, floors_in = inflow_units(
+        (predict(new, n), new.floors[n]),
+        (p_cal, cal.floors[c], cal.units["as_of"].to_numpy("datetime64[ns]")[c]),
+        rule.capacity_units,
+    )
     t = choose_thresholds(
-        p_cal[:, 2], 1 - p_cal[:, 0], cal.y[rows_cal], cal.floors[rows_cal], rule, decision=name
+        p_cal[:, 2],
+        1 - p_cal[:, 0],
+        cal.y[c],
+        cal.floors[c],
+        rule,
+        decision=name,
+        capacity=ThresholdScores.of(p_in[:, 2], 1 - p_in[:, 0], floors_in),
     ).thresholds
-    return policy_ranks(p[:, 2], 1 - p[:, 0], t.red, t.yellow, floors)
+    p = predict(test, rows)
+    return policy_ranks(p[:, 2], 1 - p[:, 0], t.red, t.yellow, test.floors[rows])
 
 
 def peer_scores(kind: str, data: dict[str, Period], model: TriageModel) -> tuple[Scores, dict]:
     """A peer fitted per decision where the model is (pooled where it is), and its fit s."""
-    train, cal, test = data["train"], data["calibration"], data["test"]
+    train, test = data["train"], data["test"]
     proba, ranks = np.zeros((len(test.y), 3)), np.zeros(len(test.y), np.int8)
     fitted: dict[str, Any] = {}
     seconds = {}
@@ -207,15 +223,12 @@ def peer_scores(kind: str, data: dict[str, Period], model: TriageModel) -> tuple
                 train.X[fit_rows], train.y[fit_rows], model.encoder.specs_
             )
             seconds[key] = time.perf_counter() - start
-        c = cal.decision == i
-        p = fitted[key].predict_proba(test.X[rows])
-        proba[rows] = p
+        peer = fitted[key]
+        proba[rows] = peer.predict_proba(test.X[rows])
         ranks[rows] = policy_tiers(
-            fitted[key].predict_proba(cal.X[c]),
-            cal,
-            c,
-            p,
-            test.floors[rows],
+            lambda d, r, peer=peer: peer.predict_proba(d.X[r]),
+            data,
+            i,
             model.policy.decisions[name],
             name,
         )
@@ -223,19 +236,13 @@ def peer_scores(kind: str, data: dict[str, Period], model: TriageModel) -> tuple
 
 
 def oracle_scores(data: dict[str, Period], model: TriageModel) -> Scores:
-    cal, test = data["calibration"], data["test"]
+    test = data["test"]
     ranks = np.zeros(len(test.y), np.int8)
     for i, name in enumerate(DECISIONS):
-        rows, c = test.decision == i, cal.decision == i
+        rows = test.decision == i
         if rows.any():
             ranks[rows] = policy_tiers(
-                cal.truth[c],
-                cal,
-                c,
-                test.truth[rows],
-                test.floors[rows],
-                model.policy.decisions[name],
-                name,
+                lambda d, r: d.truth[r], data, i, model.policy.decisions[name], name
             )
     return Scores(test.truth, ranks)
 
@@ -512,14 +519,17 @@ def run(data_dir: Path, root: Path, args: argparse.Namespace) -> None:
     fit_s = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.fit.seconds.items())
     print(f"risk.train.train: {time.perf_counter() - start:.1f} s wall ({fit_s})")
     ledger = load_ledger(data_dir)
-    splits = time_split(ledger.units())
+    units = ledger.units()
+    splits = time_split(units)
     for s in splits.values():
         print(f"  {s.name}: {len(s.units):,} units, {s.start.date()} to {s.end.date()}")
+    print(f"  recent (outcome not known yet): {int(units['label'].isna().sum()):,} units")
     print(f"  extract date {ledger.extract_date.date()}")
     notes = notes_text(outcome.fit)
     print("training notes:\n" + (notes.rstrip() or "(none)"))
 
-    data = periods(splits, outcome.fit.model, pd.read_parquet(data_dir / "truth.parquet"))
+    truth = pd.read_parquet(data_dir / "truth.parquet")
+    data = periods(splits, unlabelled(units), outcome.fit.model, truth)
     test = data["test"]
     evaluation = outcome.evaluation
     if not (evaluation.decisions == np.asarray(DECISIONS, object)[test.decision]).all():

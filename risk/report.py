@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from risk.atomic import atomic_write
-from risk.dataset import grid_groups, load_ledger, time_split
+from risk.dataset import grid_groups, load_ledger, time_split, unlabelled
 from risk.drift import ledger_drift
 from risk.evaluate import Scored, decision_plots, evaluate, metric_cells, targets_missed
 from risk.i18n import both
@@ -96,7 +96,9 @@ def write_report(
     splits = time_split(units)
     test = splits["test"]
     policy = model.policy
-    scorers = baselines(splits, policy if policy else load_policy(), model.encoder, test)
+    scorers = baselines(
+        splits, policy if policy else load_policy(), model.encoder, test, unlabelled(units)
+    )
     champion = registry.champion()
     if champion is not None and str(champion.version) != str(model.info.version):
         champ_model = registry.load(f"models:/{registry.name}/{champion.version}")

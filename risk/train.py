@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from risk.dataset import Split, grid_groups, load_ledger, time_split
+from risk.dataset import Split, grid_groups, load_ledger, time_split, unlabelled
 from risk.drift import ledger_drift
 from risk.errors import ModelError
 from risk.evaluate import Evaluation, Scored, decision_plots, evaluate
@@ -25,9 +26,9 @@ from risk.features.encoder import FeatureEncoder
 from risk.i18n import both
 from risk.models.baselines import ChecklistBaseline, LogisticBaseline
 from risk.models.decision import DECISIONS, decision_index
-from risk.models.fit import FitResult, fit_triage, has_own_classifier
+from risk.models.fit import FitResult, fit_triage, has_own_classifier, inflow_units
 from risk.models.policy import Policy, load_policy
-from risk.models.thresholds import choose_thresholds
+from risk.models.thresholds import Scores, choose_thresholds
 from risk.models.tiers import TIERS, policy_ranks, tier_codes
 from risk.models.triage import ModelInfo
 from risk.progress import Steps
@@ -48,15 +49,25 @@ class TrainOutcome:
 
 
 def baselines(
-    splits: dict[str, Split], policy: Policy, encoder: FeatureEncoder, target: Split
+    splits: dict[str, Split],
+    policy: Policy,
+    encoder: FeatureEncoder,
+    target: Split,
+    recent: pd.DataFrame | None = None,
 ) -> dict[str, Scored]:
     """The checklist and the logistic regression, fitted per decision as the model was,
-    scored on ``target``: each gets its decision's capacity, floors and thresholds."""
+    scored on ``target``: each gets its decision's capacity (measured on the same inflow,
+    ``recent`` units and the latest calibration ones), floors and thresholds."""
     train, cal = splits["train"], splits["calibration"]
-    X_train, X_cal, X_target = (encoder.transform(s.units) for s in (train, cal, target))
+    recent = cal.units.iloc[:0] if recent is None else recent
+    X_train, X_cal, X_target, X_new = (
+        encoder.transform(u) for u in (train.units, cal.units, target.units, recent)
+    )
     y_train, y_cal = tier_codes(train.labels), tier_codes(cal.labels)
-    d_train, d_cal, d_target = (decision_index(X) for X in (X_train, X_cal, X_target))
+    d_train, d_cal, d_target, d_new = (decision_index(X) for X in (X_train, X_cal, X_target, X_new))
     floors_cal, _ = policy.floors(cal.units)
+    floors_new, _ = policy.floors(recent)
+    as_of_cal = cal.units["as_of"].to_numpy("datetime64[ns]")
     floors, _ = policy.floors(target.units)
     n = len(target.units)
     proba = {"checklist": np.zeros((n, 3)), "logistic": np.zeros((n, 3))}
@@ -78,10 +89,22 @@ def baselines(
         proba["checklist"][rows] = checklist.predict_proba(part)
         ranks["checklist"][rows] = tier_codes(np.asarray(checklist.tiers(part)))
         logistic = LogisticBaseline().fit(X_train[own], y_train[own], encoder.specs_)
-        c = d_cal == i
+        c, new = d_cal == i, d_new == i
         p_cal = logistic.predict_proba(X_cal[c])
+        X_in, floors_in = inflow_units(
+            (X_new[new], floors_new[new]),
+            (X_cal[c], floors_cal[c], as_of_cal[c]),
+            rule.capacity_units,
+        )
+        p_in = logistic.predict_proba(X_in)
         t = choose_thresholds(
-            p_cal[:, 2], 1 - p_cal[:, 0], y_cal[c], floors_cal[c], rule, decision=name
+            p_cal[:, 2],
+            1 - p_cal[:, 0],
+            y_cal[c],
+            floors_cal[c],
+            rule,
+            decision=name,
+            capacity=Scores.of(p_in[:, 2], 1 - p_in[:, 0], floors_in),
         ).thresholds
         p = logistic.predict_proba(X_target[rows])
         proba["logistic"][rows] = p
@@ -138,6 +161,7 @@ def train(
             ledger = reference.combine(ledger)
             units = ledger.units()
         splits = time_split(units)
+        recent = unlabelled(units)
     info = ModelInfo(
         name=MODEL_NAME,
         trained_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -154,6 +178,7 @@ def train(
             splits["calibration"].units,
             splits["calibration"].labels,
             policy,
+            recent=recent,
             params=params,
             info=info,
         )
@@ -165,7 +190,7 @@ def train(
             test.units,
             test.labels,
             prefix="test",
-            baselines=baselines(splits, policy, fit.model.encoder, test),
+            baselines=baselines(splits, policy, fit.model.encoder, test, recent),
             grid_group=groups,
         )
     metrics = {

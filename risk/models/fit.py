@@ -27,11 +27,11 @@ from risk.models.ebm import EBMPairClassifier, feature_types_from_specs
 from risk.models.policy import Policy
 from risk.models.reasons import CalibratedTerms
 from risk.models.review import ReviewBand
-from risk.models.thresholds import ThresholdChoice, choose_thresholds
+from risk.models.thresholds import Scores, ThresholdChoice, choose_thresholds
 from risk.models.tiers import tier_codes
 from risk.models.triage import DecisionModel, ModelInfo, TriageModel
 
-__all__ = ["FitResult", "fit_triage", "has_own_classifier"]
+__all__ = ["FitResult", "fit_triage", "has_own_classifier", "inflow_units"]
 
 
 def has_own_classifier(labels: np.ndarray, min_events: int) -> bool:
@@ -67,11 +67,16 @@ def fit_triage(
     calibration_labels: Any,
     policy: Policy,
     *,
+    recent: pd.DataFrame | None = None,
     params: dict[str, Any] | None = None,
     info: ModelInfo | None = None,
 ) -> FitResult:
     """Fit each decision's classifier on ``train``, then calibrate, choose thresholds and
-    fit the review band on ``calibration``. Labels are tier names or ranks, none missing."""
+    fit the review band on ``calibration``. Labels are tier names or ranks, none missing.
+
+    ``recent`` holds the units after the labelled periods, outcomes not yet known (the
+    ledger's last 90 days): with the latest calibration units, to make the decision's
+    ``capacity_units``, they are the inflow its capacity shares are measured on."""
     params = dict(params or {})
     seconds: dict[str, float] = {}
     notes: dict[str, list[tuple[str, str]]] = {d: [] for d in DECISIONS}
@@ -80,6 +85,11 @@ def fit_triage(
     X_cal, y_cal = encoder.transform(calibration), tier_codes(calibration_labels)
     d_train, d_cal = decision_index(X_train), decision_index(X_cal)
     floors_cal, _ = policy.floors(calibration)
+    recent = calibration.iloc[:0] if recent is None else recent
+    X_new = encoder.transform(recent)
+    d_new = decision_index(X_new)
+    floors_new, _ = policy.floors(recent)
+    as_of_cal = calibration["as_of"].to_numpy("datetime64[ns]")
 
     def fit_pair(rows: np.ndarray, name: str) -> EBMPairClassifier:
         start = time.perf_counter()
@@ -130,9 +140,22 @@ def fit_triage(
                     "period needed"
                 )
         zr, zy = red_platt.transform(z_red), yr_platt.transform(z_yr)
-        p_red = 1.0 / (1.0 + np.exp(-zr))
-        p_yr = np.maximum(1.0 / (1.0 + np.exp(-zy)), p_red)
-        choice = choose_thresholds(p_red, p_yr, yc, fc, rule, decision=name)
+        new_rows = np.flatnonzero(d_new == i)
+        X_in, floors_in = inflow_units(
+            (X_new[new_rows], floors_new[new_rows]),
+            (Xc, fc, as_of_cal[cal_rows]),
+            rule.capacity_units,
+        )
+        z_in_red, z_in_yr = classifier.decision_function(X_in)
+        inflow = Scores.of(
+            _sigmoid(red_platt.transform(z_in_red)),
+            _sigmoid(yr_platt.transform(z_in_yr)),
+            floors_in,
+        )
+        scores = Scores.of(_sigmoid(zr), _sigmoid(zy), fc)
+        choice = choose_thresholds(
+            scores.p_red, scores.p_yellow_or_red, yc, fc, rule, decision=name, capacity=inflow
+        )
         notes[name].extend(choice.notes.values())
         t = choice.thresholds
         band = ReviewBand.fit(zr, np.maximum(zy, zr), t.red, t.yellow, fc, rule.review_share)
@@ -149,3 +172,22 @@ def fit_triage(
 
     model = TriageModel(encoder, decisions, policy, info)
     return FitResult(model, classifiers, choices, seconds, notes)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def inflow_units(
+    recent: tuple[np.ndarray, np.ndarray],
+    calibration: tuple[np.ndarray, np.ndarray, np.ndarray],
+    count: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A decision's latest inflow, features and floor ranks: its ``recent`` units (outcomes
+    not known yet), then its latest ``calibration`` units (features, floors, as-of dates)
+    until there are ``count``."""
+    X_new, floors_new = recent
+    X_cal, floors_cal, as_of = calibration
+    more = max(min(count - len(X_new), len(as_of)), 0)
+    keep = np.argsort(as_of, kind="stable")[len(as_of) - more :]
+    return np.concatenate([X_new, X_cal[keep]]), np.concatenate([floors_new, floors_cal[keep]])

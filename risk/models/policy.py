@@ -79,6 +79,9 @@ class DecisionPolicy(_Strict):
     min_events: int = Field(ge=1)
     #: The share of the decision's units flagged for review (borderline units).
     review_share: float = Field(ge=0, lt=1)
+    #: The capacity shares are measured on the decision's latest units: those whose outcome
+    #: is not known yet, and the latest calibration units to make at least this many.
+    capacity_units: int = Field(default=1000, ge=1)
 
 
 class Calibration(_Strict):

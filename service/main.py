@@ -11,6 +11,7 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from prometheus_client import Counter, Histogram
 from sqlalchemy.exc import DatabaseError
 
@@ -135,6 +136,12 @@ class Observe:
             LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
 
 
+def operation_id(route: APIRoute) -> str:
+    """The OpenAPI operation id: the route function's name (``score_unit``), which is what
+    a generated client names its call."""
+    return route.name
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service. The model is loaded at start; a missing or broken model leaves the
     service up with ``/readyz`` failing until an admin reloads a good one."""
@@ -173,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Family and neighbour dispute risk triage: green/yellow/red tiers with "
         "exact reasons. Every endpoint but /healthz and /readyz needs an API key.",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)

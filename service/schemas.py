@@ -423,7 +423,7 @@ class CaseHistory(BaseModel):
 
     case_id: str = contract("case_id")
     household_id: str = contract("household_id")
-    grid_id: str = contract("grid_id")
+    grid_id: str | None = contract("grid_id")  # (a case whose household has no survey)
     fields: dict[str, Any] = described("field_case_fields")
     tier: TierName | None = described("field_tier_now")
     scores: list[ScoreEntry] = described("page_scores")
@@ -448,7 +448,7 @@ class Visit(BaseModel):
     """A household to visit, for its most urgent open case or screening."""
 
     household_id: str = contract("household_id")
-    grid_id: str = contract("grid_id")
+    grid_id: str | None = contract("grid_id")  # (a case whose household has no survey)
     case_id: str | None = contract("case_id")
     opened_at: dt.date | None = contract("opened_at")
     tier: TierName = described("field_tier_now")

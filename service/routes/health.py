@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service.db import DatabaseCorrupt
 from service.deps import Authed, DatabaseDep, ModelsDep
 from service.errors import ServiceError, responses
+from service.metrics import CONTENT_TYPE_LATEST, exposition
 from service.schemas import Health, Ready
 
 router = APIRouter(tags=["health"])
@@ -41,5 +41,6 @@ def check_ready(db: DatabaseDep, models: ModelsDep) -> dict[str, Any]:
     responses={200: {"content": {"text/plain": {}}}, **responses(401, 429, 503)},
 )
 def get_metrics(_: Authed) -> Response:
-    """Prometheus metrics: requests by route and status, latency histograms (needs a key)."""
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus metrics, summed over the worker processes: requests by method, route and
+    status, latency histograms, the model version each worker serves (needs a key)."""
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

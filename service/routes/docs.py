@@ -13,6 +13,7 @@ import hashlib
 import re
 from importlib.resources import files
 
+import fastapi_offline
 from fastapi import APIRouter
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -28,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 
 def assets() -> StaticFiles:
     """Swagger UI's script, style sheet and icon, from the installed package."""
-    return StaticFiles(directory=str(files("fastapi_offline") / "static"))
+    return StaticFiles(directory=str(files(fastapi_offline) / "static"))
 
 
 def _page() -> tuple[bytes, str]:

@@ -16,7 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.types import pandas_dtype
 
+from risk.errors import ContractError
 from risk.features.history import HISTORY_COLUMNS, add_history
+from risk.i18n import both
 from risk.schema import CASE, HOUSEHOLD_SURVEY
 
 __all__ = [
@@ -97,24 +99,71 @@ def _conform(part: pd.DataFrame) -> pd.DataFrame:
             out[name] = pd.Series(pd.NA, index=part.index, dtype=dtype)
         else:  # (a column already in its dtype is taken as it is: astype would copy it)
             column = part[name]
-            out[name] = column if column.dtype == dtype else column.astype(dtype)
+            out[name] = column if column.dtype == dtype else _cast(name, column, dtype)
     return pd.DataFrame(out, copy=False)
 
 
 def conform_units(frame: pd.DataFrame) -> pd.DataFrame:
     """A units frame from outside (the pyfunc's input): every unit column, contract dtypes.
 
-    Absent columns are missing values; history columns are numbers. Values must already be
-    contract codes (the API and ingest validate them); anything else reads as missing.
+    Values arrive in their natural types: whole numbers as ints or floats, dates as dates
+    or ISO strings, yes/no as bools, choices as their contract codes; a value that is none
+    of these is a :class:`~risk.errors.ContractError` naming its row, field and value.
+    Absent columns are missing values, absent history columns unknown history (NaN). A
+    unit without ``as_of`` is scored as of its own date: ``opened_at`` for a case,
+    ``survey_date`` otherwise, as training units are.
     """
     out = _conform(frame)
     for name in HISTORY_COLUMNS:
-        out[name] = (
-            pd.to_numeric(frame[name], errors="coerce").astype("float64")
-            if name in frame
-            else np.nan
-        )
+        out[name] = _numbers(name, frame[name]) if name in frame else np.nan
+    undated = out["as_of"].isna()
+    if undated.any():
+        own = out["opened_at"].where(out["opened_at"].notna(), out["survey_date"])
+        out["as_of"] = out["as_of"].where(~undated, own)
     return out
+
+
+def _cast(name: str, column: pd.Series, dtype: Any) -> pd.Series:
+    """``column`` in the contract ``dtype`` of field ``name``; a value it cannot hold is a
+    ContractError (a choice outside the contract's codes included)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        if not (known := column.isin(dtype.categories) | column.isna()).all():
+            raise _bad_value(name, column[~known], dtype)
+    try:
+        return column.astype(dtype)
+    except (TypeError, ValueError) as exc:
+        raise _bad_value(name, column, dtype) from exc
+
+
+def _numbers(name: str, column: pd.Series) -> pd.Series:
+    """A history column as float64 (NaN for unknown); a value that is not a number is an error."""
+    numbers = pd.to_numeric(column, errors="coerce").astype("float64")
+    if (lost := numbers.isna() & column.notna()).any():
+        raise _bad_value(name, column[lost], np.dtype("float64"))
+    return numbers
+
+
+def _bad_value(name: str, column: pd.Series, dtype: Any) -> ContractError:
+    """The error naming the first value of ``column`` that ``dtype`` cannot hold."""
+    row, value = _first_bad(column, dtype)
+    allowed = ", ".join(map(str, getattr(dtype, "categories", ())))
+    zh, en = both(_MESSAGE_OF_KIND[_KINDS.get(name, "int")], value=value, allowed=allowed)
+    return ContractError(f"row {row}, {name}: {zh} / {en}")
+
+
+def _first_bad(column: pd.Series, dtype: Any) -> tuple[Any, Any]:
+    for row, value in column.items():
+        if pd.isna(value):
+            continue
+        if isinstance(dtype, pd.CategoricalDtype):
+            if value not in dtype.categories:
+                return row, value
+            continue
+        try:
+            pd.Series([value], dtype=object).astype(dtype)
+        except (TypeError, ValueError):
+            return row, value
+    return next(iter(column.items()))
 
 
 def units_from_arrow(units: pa.Table | pa.RecordBatch) -> pd.DataFrame:
@@ -153,3 +202,13 @@ def _unit_dtypes() -> dict[str, object]:
 
 
 _UNIT_DTYPES = _unit_dtypes()
+#: Each unit field's contract kind (history columns are numbers), for the message of a bad value.
+_KINDS = {"unit": "string", "as_of": "date"} | {
+    f.name: f.kind for k in (HOUSEHOLD_SURVEY, CASE) for f in k
+}
+_MESSAGE_OF_KIND = {
+    "int": "not_int",
+    "bool": "not_bool",
+    "date": "not_date",
+    "enum": "unknown_value",
+}

@@ -126,9 +126,11 @@ def conform_units(frame: pd.DataFrame) -> pd.DataFrame:
 def _cast(name: str, column: pd.Series, dtype: Any) -> pd.Series:
     """``column`` in the contract ``dtype`` of field ``name``; a value it cannot hold is a
     ContractError (a choice outside the contract's codes included)."""
-    if isinstance(dtype, pd.CategoricalDtype):
-        if not (known := column.isin(dtype.categories) | column.isna()).all():
-            raise _bad_value(name, column[~known], dtype)
+    if (
+        isinstance(dtype, pd.CategoricalDtype)
+        and not (known := column.isin(dtype.categories) | column.isna()).all()
+    ):
+        raise _bad_value(name, column[~known], dtype)
     try:
         return column.astype(dtype)
     except (TypeError, ValueError) as exc:

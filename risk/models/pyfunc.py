@@ -88,7 +88,7 @@ def signature(model: TriageModel, example: pd.DataFrame) -> ModelSignature:
         [
             ColSpec(
                 _output_type(answer[name]),
-                name,
+                str(name),
                 required=name in lean and name not in ID_COLUMNS,
             )
             for name in answer

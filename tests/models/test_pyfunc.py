@@ -4,6 +4,7 @@ a frame in and the full result out, in a notebook and through ``mlflow models se
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
@@ -169,10 +170,10 @@ def test_mlflow_models_serve_scores_json_records(model_uri, tmp_path):
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     log = tmp_path / "serve.log"
+    command = [f"{bin_dir}/mlflow", "models", "serve", "-m", model_uri, "--env-manager", "local"]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [f"{bin_dir}/mlflow", "models", "serve", "-m", model_uri, "--env-manager", "local"]
-            + ["-h", "127.0.0.1", "-p", str(port)],
+            [*command, "-h", "127.0.0.1", "-p", str(port)],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -196,7 +197,8 @@ def test_mlflow_models_serve_scores_json_records(model_uri, tmp_path):
         )
         assert status == 400 and "row 0, area" in body["message"], body
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # (gone already if it failed to start)
+            os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)
 
 

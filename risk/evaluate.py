@@ -31,7 +31,9 @@ __all__ = [
     "decision_plots",
     "evaluate",
     "fairness_gaps",
+    "metric_cell",
     "metric_cells",
+    "metric_values",
     "subgroup_columns",
     "targets_missed",
 ]
@@ -124,16 +126,28 @@ def evaluate(
     return Evaluation(metrics, subgroups, scored, decisions)
 
 
+def metric_values(
+    metrics: dict[str, float], head: str, names: list[str] | tuple[str, ...], key: str
+) -> list[float | None]:
+    """One figure of each scorer under ``head`` (``test_intake``, ...): the model's is
+    ``{head}_{key}``, a baseline's ``{head}_{name}_{key}``; None if absent or undefined."""
+    values = []
+    for name in names:
+        value = metrics.get(f"{head}_{key}" if name == "model" else f"{head}_{name}_{key}")
+        values.append(None if value is None or value != value else float(value))
+    return values
+
+
+def metric_cell(value: float | None) -> str:
+    """A figure as a table cell: four decimals, "—" if absent."""
+    return "—" if value is None else f"{value:.4f}"
+
+
 def metric_cells(
     metrics: dict[str, float], head: str, names: list[str] | tuple[str, ...], key: str
 ) -> list[str]:
-    """One figure of each scorer under ``head`` (``test_intake``, ...), as table cells:
-    the model's is ``{head}_{key}``, a baseline's ``{head}_{name}_{key}``; "—" if absent."""
-    cells = []
-    for name in names:
-        value = metrics.get(f"{head}_{key}" if name == "model" else f"{head}_{name}_{key}")
-        cells.append("—" if value is None or value != value else f"{value:.4f}")
-    return cells
+    """:func:`metric_values` as table cells."""
+    return [metric_cell(v) for v in metric_values(metrics, head, names, key)]
 
 
 def _figures(scored: dict[str, Scored], y: np.ndarray, rows: np.ndarray, head: str) -> dict:

@@ -391,6 +391,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "page_unseen_stays": ("补充后等级不变", "knowing it would not change the tier"),
     # the two decisions, and what training says about them
     "decision_intake": ("案件受理", "case intake"),
+    # drift: a field's verdict, and the headers of its table
+    "drift_stable": ("稳定", "stable"),
+    "drift_moderate": ("中度偏移", "moderate"),
+    "drift_major": ("严重偏移", "major"),
+    "drift_kind": ("台账", "kind"),
+    "drift_field": ("字段", "field"),
+    "drift_missing_reference": ("参照缺失率", "missing (ref)"),
+    "drift_missing_current": ("当前缺失率", "missing (cur)"),
+    "drift_new_values": ("新取值", "new values"),
+    "drift_verdict": ("结论", "verdict"),
+    "drift_label": ("标签", "label"),
+    "drift_reference": ("参照", "reference"),
+    "drift_current": ("当前", "current"),
     "decision_screening": ("入户筛查", "household screening"),
     "pooled_classifier": (
         "训练期红色事件 {n} 起，少于 {need} 起：使用合并模型",

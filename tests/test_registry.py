@@ -202,6 +202,12 @@ def test_evaluate_prints_the_figures_of_a_registered_model(store, trained, capsy
     printed = capsys.readouterr().out
     assert "auroc_red" in printed and "案件受理 / case intake" in printed
     assert "入户筛查 / household screening" in printed and "labelled units" in printed
+    model = ["--model", f"models:/{MODEL_NAME}/{trained.version}", "--tracking-uri", uri]
+    assert main(["evaluate", *model, "--data", str(data), "--format", "json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert set(figures) == {"intake", "screening", "pooled"}
+    intake = {row["metric"]: row["model"] for row in figures["intake"]}
+    assert 0.5 < intake["auroc_red"] <= 1 and intake["n_units"] > 100
     assert (
         main(
             [

@@ -139,6 +139,8 @@ def _cast(name: str, column: pd.Series, dtype: Any) -> pd.Series:
 
 def _numbers(name: str, column: pd.Series) -> pd.Series:
     """A history column as float64 (NaN for unknown); a value that is not a number is an error."""
+    if column.dtype.kind in "fiu":  # (numbers already: the batch engine's columns)
+        return column.astype("float64")
     numbers = pd.to_numeric(column, errors="coerce").astype("float64")
     if (lost := numbers.isna() & column.notna()).any():
         raise _bad_value(name, column[lost], np.dtype("float64"))

@@ -48,6 +48,7 @@ PROJECTS = {
     "mlflow": ("mlflow/mlflow",),
     "matplotlib": ("matplotlib/matplotlib",),
     "fastapi": ("fastapi/fastapi",),
+    "fastapi-offline": ("turettn/fastapi_offline",),
     "starlette": ("Kludex/starlette", "encode/starlette"),
     "anyio": ("agronholm/anyio",),
     "uvicorn": ("Kludex/uvicorn", "encode/uvicorn"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 
 from risk.models.tiers import TIERS
 from service.audit import audit
@@ -20,48 +20,71 @@ __all__ = ["visit_list"]
 
 
 def _ranked(who: Caller, grid: str | None, capacity: int) -> Any:
-    """The query: each household's most urgent open unit, ``capacity`` of them, in order."""
-    latest_score = select(func.max(Score.id)).group_by(
-        Score.household_id, func.coalesce(Score.case_id, "")
-    )
-    last_override = (
-        select(Override.case_id, Override.to_tier)
-        .where(Override.id.in_(select(func.max(Override.id)).group_by(Override.case_id)))
-        .subquery()
-    )
-    tier = func.coalesce(last_override.c.to_tier, Score.tier)  # an override decides
-    rank = case({name: place for place, name in enumerate(TIERS)}, value=tier)
-    where = [
-        Score.id.in_(latest_score.scalar_subquery()),  # each unit's latest score
-        # a case with an outcome is closed
-        or_(Score.case_id.is_(None), Score.case_id.not_in(select(Outcome.case_id))),
-        tier != "green",
-        who.sees_in_sql(Score.grid_id),
-    ]
+    """The query: each household's most urgent open unit, ``capacity`` of them, in order.
+
+    Only the scores of the grid (and the caller's grids) are read, by ``ix_scores_grid_unit``
+    in (household, case, id) order, so each unit's latest score is found without looking
+    at another grid; a unit's latest override and whether its case has an outcome are
+    looked up by case id (``ix_overrides_case_latest``, ``ix_outcomes_case_latest``).
+    """
+    where = [who.sees_in_sql(Score.grid_id)]
     if grid is not None:
         where.append(Score.grid_id == grid)
-    # tier, then the follow-up date, then P(red); equal ones in the order they were scored
-    urgency = (rank.desc(), Score.follow_up_date, Score.p_red.desc(), Score.id)
-    units = (
+    newest = func.row_number().over(
+        partition_by=(Score.household_id, Score.case_id), order_by=Score.id.desc()
+    )
+    latest = (
         select(
             Score.id,
             Score.household_id,
             Score.grid_id,
             Score.case_id,
-            tier.label("tier"),
-            rank.label("rank"),
+            Score.tier,
             Score.p_red,
             Score.follow_up_date,
             Score.model_version,
-            Case.opened_at,
-            func.row_number()
-            .over(partition_by=Score.household_id, order_by=urgency)
-            .label("place"),
+            newest.label("newest"),
         )
-        .outerjoin(Case, Case.case_id == Score.case_id)
-        .outerjoin(last_override, last_override.c.case_id == Score.case_id)
         .where(*where)
-        .subquery()
+        .subquery("latest")
+    )
+    s = latest.c
+    overridden = (
+        select(Override.to_tier)
+        .where(Override.case_id == s.case_id)
+        .order_by(Override.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    closed = exists().where(Outcome.case_id == s.case_id)  # a case with an outcome is closed
+    current = (
+        select(
+            s.id,
+            s.household_id,
+            s.grid_id,
+            s.case_id,
+            s.p_red,
+            s.follow_up_date,
+            s.model_version,
+            func.coalesce(overridden, s.tier).label("tier"),  # an override decides
+        )
+        .where(s.newest == 1, or_(s.case_id.is_(None), ~closed))
+        .subquery("current")
+    )
+    c = current.c
+    rank = case({name: place for place, name in enumerate(TIERS)}, value=c.tier)
+    # tier, then the follow-up date, then P(red); equal ones in the order they were scored
+    urgency = (rank.desc(), c.follow_up_date, c.p_red.desc(), c.id)
+    units = (
+        select(
+            current,
+            rank.label("rank"),
+            Case.opened_at,
+            func.row_number().over(partition_by=c.household_id, order_by=urgency).label("place"),
+        )
+        .outerjoin(Case, Case.case_id == c.case_id)
+        .where(c.tier != "green")
+        .subquery("units")
     )
     u = units.c
     return (

@@ -1,0 +1,356 @@
+"""A county's whole ledger into the service at once: ``risk load`` and ``POST /v1/admin/load``.
+
+The ledgers are read and checked by :mod:`risk.ingest` (the readers, mapping files and
+quarantine of ``risk ingest``; its Parquet output or ``risk generate``'s is read as it
+is). The good rows are copied in bulk into staging tables (PostgreSQL ``COPY``; SQLite
+``executemany``), merged into the service's tables by a few set-based statements, and
+every household is scored with the served model by the batch engine's code
+(:mod:`service.load_scores`); all of it in ONE transaction with its audit record, so a
+load stopped half-way (an error, a kill, a lost connection) leaves the database as it was.
+
+What "newer" means (loading the same ledger twice changes nothing):
+
+- a survey wave is keyed by (household, survey date), a case by its case id; a row whose
+  stored version differs (another grid, other answers) is replaced by the ledger's: the
+  ledger loaded is the county's newer copy;
+- an outcome is added to a case unless the case already has one on a later date, or the
+  same one on the same date (outcomes, like scores, are only ever added: the latest
+  counts, as for ``POST /v1/cases/{id}/outcome``);
+- a household's score (as of the load's date) is stored unless its unit's latest stored
+  score has the same tier, P(red), follow-up date and model version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy.orm import Session
+
+from risk.i18n import Lang
+from risk.i18n import text as label
+from risk.ingest import IngestResult, empty_frame, read_ledger
+from risk.models.triage import TriageModel
+from risk.schema import CASE, HOUSEHOLD_SURVEY
+from service.auth import Caller, require
+from service.db import Database
+from service.errors import ServiceError
+from service.load_scores import SCORE_COLUMNS, json_lines, ledger_scores
+from service.tables import AuditEvent
+
+__all__ = ["LedgerFile", "LoadReport", "Progress", "load_ledger"]
+
+#: ``progress(phase, rows done, rows in all)``, called after each batch is written
+Progress = Callable[[str, int, int], None]
+BATCH_ROWS = 100_000
+_OUTCOME = ("outcome", "outcome_at")
+
+
+@dataclass(frozen=True)
+class LedgerFile:
+    """A ledger to load: its file, and how to read it (as for ``risk ingest``)."""
+
+    path: Path
+    mapping: Path | None = None
+    sheet: str | int | None = None
+
+
+@dataclass
+class LoadReport:
+    """What a load did. ``households`` / ``cases``: how each ledger was read (rows in,
+    stored, quarantined with reasons)."""
+
+    households: IngestResult | None
+    cases: IngestResult | None
+    as_of: dt.date
+    model_version: str
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self, lang: Lang = "zh") -> str:
+        read = [r for r in (self.households, self.cases) if r is not None]
+        return label(
+            "load_summary",
+            lang,
+            waves_in=self.households.rows_out if self.households else 0,
+            cases_in=self.cases.rows_out if self.cases else 0,
+            quarantined=sum(r.rows_quarantined for r in read),
+            as_of=self.as_of.isoformat(),
+            model_version=self.model_version,
+            seconds=f"{self.seconds:.1f}",
+            **self.counts,
+        )
+
+
+def load_ledger(
+    db: Database,
+    model: TriageModel,
+    who: Caller,
+    households: LedgerFile | None,
+    cases: LedgerFile | None,
+    *,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Check the ledgers, store their good rows and score every household they hold as
+    of ``as_of`` (default today), in one transaction; needs an admin key that sees every
+    grid. Raises :class:`risk.errors.ContractError` (nothing stored) when a file cannot
+    be read as a ledger at all."""
+    require(who, "admin")
+    if who.grids is not None:
+        raise ServiceError(403, "load_needs_all_grids")
+    started = time.perf_counter()
+    day = as_of or dt.date.today()
+    waves_read = _read(households, HOUSEHOLD_SURVEY)
+    cases_read = _read(cases, CASE)
+    waves = waves_read.frame if waves_read else empty_frame(HOUSEHOLD_SURVEY)
+    case_rows = cases_read.frame if cases_read else empty_frame(CASE)
+    report = LoadReport(waves_read, cases_read, day, model.info.version)
+    tell = progress or (lambda *_: None)
+    with db.session() as session:
+        event = AuditEvent(key_id=who.key_id, action="load_ledger", resource="ledger", status=200)
+        session.add(event)
+        session.flush()  # first, so that on SQLite the load holds the writer lock throughout
+        sql = _Sql(session, who.key_id)
+        sql.stage("load_waves", _wave_rows(waves), tell, "survey waves")
+        sql.stage("load_cases", _case_rows(case_rows), tell, "cases")
+        report.counts.update(sql.merge_ledger())
+        scored = 0
+
+        def scores() -> Iterator[pd.DataFrame]:
+            nonlocal scored
+            for batch in ledger_scores(model, waves, case_rows, day):
+                scored += len(batch)
+                yield batch
+
+        sql.stage_batches("load_scores", scores(), tell, "scores", _households(waves, case_rows))
+        report.counts.update(scores_added=sql.merge_scores(), scored=scored)
+        sql.drop()
+        event.resource = (
+            f"ledger:waves={len(waves)},cases={len(case_rows)},scored={scored},as_of={day}"
+        )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _read(ledger: LedgerFile | None, kind: Any) -> IngestResult | None:
+    return None if ledger is None else read_ledger(ledger.path, kind, ledger.mapping, ledger.sheet)
+
+
+def _households(waves: pd.DataFrame, cases: pd.DataFrame) -> int:
+    return int(pd.concat([waves["household_id"], cases["household_id"]]).nunique())
+
+
+def _day(column: pd.Series) -> pd.Series:
+    return column.dt.strftime("%Y-%m-%d")
+
+
+def _wave_rows(waves: pd.DataFrame) -> pd.DataFrame:
+    """Staged survey waves: key, grid, and every contract field as JSON (as stored by
+    ``POST /v1/households``)."""
+    return pd.DataFrame(
+        {
+            "household_id": waves["household_id"].to_numpy(object),
+            "survey_date": _day(waves["survey_date"]).to_numpy(object),
+            "grid_id": waves["grid_id"].to_numpy(object),
+            "fields": json_lines(waves),
+        }
+    )
+
+
+def _case_rows(cases: pd.DataFrame) -> pd.DataFrame:
+    """Staged cases: key, household, opening day, the fields as JSON (every contract field
+    but the case id and the outcome, which goes to the outcomes table), the outcome."""
+    return pd.DataFrame(
+        {
+            "case_id": cases["case_id"].to_numpy(object),
+            "household_id": cases["household_id"].to_numpy(object),
+            "opened_at": _day(cases["opened_at"]).to_numpy(object),
+            "fields": json_lines(cases.drop(columns=["case_id", *_OUTCOME])),
+            "outcome": cases["outcome"].astype(object).to_numpy(),
+            "outcome_at": _day(cases["outcome_at"]).to_numpy(object),
+        }
+    )
+
+
+_STAGING = {
+    "load_waves": "household_id TEXT, survey_date {date}, grid_id TEXT, fields {json}",
+    "load_cases": "case_id TEXT, household_id TEXT, opened_at {date}, fields {json}, "
+    "outcome TEXT, outcome_at {date}",
+    "load_scores": "household_id TEXT, case_id TEXT, grid_id TEXT, tier TEXT, "
+    "p_red DOUBLE PRECISION, follow_up_date {date}, inputs {json}, result {json}, "
+    "model_version TEXT",
+}
+assert _STAGING["load_scores"].count(",") + 1 == len(SCORE_COLUMNS)
+
+
+class _Sql:
+    """The load's statements in one session, in the dialect's words where they differ."""
+
+    def __init__(self, session: Session, key_id: int) -> None:
+        self.session = session
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.raw = session.connection().connection.driver_connection
+        self.values = {"key": key_id, "now": dt.datetime.now(dt.UTC)}
+        words = (
+            {"json": "JSON", "date": "DATE", "end": "ON COMMIT DROP"}
+            if self.postgres
+            else {"json": "TEXT", "date": "TEXT", "end": ""}
+        )
+        for table, columns in _STAGING.items():
+            self._run(f"CREATE TEMP TABLE {table} ({columns.format(**words)}) {words['end']}")
+
+    # -- dialect ----------------------------------------------------------------------
+
+    def _strip(self, column: str) -> str:
+        """The JSON without its null members (as :func:`service.store.json_fields`)."""
+        return f"json_strip_nulls({column})" if self.postgres else f"json_patch('{{}}', {column})"
+
+    def _differs(self, a: str, b: str) -> str:
+        if self.postgres:
+            return f"{a}::jsonb IS DISTINCT FROM {b}::jsonb"
+        return f"json({a}) IS NOT json({b})"
+
+    def _distinct(self, a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}" if self.postgres else f"{a} IS NOT {b}"
+
+    def _run(self, statement: str) -> int:
+        """Run ``statement`` with the key (``:key``) and the time (``:now``) it names;
+        the number of rows it wrote."""
+        query = text(statement)
+        if ":now" in statement:
+            query = query.bindparams(bindparam("now", type_=DateTime(timezone=True)))
+        wanted = {k: v for k, v in self.values.items() if f":{k}" in statement}
+        return int(self.session.execute(query, wanted).rowcount)  # type: ignore[attr-defined]
+
+    def _count(self, statement: str) -> int:
+        return int(self.session.execute(text(statement)).scalar_one())
+
+    # -- staging ----------------------------------------------------------------------
+
+    def stage(self, table: str, rows: pd.DataFrame, tell: Progress, phase: str) -> None:
+        batches = (rows.iloc[i : i + BATCH_ROWS] for i in range(0, len(rows), BATCH_ROWS))
+        self.stage_batches(table, batches, tell, phase, len(rows))
+
+    def stage_batches(
+        self, table: str, batches: Iterator[pd.DataFrame], tell: Progress, phase: str, total: int
+    ) -> None:
+        done = 0
+        tell(phase, 0, total)
+        for batch in batches:
+            self._copy(table, batch)
+            done += len(batch)
+            tell(phase, done, total)
+
+    def _copy(self, table: str, batch: pd.DataFrame) -> None:
+        columns = ", ".join(batch.columns)
+        if self.postgres:
+            with (
+                self.raw.cursor() as cursor,
+                cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy,
+            ):
+                copy.write(batch.to_csv(index=False, header=False))
+            return
+        marks = ", ".join("?" * len(batch.columns))
+        rows = batch.astype(object).where(batch.notna(), None).itertuples(index=False, name=None)
+        self.raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+    def drop(self) -> None:
+        if not self.postgres:  # (PostgreSQL drops them at commit)
+            for table in _STAGING:
+                self._run(f"DROP TABLE temp.{table}")
+
+    # -- merging ----------------------------------------------------------------------
+
+    def merge_ledger(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        fields = self._strip("l.fields")
+        counts["waves_replaced"] = self._run(
+            f"""UPDATE survey_waves SET grid_id = l.grid_id, fields = {fields}
+            FROM load_waves AS l
+            WHERE survey_waves.household_id = l.household_id
+              AND survey_waves.survey_date = l.survey_date
+              AND (survey_waves.grid_id <> l.grid_id
+                   OR {self._differs("survey_waves.fields", fields)})"""
+        )
+        counts["waves_added"] = self._run(
+            f"""INSERT INTO survey_waves (household_id, survey_date, grid_id, fields, key_id,
+                                          created_at)
+            SELECT l.household_id, l.survey_date, l.grid_id, {fields}, :key, :now
+            FROM load_waves AS l
+            WHERE NOT EXISTS (SELECT 1 FROM survey_waves AS w
+                              WHERE w.household_id = l.household_id
+                                AND w.survey_date = l.survey_date)"""
+        )
+        new_cases = self._count(
+            """SELECT count(*) FROM load_cases AS l
+            WHERE NOT EXISTS (SELECT 1 FROM cases AS c WHERE c.case_id = l.case_id)"""
+        )
+        # a case's grid: that of its household's latest wave on or before it opened (as
+        # at intake), found by ix_survey_waves_household_date
+        changed = " OR ".join(
+            [
+                self._differs("cases.fields", "excluded.fields"),
+                "cases.household_id <> excluded.household_id",
+                "cases.opened_at <> excluded.opened_at",
+                self._distinct("cases.grid_id", "excluded.grid_id"),
+            ]
+        )
+        merged = self._run(
+            f"""INSERT INTO cases (case_id, household_id, grid_id, opened_at, fields, key_id,
+                                   created_at)
+            SELECT l.case_id, l.household_id,
+                   (SELECT w.grid_id FROM survey_waves AS w
+                    WHERE w.household_id = l.household_id AND w.survey_date <= l.opened_at
+                    ORDER BY w.survey_date DESC, w.id DESC LIMIT 1),
+                   l.opened_at, {fields}, :key, :now
+            FROM load_cases AS l WHERE true
+            ON CONFLICT (case_id) DO UPDATE SET
+                household_id = excluded.household_id, grid_id = excluded.grid_id,
+                opened_at = excluded.opened_at, fields = excluded.fields
+            WHERE {changed}"""
+        )
+        counts["cases_added"], counts["cases_replaced"] = new_cases, merged - new_cases
+        counts["outcomes_added"] = self._run(
+            """INSERT INTO outcomes (case_id, outcome, outcome_at, key_id, created_at)
+            SELECT l.case_id, l.outcome, l.outcome_at, :key, :now
+            FROM load_cases AS l
+            WHERE l.outcome IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM outcomes AS o
+                              WHERE o.case_id = l.case_id
+                                AND (o.outcome_at > l.outcome_at
+                                     OR (o.outcome_at = l.outcome_at
+                                         AND o.outcome = l.outcome)))"""
+        )
+        return counts
+
+    def merge_scores(self) -> int:
+        """Store each staged score unless its unit's latest stored score says the same;
+        case units and screenings apart, so that each lookup is one probe of
+        ``ix_scores_unit`` (household, case, id)."""
+        added = 0
+        for unit in ("s.case_id = l.case_id", "s.case_id IS NULL"):
+            which = "l.case_id IS NOT NULL" if unit.startswith("s.case_id =") else "l.case_id IS NULL"
+            added += self._run(
+                f"""INSERT INTO scores (case_id, household_id, grid_id, tier, p_red,
+                                        follow_up_date, inputs, result, model_version, key_id,
+                                        created_at)
+                SELECT l.case_id, l.household_id, l.grid_id, l.tier, l.p_red, l.follow_up_date,
+                       {self._strip("l.inputs")}, l.result, l.model_version, :key, :now
+                FROM load_scores AS l
+                WHERE {which} AND NOT EXISTS (
+                    SELECT 1 FROM scores AS last
+                    WHERE last.id = (SELECT s.id FROM scores AS s
+                                     WHERE s.household_id = l.household_id AND {unit}
+                                     ORDER BY s.id DESC LIMIT 1)
+                      AND last.tier = l.tier AND last.p_red = l.p_red
+                      AND last.follow_up_date = l.follow_up_date
+                      AND last.model_version = l.model_version)"""
+            )
+        return added

@@ -115,6 +115,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the service has no load directory (RISK_LOAD_DIR)",
     ),
     "load_no_file": ("载入目录中没有文件：{value}", "no such file in the load directory: {value}"),
+    "load_nothing": ("请至少指定一个台账文件", "name at least one ledger file"),
+    "load_unreadable": ("台账无法读取：{value}", "the ledger cannot be read: {value}"),
     "row_error": (
         "第 {row} 行 {field}（{field_zh}）：{reason}",
         "row {row} {field} ({field_en}): {reason}",

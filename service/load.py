@@ -33,8 +33,10 @@ import pandas as pd
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.orm import Session
 
+from risk.errors import RiskError
 from risk.i18n import Lang
 from risk.i18n import text as label
+from risk.ids import id_ok
 from risk.ingest import IngestResult, empty_frame, read_ledger
 from risk.models.triage import TriageModel
 from risk.schema import CASE, HOUSEHOLD_SURVEY
@@ -44,11 +46,14 @@ from service.errors import ServiceError
 from service.load_scores import SCORE_COLUMNS, json_lines, ledger_scores
 from service.tables import AuditEvent
 
-__all__ = ["LedgerFile", "LoadReport", "Progress", "load_ledger"]
+__all__ = ["LedgerFile", "LoadReport", "Progress", "load_from_dir", "load_ledger"]
 
 #: ``progress(phase, rows done, rows in all)``, called after each batch is written
 Progress = Callable[[str, int, int], None]
 BATCH_ROWS = 100_000
+#: How long one statement of a load (or its commit) may take, in seconds; the service's
+#: own sessions allow ``RISK_DB_TIMEOUT_SECONDS`` (1 s), made for requests.
+LOAD_SECONDS = 3600.0
 _OUTCOME = ("outcome", "outcome_at")
 
 
@@ -113,6 +118,26 @@ def load_ledger(
     case_rows = cases_read.frame if cases_read else empty_frame(CASE)
     report = LoadReport(waves_read, cases_read, day, model.info.version)
     tell = progress or (lambda *_: None)
+    loading = Database(db.url, timeout=LOAD_SECONDS)  # its statements take minutes, not 1 s
+    try:
+        _write(loading, model, who, waves, case_rows, report, tell)
+    finally:
+        loading.engine.dispose()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write(
+    db: Database,
+    model: TriageModel,
+    who: Caller,
+    waves: pd.DataFrame,
+    case_rows: pd.DataFrame,
+    report: LoadReport,
+    tell: Progress,
+) -> None:
+    """Stage, merge and score, in one transaction with the load's audit record."""
+    day = report.as_of
     with db.session() as session:
         event = AuditEvent(key_id=who.key_id, action="load_ledger", resource="ledger", status=200)
         session.add(event)
@@ -135,8 +160,34 @@ def load_ledger(
         event.resource = (
             f"ledger:waves={len(waves)},cases={len(case_rows)},scored={scored},as_of={day}"
         )
-    report.seconds = time.perf_counter() - started
-    return report
+
+
+def load_from_dir(
+    db: Database,
+    model: TriageModel,
+    who: Caller,
+    folder: Path | None,
+    names: dict[str, str | None],
+    as_of: dt.date | None = None,
+) -> LoadReport:
+    """:func:`load_ledger` of the files ``names`` (``households``, ``cases``: plain file
+    names) in ``folder``, the service's load directory; a missing folder or file, or one
+    that is no ledger, is refused (404, 422)."""
+    require(who, "admin")
+    if folder is None:
+        raise ServiceError(404, "load_no_dir")
+    if not any(names.values()):
+        raise ServiceError(422, "load_nothing")
+    files: dict[str, LedgerFile | None] = {}
+    for kind, name in names.items():
+        path = None if name is None else folder / name
+        if name is not None and (not id_ok(name) or path is None or not path.is_file()):
+            raise ServiceError(404, "load_no_file", value=name)
+        files[kind] = None if path is None else LedgerFile(path)
+    try:
+        return load_ledger(db, model, who, files["households"], files["cases"], as_of=as_of)
+    except RiskError as exc:
+        raise ServiceError(422, "load_unreadable", value=str(exc)[:300]) from exc
 
 
 def _read(ledger: LedgerFile | None, kind: Any) -> IngestResult | None:
@@ -196,7 +247,7 @@ class _Sql:
     def __init__(self, session: Session, key_id: int) -> None:
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
-        self.raw = session.connection().connection.driver_connection
+        self.raw: Any = session.connection().connection.driver_connection
         self.values = {"key": key_id, "now": dt.datetime.now(dt.UTC)}
         words = (
             {"json": "JSON", "date": "DATE", "end": "ON COMMIT DROP"}
@@ -247,6 +298,7 @@ class _Sql:
             self._copy(table, batch)
             done += len(batch)
             tell(phase, done, total)
+        tell(phase, done, done)  # (households with nothing to score as of the day: none)
 
     def _copy(self, table: str, batch: pd.DataFrame) -> None:
         columns = ", ".join(batch.columns)
@@ -335,8 +387,10 @@ class _Sql:
         case units and screenings apart, so that each lookup is one probe of
         ``ix_scores_unit`` (household, case, id)."""
         added = 0
-        for unit in ("s.case_id = l.case_id", "s.case_id IS NULL"):
-            which = "l.case_id IS NOT NULL" if unit.startswith("s.case_id =") else "l.case_id IS NULL"
+        for which, unit in (
+            ("l.case_id IS NOT NULL", "s.case_id = l.case_id"),
+            ("l.case_id IS NULL", "s.case_id IS NULL"),
+        ):
             added += self._run(
                 f"""INSERT INTO scores (case_id, household_id, grid_id, tier, p_red,
                                         follow_up_date, inputs, result, model_version, key_id,

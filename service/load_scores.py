@@ -57,7 +57,8 @@ def ledger_scores(
     ids = pd.Index(pd.concat([waves["household_id"], cases["household_id"]]).unique()).sort_values()
     scorer, render = pyfunc_of(model), _Results(model)
     wave_ids, case_ids = waves["household_id"].to_numpy(), cases["household_id"].to_numpy()
-    wave_order, case_order = np.argsort(wave_ids, kind="stable"), np.argsort(case_ids, kind="stable")
+    wave_order = np.argsort(wave_ids, kind="stable")
+    case_order = np.argsort(case_ids, kind="stable")
     sorted_waves, sorted_cases = wave_ids[wave_order], case_ids[case_order]
     for start in range(0, len(ids), households_per_batch):
         first, last = ids[start], ids[min(start + households_per_batch, len(ids)) - 1]
@@ -165,9 +166,11 @@ class _Results:
 
     def _flags(self, codes: str) -> str:
         fired = [self.flags[c] for c in codes.split(";") if c]
-        return _js(
-            [{"code": f.code, "tier": f.tier, "label": f.label("zh"), "zh": f.zh, "en": f.en} for f in fired]
-        )
+        shown = [
+            {"code": f.code, "tier": f.tier, "label": f.label("zh"), "zh": f.zh, "en": f.en}
+            for f in fired
+        ]
+        return _js(shown)
 
     def _reasons(self, scored: pd.DataFrame, n: int) -> np.ndarray:
         """Each row's reasons as a JSON list, in the order the model ranks them."""

@@ -20,7 +20,7 @@ from service.errors import install_handlers, message
 from service.model_holder import ModelHolder
 from service.refusals import AuditRefusals
 from service.reloads import follow_reloads, latest_reload
-from service.routes import health, model, pages, records, score, visits
+from service.routes import health, load, model, pages, records, score, visits
 from service.settings import Settings
 
 __all__ = ["create_app"]
@@ -179,7 +179,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.failures = RateLimiter(settings.failed_keys_per_minute)
     install_handlers(app)
 
-    for router in (health.router, score.router, records.router, visits.router, model.router):
+    routers = (health, score, records, visits, model, load)
+    for router in (r.router for r in routers):
         app.include_router(router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")

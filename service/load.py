@@ -23,6 +23,7 @@ What "newer" means (loading the same ledger twice changes nothing):
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+from pyarrow.csv import WriteOptions, write_csv
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.orm import Session
 
@@ -43,7 +46,7 @@ from risk.schema import CASE, HOUSEHOLD_SURVEY
 from service.auth import Caller, require
 from service.db import Database
 from service.errors import ServiceError
-from service.load_scores import SCORE_COLUMNS, json_lines, ledger_scores
+from service.load_scores import json_lines, ledger_scores
 from service.tables import AuditEvent
 
 __all__ = ["LedgerFile", "LoadReport", "Progress", "load_from_dir", "load_ledger"]
@@ -143,18 +146,18 @@ def _write(
         session.add(event)
         session.flush()  # first, so that on SQLite the load holds the writer lock throughout
         sql = _Sql(session, who.key_id)
-        sql.stage("load_waves", _wave_rows(waves), tell, "survey waves")
-        sql.stage("load_cases", _case_rows(case_rows), tell, "cases")
+        sql.stage("load_waves", _batches(_wave_rows(waves)), tell, "survey waves", len(waves))
+        sql.stage("load_cases", _batches(_case_rows(case_rows)), tell, "cases", len(case_rows))
         report.counts.update(sql.merge_ledger())
         scored = 0
 
-        def scores() -> Iterator[pd.DataFrame]:
+        def scores() -> Iterator[_Rows]:
             nonlocal scored
-            for batch in ledger_scores(model, waves, case_rows, day):
+            for batch, units in ledger_scores(model, waves, case_rows, day):
                 scored += len(batch)
-                yield batch
+                yield _Rows(batch, units)
 
-        sql.stage_batches("load_scores", scores(), tell, "scores", _households(waves, case_rows))
+        sql.stage("load_scores", scores(), tell, "scores", _households(waves, case_rows))
         report.counts.update(scores_added=sql.merge_scores(), scored=scored)
         sql.drop()
         event.resource = (
@@ -202,74 +205,75 @@ def _day(column: pd.Series) -> pd.Series:
     return column.dt.strftime("%Y-%m-%d")
 
 
-def _wave_rows(waves: pd.DataFrame) -> pd.DataFrame:
-    """Staged survey waves: key, grid, and every contract field as JSON (as stored by
-    ``POST /v1/households``)."""
-    return pd.DataFrame(
-        {
-            "household_id": waves["household_id"].to_numpy(object),
-            "survey_date": _day(waves["survey_date"]).to_numpy(object),
-            "grid_id": waves["grid_id"].to_numpy(object),
-            "fields": json_lines(waves),
-        }
-    )
+@dataclass(frozen=True)
+class _Rows:
+    """Rows to stage: ``keys``, columns stored as they are, and ``fields``, the record
+    stored as JSON (the same rows, in the same order)."""
+
+    keys: pd.DataFrame
+    fields: pd.DataFrame
 
 
-def _case_rows(cases: pd.DataFrame) -> pd.DataFrame:
-    """Staged cases: key, household, opening day, the fields as JSON (every contract field
-    but the case id and the outcome, which goes to the outcomes table), the outcome."""
-    return pd.DataFrame(
-        {
-            "case_id": cases["case_id"].to_numpy(object),
-            "household_id": cases["household_id"].to_numpy(object),
-            "opened_at": _day(cases["opened_at"]).to_numpy(object),
-            "fields": json_lines(cases.drop(columns=["case_id", *_OUTCOME])),
-            "outcome": cases["outcome"].astype(object).to_numpy(),
-            "outcome_at": _day(cases["outcome_at"]).to_numpy(object),
-        }
-    )
+def _wave_rows(waves: pd.DataFrame) -> _Rows:
+    """Survey waves: key and grid; every contract field as JSON (as ``POST /v1/households``)."""
+    return _Rows(waves[["household_id", "survey_date", "grid_id"]], waves)
 
 
-_STAGING = {
-    "load_waves": "household_id TEXT, survey_date {date}, grid_id TEXT, fields {json}",
-    "load_cases": "case_id TEXT, household_id TEXT, opened_at {date}, fields {json}, "
-    "outcome TEXT, outcome_at {date}",
-    "load_scores": "household_id TEXT, case_id TEXT, grid_id TEXT, tier TEXT, "
-    "p_red DOUBLE PRECISION, follow_up_date {date}, inputs {json}, result {json}, "
-    "model_version TEXT",
-}
-assert _STAGING["load_scores"].count(",") + 1 == len(SCORE_COLUMNS)
+def _case_rows(cases: pd.DataFrame) -> _Rows:
+    """Cases: key, household, opening day, outcome; as JSON every contract field but the
+    case id and the outcome (which goes to the outcomes table)."""
+    keys = cases[["case_id", "household_id", "opened_at", *_OUTCOME]]
+    return _Rows(keys, cases.drop(columns=["case_id", *_OUTCOME]))
+
+
+def _batches(rows: _Rows) -> Iterator[_Rows]:
+    for i in range(0, max(len(rows.keys), 1), BATCH_ROWS):
+        part = slice(i, i + BATCH_ROWS)
+        yield _Rows(rows.keys.iloc[part], rows.fields.iloc[part])
+
+
+def _pg_type(dtype: Any) -> str:
+    if dtype.kind == "M":
+        return "DATE"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "BOOLEAN"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "BIGINT"
+    if pd.api.types.is_float_dtype(dtype):
+        return "DOUBLE PRECISION"
+    return "TEXT"
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    """The frame as CSV for ``COPY ... (FORMAT csv)``, written by Arrow (C++): missing
+    values as empty fields (NULL), dates as days, labels as text."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    columns = []
+    for kind, column in zip(table.schema.types, table.columns, strict=True):
+        if pa.types.is_dictionary(kind):
+            column = column.cast(pa.string())
+        elif pa.types.is_timestamp(kind):
+            column = column.cast(pa.date32())
+        columns.append(column)
+    sink = io.BytesIO()
+    write_csv(pa.table(columns, names=table.column_names), sink, WriteOptions(include_header=False))
+    return sink.getvalue()
 
 
 class _Sql:
-    """The load's statements in one session, in the dialect's words where they differ."""
+    """The load's statements in one session, in the dialect's words where they differ.
+
+    A staging table holds a batch's key columns and its record: on PostgreSQL the record's
+    fields as typed columns (``f_<name>``), COPYed as CSV, and made JSON by the database;
+    on SQLite the record as JSON text, inserted with ``executemany``.
+    """
 
     def __init__(self, session: Session, key_id: int) -> None:
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self.raw: Any = session.connection().connection.driver_connection
         self.values = {"key": key_id, "now": dt.datetime.now(dt.UTC)}
-        words = (
-            {"json": "JSON", "date": "DATE", "end": "ON COMMIT DROP"}
-            if self.postgres
-            else {"json": "TEXT", "date": "TEXT", "end": ""}
-        )
-        for table, columns in _STAGING.items():
-            self._run(f"CREATE TEMP TABLE {table} ({columns.format(**words)}) {words['end']}")
-
-    # -- dialect ----------------------------------------------------------------------
-
-    def _strip(self, column: str) -> str:
-        """The JSON without its null members (as :func:`service.store.json_fields`)."""
-        return f"json_strip_nulls({column})" if self.postgres else f"json_patch('{{}}', {column})"
-
-    def _differs(self, a: str, b: str) -> str:
-        if self.postgres:
-            return f"{a}::jsonb IS DISTINCT FROM {b}::jsonb"
-        return f"json({a}) IS NOT json({b})"
-
-    def _distinct(self, a: str, b: str) -> str:
-        return f"{a} IS DISTINCT FROM {b}" if self.postgres else f"{a} IS NOT {b}"
+        self.fields: dict[str, list[str]] = {}  # staging table: its record's field names
 
     def _run(self, statement: str) -> int:
         """Run ``statement`` with the key (``:key``) and the time (``:now``) it names;
@@ -283,46 +287,86 @@ class _Sql:
     def _count(self, statement: str) -> int:
         return int(self.session.execute(text(statement)).scalar_one())
 
+    # -- dialect ----------------------------------------------------------------------
+
+    def record(self, table: str, alias: str = "l") -> str:
+        """The staged record as stored JSON, without its missing fields (as
+        :func:`service.store.json_fields` stores a request's)."""
+        if not self.postgres:
+            return f"json_patch('{{}}', {alias}.fields)"
+        named = ", ".join(f"{alias}.f_{n} AS {n}" for n in self.fields[table])
+        return f"json_strip_nulls((SELECT row_to_json(r) FROM (SELECT {named}) AS r))"
+
+    def _differs(self, a: str, b: str) -> str:
+        if self.postgres:
+            return f"{a}::jsonb IS DISTINCT FROM {b}::jsonb"
+        return f"json({a}) IS NOT json({b})"
+
+    def _distinct(self, a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}" if self.postgres else f"{a} IS NOT {b}"
+
     # -- staging ----------------------------------------------------------------------
 
-    def stage(self, table: str, rows: pd.DataFrame, tell: Progress, phase: str) -> None:
-        batches = (rows.iloc[i : i + BATCH_ROWS] for i in range(0, len(rows), BATCH_ROWS))
-        self.stage_batches(table, batches, tell, phase, len(rows))
-
-    def stage_batches(
-        self, table: str, batches: Iterator[pd.DataFrame], tell: Progress, phase: str, total: int
+    def stage(
+        self, table: str, batches: Iterator[_Rows], tell: Progress, phase: str, total: int
     ) -> None:
         done = 0
         tell(phase, 0, total)
-        for batch in batches:
-            self._copy(table, batch)
-            done += len(batch)
+        for rows in batches:
+            if table not in self.fields:
+                self._create(table, rows)
+            self._copy(table, rows)
+            done += len(rows.keys)
             tell(phase, done, total)
         tell(phase, done, done)  # (households with nothing to score as of the day: none)
 
-    def _copy(self, table: str, batch: pd.DataFrame) -> None:
-        columns = ", ".join(batch.columns)
+    def _create(self, table: str, rows: _Rows) -> None:
+        self.fields[table] = [str(name) for name in rows.fields.columns]
         if self.postgres:
+            columns = [f"{k} {_pg_type(t)}" for k, t in rows.keys.dtypes.items()]
+            columns += [f"f_{k} {_pg_type(t)}" for k, t in rows.fields.dtypes.items()]
+            end = "ON COMMIT DROP"
+        else:
+            columns = [f"{k} {_pg_type(t)}" for k, t in rows.keys.dtypes.items()]
+            columns += ["fields TEXT"]
+            end = ""
+        self._run(f"CREATE TEMP TABLE {table} ({', '.join(columns)}) {end}")
+
+    def _copy(self, table: str, rows: _Rows) -> None:
+        if not len(rows.keys):
+            return
+        if self.postgres:
+            fields = rows.fields.set_axis([f"f_{c}" for c in rows.fields.columns], axis=1)
+            both = pd.concat(
+                [rows.keys.reset_index(drop=True), fields.reset_index(drop=True)], axis=1
+            )
+            names = ", ".join(both.columns)
             with (
                 self.raw.cursor() as cursor,
-                cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy,
+                cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv)") as copy,
             ):
-                copy.write(batch.to_csv(index=False, header=False))
+                copy.write(_csv(both))
             return
-        marks = ", ".join("?" * len(batch.columns))
-        rows = batch.astype(object).where(batch.notna(), None).itertuples(index=False, name=None)
-        self.raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+        keys = rows.keys.copy()
+        for name, dtype in keys.dtypes.items():
+            if dtype.kind == "M":
+                keys[name] = _day(keys[name])
+        keys["fields"] = json_lines(rows.fields)
+        names = ", ".join(keys.columns)
+        marks = ", ".join("?" * len(keys.columns))
+        values = keys.astype(object).where(keys.notna(), None).itertuples(index=False, name=None)
+        self.raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
 
     def drop(self) -> None:
         if not self.postgres:  # (PostgreSQL drops them at commit)
-            for table in _STAGING:
+            for table in self.fields:
                 self._run(f"DROP TABLE temp.{table}")
 
     # -- merging ----------------------------------------------------------------------
 
     def merge_ledger(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        fields = self._strip("l.fields")
+        fields = self.record("load_waves")
         counts["waves_replaced"] = self._run(
             f"""UPDATE survey_waves SET grid_id = l.grid_id, fields = {fields}
             FROM load_waves AS l
@@ -340,6 +384,7 @@ class _Sql:
                               WHERE w.household_id = l.household_id
                                 AND w.survey_date = l.survey_date)"""
         )
+        fields = self.record("load_cases")
         new_cases = self._count(
             """SELECT count(*) FROM load_cases AS l
             WHERE NOT EXISTS (SELECT 1 FROM cases AS c WHERE c.case_id = l.case_id)"""
@@ -386,6 +431,9 @@ class _Sql:
         """Store each staged score unless its unit's latest stored score says the same;
         case units and screenings apart, so that each lookup is one probe of
         ``ix_scores_unit`` (household, case, id)."""
+        if "load_scores" not in self.fields:
+            return 0  # nothing was scored
+        result = "l.result::json" if self.postgres else "l.result"
         added = 0
         for which, unit in (
             ("l.case_id IS NOT NULL", "s.case_id = l.case_id"),
@@ -396,7 +444,7 @@ class _Sql:
                                         follow_up_date, inputs, result, model_version, key_id,
                                         created_at)
                 SELECT l.case_id, l.household_id, l.grid_id, l.tier, l.p_red, l.follow_up_date,
-                       {self._strip("l.inputs")}, l.result, l.model_version, :key, :now
+                       {self.record("load_scores")}, {result}, l.model_version, :key, :now
                 FROM load_scores AS l
                 WHERE {which} AND NOT EXISTS (
                     SELECT 1 FROM scores AS last

@@ -30,7 +30,8 @@ from risk.schema import TIERS as CONTRACT_TIERS
 
 __all__ = ["SCORE_COLUMNS", "ledger_scores"]
 
-#: The columns of a frame of scores to store (``inputs`` and ``result``: JSON text).
+#: The columns of a frame of scores to store (``result``: JSON text); the inputs of each
+#: are the row of the units frame that comes with it.
 SCORE_COLUMNS = [
     "household_id",
     "case_id",
@@ -38,7 +39,6 @@ SCORE_COLUMNS = [
     "tier",
     "p_red",
     "follow_up_date",
-    "inputs",
     "result",
     "model_version",
 ]
@@ -51,9 +51,10 @@ def ledger_scores(
     cases: pd.DataFrame,
     as_of: dt.date,
     households_per_batch: int = _HOUSEHOLDS_PER_BATCH,
-) -> Iterator[pd.DataFrame]:
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Every household of the two contract frames scored as of ``as_of`` (its open case
-    if it has one, else its latest survey), in batches of households, as SCORE_COLUMNS."""
+    if it has one, else its latest survey), in batches of households: (the scores, as
+    SCORE_COLUMNS; the units they scored, row for row)."""
     ids = pd.Index(pd.concat([waves["household_id"], cases["household_id"]]).unique()).sort_values()
     scorer, render = pyfunc_of(model), _Results(model)
     wave_ids, case_ids = waves["household_id"].to_numpy(), cases["household_id"].to_numpy()
@@ -66,7 +67,7 @@ def ledger_scores(
         batch_cases = cases.iloc[case_order[_between(sorted_cases, first, last)]]
         units = household_units(batch_waves, batch_cases, as_of)
         if len(units):
-            yield _stored(units, scorer.predict(None, units), render)
+            yield _stored(units, scorer.predict(None, units), render), units
 
 
 def _between(sorted_ids: np.ndarray, first: str, last: str) -> slice:
@@ -84,8 +85,7 @@ def _stored(units: pd.DataFrame, scored: pd.DataFrame, render: _Results) -> pd.D
             "grid_id": units["grid_id"].to_numpy(),
             "tier": scored["tier"].astype(str).to_numpy(),
             "p_red": scored["p_red"].to_numpy(),
-            "follow_up_date": pd.to_datetime(scored["follow_up_date"]).dt.strftime("%Y-%m-%d"),
-            "inputs": json_lines(units),
+            "follow_up_date": pd.to_datetime(scored["follow_up_date"]).to_numpy(),
             "result": render(scored),
             "model_version": scored["model_version"].astype(str).to_numpy(),
         }

@@ -79,7 +79,14 @@ class Score(Base):
 
     __table_args__ = (
         # a grid's visit list: its units' latest scores (docs/scaling.md)
-        Index("ix_scores_grid_unit", "grid_id", "household_id", "case_id", "id"),
+        Index(
+            "ix_scores_grid_unit",
+            "grid_id",
+            "household_id",
+            "case_id",
+            "id",
+            postgresql_include=["tier", "p_red", "follow_up_date", "model_version"],
+        ),
         # a unit's latest score: a household's file, the bulk load's "changed?" check
         Index("ix_scores_unit", "household_id", "case_id", "id"),
     )

@@ -54,6 +54,7 @@ __all__ = ["LedgerFile", "LoadReport", "Progress", "load_from_dir", "load_ledger
 #: ``progress(phase, rows done, rows in all)``, called after each batch is written
 Progress = Callable[[str, int, int], None]
 BATCH_ROWS = 100_000
+_FILLED = ("survey_waves", "cases", "outcomes", "scores")
 #: How long one statement of a load (or its commit) may take, in seconds; the service's
 #: own sessions allow ``RISK_DB_TIMEOUT_SECONDS`` (1 s), made for requests.
 LOAD_SECONDS = 3600.0
@@ -124,6 +125,7 @@ def load_ledger(
     loading = Database(db.url, timeout=LOAD_SECONDS)  # its statements take minutes, not 1 s
     try:
         _write(loading, model, who, waves, case_rows, report, tell)
+        _refresh_statistics(loading)
     finally:
         loading.engine.dispose()
     report.seconds = time.perf_counter() - started
@@ -191,6 +193,27 @@ def load_from_dir(
         return load_ledger(db, model, who, files["households"], files["cases"], as_of=as_of)
     except RiskError as exc:
         raise ServiceError(422, "load_unreadable", value=str(exc)[:300]) from exc
+
+
+def _refresh_statistics(db: Database) -> None:
+    """After the commit, the planner's statistics of the tables a load filled (without
+    them it may plan a grid's visit list as for the empty tables it saw before), and on
+    PostgreSQL their visibility maps, so the visit list reads a grid's scores from the
+    index alone (``VACUUM`` cannot run inside the load's transaction)."""
+    if db.engine.dialect.name != "postgresql":
+        with db.engine.begin() as connection:
+            for table in _FILLED:
+                connection.execute(text(f"ANALYZE {table}"))
+        return
+    pooled = db.engine.raw_connection()
+    try:
+        raw: Any = pooled.driver_connection
+        raw.rollback()  # (the pool's checkout ping opened a transaction)
+        raw.autocommit = True
+        for table in _FILLED:
+            raw.execute(f"VACUUM (ANALYZE) {table}")
+    finally:
+        pooled.invalidate()  # not back to the pool in autocommit: the engine ends here
 
 
 def _read(ledger: LedgerFile | None, kind: Any) -> IngestResult | None:

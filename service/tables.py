@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -78,14 +78,15 @@ class Score(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
 
     __table_args__ = (
-        # a grid's visit list: its units' latest scores (docs/scaling.md)
+        # a grid's visit list: its scores in order of urgency (docs/scaling.md)
         Index(
-            "ix_scores_grid_unit",
+            "ix_scores_grid_urgency",
             "grid_id",
-            "household_id",
-            "case_id",
+            "tier",
+            "follow_up_date",
+            text("p_red DESC"),
             "id",
-            postgresql_include=["tier", "p_red", "follow_up_date", "model_version"],
+            postgresql_include=["household_id", "case_id", "model_version"],
         ),
         # a unit's latest score: a household's file, the bulk load's "changed?" check
         Index("ix_scores_unit", "household_id", "case_id", "id"),

@@ -5,6 +5,7 @@ Revises: 0003
 Create Date: 2026-12-03 10:00:00
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
@@ -14,7 +15,11 @@ depends_on = None
 
 #: name, table, columns (docs/scaling.md says which page each serves)
 INDEXES = (
-    ("ix_scores_grid_unit", "scores", ["grid_id", "household_id", "case_id", "id"]),
+    (
+        "ix_scores_grid_urgency",
+        "scores",
+        ["grid_id", "tier", "follow_up_date", sa.text("p_red DESC"), "id"],
+    ),
     ("ix_scores_unit", "scores", ["household_id", "case_id", "id"]),
     ("ix_survey_waves_household_date", "survey_waves", ["household_id", "survey_date"]),
     ("ix_overrides_case_latest", "overrides", ["case_id", "id"]),
@@ -33,14 +38,14 @@ REPLACED = (
 )
 
 
-#: what the visit list reads of each score besides the key, kept in its index on
+#: what the visit list reads of each score besides the urgency, kept in its index on
 #: PostgreSQL so that a grid's scores are read from the index alone (not one heap page each)
-VISIT_COLUMNS = ["tier", "p_red", "follow_up_date", "model_version"]
+VISIT_COLUMNS = ["household_id", "case_id", "model_version"]
 
 
 def upgrade() -> None:
     for name, table, columns in INDEXES:
-        include = VISIT_COLUMNS if name == "ix_scores_grid_unit" else None
+        include = VISIT_COLUMNS if name == "ix_scores_grid_urgency" else None
         op.create_index(name, table, columns, postgresql_include=include)
     for name, table, _ in REPLACED:
         op.drop_index(name, table_name=table)

@@ -90,6 +90,7 @@ def load(
     from risk.i18n import both
     from risk.progress import RowsBar
     from risk.registry import Registry
+    from service.audit import audit
     from service.auth import authenticate
     from service.errors import ServiceError
     from service.load import LedgerFile, load_ledger
@@ -101,6 +102,7 @@ def load(
     db = _database()
     who = authenticate(db, key)
     if who is None:
+        audit(db, None, "bad_key", "cli:load", 401)
         zh, en = both("load_bad_key")
         err.print(f"[red]error:[/red] {zh} / {en}", highlight=False)
         raise typer.Exit(2)
@@ -125,6 +127,7 @@ def load(
     except RiskError as exc:
         raise _fail(exc) from exc
     except ServiceError as exc:
+        audit(db, who, "refused", "cli:load", exc.status)
         zh, en = both(exc.key, **exc.values)
         err.print(f"[red]error:[/red] {zh} / {en}", highlight=False)
         raise typer.Exit(2) from exc

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from risk.cli import SheetOpt, ShowOpt, _fail, _report, _sheet, _store, app, err, out
 from risk.errors import ConfigError, RiskError
+
+if TYPE_CHECKING:
+    from service.db import Database
+    from service.load import LoadReport
+    from service.settings import Settings
 
 
 @app.command()
@@ -87,6 +92,47 @@ def load(
     """
     from risk.cells import write_csv
     from risk.cli_serve import _database
+    from service.settings import Settings
+
+    if households is None and cases is None:
+        raise _fail(ConfigError("give --households, --cases or both"))
+    settings = Settings()
+    db = _database()
+    try:
+        report = _run(db, settings, key, households, cases, households_mapping, cases_mapping,
+                      sheet, as_of, quiet)  # fmt: skip
+    finally:
+        db.engine.dispose()  # (its connections closed, not left to the interpreter's exit)
+    quarantined = 0
+    for ledger, result in ((households, report.households), (cases, report.cases)):
+        if ledger is None or result is None:
+            continue
+        out.print(f"{ledger.name}:", highlight=False)
+        _report(result, show, None)
+        if result.rows_quarantined:
+            write_csv(result.quarantine, ledger.with_suffix(".quarantine.csv"))
+            out.print(f"→ {ledger.with_suffix('.quarantine.csv')}", highlight=False)
+            quarantined += result.rows_quarantined
+    out.print(report.summary("zh"), highlight=False)
+    out.print(report.summary("en"), highlight=False)
+    if quarantined and not allow_partial:
+        raise typer.Exit(1)
+    return 0
+
+
+def _run(
+    db: Database,
+    settings: Settings,
+    key: str,
+    households: Path | None,
+    cases: Path | None,
+    households_mapping: Path | None,
+    cases_mapping: Path | None,
+    sheet: str | None,
+    as_of: dt.datetime | None,
+    quiet: bool,
+) -> LoadReport:
+    """Authenticate, load the model, load the ledger; exit 2 (audited) when refused."""
     from risk.i18n import both
     from risk.progress import RowsBar
     from risk.registry import Registry
@@ -94,12 +140,7 @@ def load(
     from service.auth import authenticate
     from service.errors import ServiceError
     from service.load import LedgerFile, load_ledger
-    from service.settings import Settings
 
-    if households is None and cases is None:
-        raise _fail(ConfigError("give --households, --cases or both"))
-    settings = Settings()
-    db = _database()
     who = authenticate(db, key)
     if who is None:
         audit(db, None, "bad_key", "cli:load", 401)
@@ -131,18 +172,4 @@ def load(
         zh, en = both(exc.key, **exc.values)
         err.print(f"[red]error:[/red] {zh} / {en}", highlight=False)
         raise typer.Exit(2) from exc
-    quarantined = 0
-    for ledger, result in ((households, report.households), (cases, report.cases)):
-        if ledger is None or result is None:
-            continue
-        out.print(f"{ledger.name}:", highlight=False)
-        _report(result, show, None)
-        if result.rows_quarantined:
-            write_csv(result.quarantine, ledger.with_suffix(".quarantine.csv"))
-            out.print(f"→ {ledger.with_suffix('.quarantine.csv')}", highlight=False)
-            quarantined += result.rows_quarantined
-    out.print(report.summary("zh"), highlight=False)
-    out.print(report.summary("en"), highlight=False)
-    if quarantined and not allow_partial:
-        raise typer.Exit(1)
-    return 0
+    return report

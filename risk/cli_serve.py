@@ -58,12 +58,17 @@ def serve(
     db = _database()
     if not list_keys(db):
         key = create_key(db, "admin", label="first admin key (created by risk serve)")
-        out.print(f"first admin key (shown once, keep it safe): [bold]{key}[/bold]")
-    out.print(
-        f"serving risk-triage version {version} at http://{host}:{port}  "
-        f"(API docs: http://{host}:{port}/docs)"
-    )
+        _lines("first admin key (shown once, keep it safe):", key)
+    base = f"http://{host}:{port}"
+    _lines(f"serving risk-triage version {version} at:", base, "API docs:", f"{base}/docs")
     run(host, port, workers)
+
+
+def _lines(*lines: str) -> None:
+    """Each line as it is: never wrapped or boxed, so a key or URL copied from a narrow
+    terminal is whole."""
+    for line in lines:
+        out.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
 def _served_version(uri: str | None, model_uri: str) -> str:

@@ -151,6 +151,12 @@ def time_split(
     return out
 
 
+def unlabelled(units: pd.DataFrame) -> pd.DataFrame:
+    """The units whose outcome window is still open (the ledger's last 90 days): no label
+    yet, but the latest inflow, on which capacity is measured."""
+    return units[units["label"].isna()].reset_index(drop=True)
+
+
 def grid_groups(units: pd.DataFrame, reference: pd.DataFrame, groups: int = 4) -> pd.Series:
     """Each unit's grid bucketed by its grid's red rate in ``reference`` (quartiles).
 

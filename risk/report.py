@@ -14,18 +14,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from risk.assess import Prepared, assess, prepare
 from risk.atomic import atomic_write
-from risk.dataset import grid_groups, load_ledger, time_split
+from risk.dataset import load_ledger
 from risk.drift import ledger_drift
-from risk.evaluate import Scored, decision_plots, evaluate, metric_cells, targets_missed
+from risk.evaluate import Evaluation, decision_plots, metric_cells, targets_missed
 from risk.i18n import both
 from risk.models.decision import DECISIONS
 from risk.models.tiers import TIERS, tier_codes
+from risk.models.triage import TriageModel
 from risk.registry import Registry
 
-__all__ = ["SECTIONS", "write_report"]
+__all__ = ["SECTIONS", "render_card", "write_report"]
 
 #: The report's sections, in order (ids of the HTML sections; the test checks them).
 SECTIONS = (
@@ -85,48 +88,43 @@ def write_report(
     *,
     extract_date: str | None = None,
 ) -> Path:
-    """Evaluate ``model_ref`` on ``data_dir``'s test period and write the model card."""
-    from risk.models.policy import load_policy
-    from risk.train import baselines
-
+    """Assess ``model_ref`` on ``data_dir``'s test period and write the model card."""
     registry = Registry(uri)
     model = registry.load(model_ref)
-    ledger = load_ledger(data_dir, extract_date)
-    units = ledger.units()
-    splits = time_split(units)
-    test = splits["test"]
-    policy = model.policy
-    scorers = baselines(splits, policy if policy else load_policy(), model.encoder, test)
+    data = prepare(load_ledger(data_dir, extract_date))
     champion = registry.champion()
-    if champion is not None and str(champion.version) != str(model.info.version):
-        champ_model = registry.load(f"models:/{registry.name}/{champion.version}")
-        frame = champ_model.predict_frame(test.units, reasons=False)
-        scorers["champion"] = Scored(
-            frame[["p_green", "p_yellow", "p_red"]].to_numpy(), frame["tier"].astype(str).to_numpy()
-        )
-    groups = grid_groups(test.units, splits["train"].units)
-    evaluation = evaluate(
-        model, test.units, test.labels, prefix="test", baselines=scorers, grid_group=groups
-    )
-    metrics = evaluation.metrics
-    names = list(evaluation.scored)
-    decisions = []
-    for decision in DECISIONS:
-        rows = [(key, metric_cells(metrics, f"test_{decision}", names, key)) for key in SHOWN]
-        decisions.append((decision, both(f"decision_{decision}"), rows))
-    missed = targets_missed(evaluation, model.policy)
-
-    drift_table = None
+    champion_model, drift_table = None, None
     if champion is not None:
+        if str(champion.version) != str(model.info.version):
+            champion_model = registry.load(f"models:/{registry.name}/{champion.version}")
         with tempfile.TemporaryDirectory() as tmp:
             reference = registry.ledger_of(champion, Path(tmp))
             if reference is not None:
-                report = ledger_drift(reference, ledger, units["label"])
-                drift_table = report.fields.sort_values("psi", ascending=False).head(15)
+                drifted = ledger_drift(reference, data.ledger, data.units["label"])
+                drift_table = drifted.fields.sort_values("psi", ascending=False).head(15)
+    evaluation = assess(model, data, champion=champion_model)
+    html = render_card(model, data, evaluation, drift_table)
+    with atomic_write(out) as tmp_path:
+        tmp_path.write_text(html, encoding="utf-8")
+    _log(registry, model, out)
+    return out
 
+
+def render_card(
+    model: TriageModel, data: Prepared, evaluation: Evaluation, drift: pd.DataFrame | None
+) -> str:
+    """The card's HTML from an assessment already made (nothing is re-evaluated here)."""
+    names = list(evaluation.scored)
+    decisions = []
+    for decision in DECISIONS:
+        rows = [
+            (key, metric_cells(evaluation.metrics, f"test_{decision}", names, key)) for key in SHOWN
+        ]
+        decisions.append((decision, both(f"decision_{decision}"), rows))
     with tempfile.TemporaryDirectory() as tmp:
-        plots = decision_plots(evaluation, tier_codes(test.labels), Path(tmp))
+        plots = decision_plots(evaluation, tier_codes(data.test.labels), Path(tmp))
         images = {d: [_png(p) for p in paths] for d, paths in plots.items()}
+    ledger, units = data.ledger, data.units
     label_mix = units["label"].value_counts(normalize=True)
     context: dict[str, Any] = {
         "info": model.info,
@@ -138,29 +136,25 @@ def write_report(
             "units": len(units),
             "labelled": int(units["label"].notna().sum()),
             "periods": [
-                (s.name, s.start.date(), s.end.date(), len(s.units)) for s in splits.values()
+                (s.name, s.start.date(), s.end.date(), len(s.units)) for s in data.splits.values()
             ],
             "label_mix": [(t, float(label_mix.get(t, 0.0))) for t in TIERS],
             "versions": ledger.versions,
         },
         "names": names,
         "decisions": decisions,
-        "missed": missed,
+        "missed": targets_missed(evaluation, model.policy),
         "images": images,
         "subgroups": evaluation.subgroups.round(4).to_dict("records"),
         "subgroup_columns": list(evaluation.subgroups.columns),
-        "drift": None if drift_table is None else drift_table.round(4).to_dict("records"),
-        "policy": policy,
+        "drift": None if drift is None else drift.round(4).to_dict("records"),
+        "policy": model.policy,
         "thresholds": {d: m.thresholds for d, m in model.decisions.items()},
         "limitations": LIMITATIONS,
         "sections": SECTIONS,
     }
     env = Environment(loader=PackageLoader("risk", "templates"), autoescape=select_autoescape())
-    html = env.get_template("report.html.j2").render(**context)
-    with atomic_write(out) as tmp_path:
-        tmp_path.write_text(html, encoding="utf-8")
-    _log(registry, model, out)
-    return out
+    return env.get_template("report.html.j2").render(**context)
 
 
 def _log(registry: Registry, model: Any, out: Path) -> None:

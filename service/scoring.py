@@ -22,7 +22,7 @@ from service.auth import Caller
 from service.db import Database
 from service.errors import ServiceError
 from service.model_holder import ModelHolder
-from service.schemas import ScoreRequest
+from service.schemas import UNIT_PARTS, ScoreRequest
 from service.store import household_cases, json_fields, latest_survey
 from service.tables import Score
 
@@ -85,7 +85,7 @@ def score_row(
 
 def _requested_unit(db: Database, body: ScoreRequest, who: Caller) -> dict[str, Any]:
     """The unit a score request names: a stored household by id and/or fields inline."""
-    if body.household_id is None and body.survey is None and body.case is None:
+    if all(getattr(body, part) is None for part in UNIT_PARTS):
         raise ServiceError(422, "api_need_unit")
     as_of = body.as_of or dt.date.today()
     household: Household | None = None

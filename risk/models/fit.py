@@ -27,11 +27,18 @@ from risk.models.ebm import EBMPairClassifier, feature_types_from_specs
 from risk.models.policy import Policy
 from risk.models.reasons import CalibratedTerms
 from risk.models.review import ReviewBand
-from risk.models.thresholds import ThresholdChoice, choose_thresholds
+from risk.models.thresholds import Scores, ThresholdChoice, choose_thresholds
 from risk.models.tiers import tier_codes
 from risk.models.triage import DecisionModel, ModelInfo, TriageModel
 
-__all__ = ["FitResult", "fit_triage", "has_own_classifier"]
+__all__ = [
+    "INTERACTION_CHOICES",
+    "FitResult",
+    "fit_triage",
+    "has_own_classifier",
+    "held_out_loss",
+    "inflow_units",
+]
 
 
 def has_own_classifier(labels: np.ndarray, min_events: int) -> bool:
@@ -67,11 +74,16 @@ def fit_triage(
     calibration_labels: Any,
     policy: Policy,
     *,
+    recent: pd.DataFrame | None = None,
     params: dict[str, Any] | None = None,
     info: ModelInfo | None = None,
 ) -> FitResult:
     """Fit each decision's classifier on ``train``, then calibrate, choose thresholds and
-    fit the review band on ``calibration``. Labels are tier names or ranks, none missing."""
+    fit the review band on ``calibration``. Labels are tier names or ranks, none missing.
+
+    ``recent`` holds the units after the labelled periods, outcomes not yet known (the
+    ledger's last 90 days): with the latest calibration units, to make the decision's
+    ``capacity_units``, they are the inflow its capacity shares are measured on."""
     params = dict(params or {})
     seconds: dict[str, float] = {}
     notes: dict[str, list[tuple[str, str]]] = {d: [] for d in DECISIONS}
@@ -80,14 +92,25 @@ def fit_triage(
     X_cal, y_cal = encoder.transform(calibration), tier_codes(calibration_labels)
     d_train, d_cal = decision_index(X_train), decision_index(X_cal)
     floors_cal, _ = policy.floors(calibration)
+    recent = calibration.iloc[:0] if recent is None else recent
+    X_new = encoder.transform(recent)
+    d_new = decision_index(X_new)
+    floors_new, _ = policy.floors(recent)
+    as_of_cal = calibration["as_of"].to_numpy("datetime64[ns]")
 
-    def fit_pair(rows: np.ndarray, name: str) -> EBMPairClassifier:
+    def fit_pair(rows: np.ndarray, name: str, held_out: np.ndarray) -> EBMPairClassifier:
+        """The decision's pair; unless ``params`` fix it, with or without pairwise
+        interactions, whichever predicts the ``held_out`` calibration rows better."""
         start = time.perf_counter()
-        pair = EBMPairClassifier(
-            feature_names=list(encoder.feature_names_out_),
-            feature_types=feature_types_from_specs(encoder.specs_),
-            **({"monotone": policy.monotone} | params),
-        ).fit(X_train[rows], y_train[rows])
+        tried = [
+            EBMPairClassifier(
+                feature_names=list(encoder.feature_names_out_),
+                feature_types=feature_types_from_specs(encoder.specs_),
+                **({"monotone": policy.monotone} | params | extra),
+            ).fit(X_train[rows], y_train[rows])
+            for extra in ([{}] if "interactions" in params else INTERACTION_CHOICES)
+        ]
+        pair = min(tried, key=lambda p: held_out_loss(p, X_cal[held_out], y_cal[held_out]))
         seconds[f"classifier_{name}"] = time.perf_counter() - start
         return pair
 
@@ -108,10 +131,10 @@ def fit_triage(
         n_red = int((y_d == 2).sum())
         own = has_own_classifier(y_d, rule.min_events)
         if own:
-            classifier = fit_pair(train_rows, name)
+            classifier = fit_pair(train_rows, name, cal_rows)
         else:
             if pooled is None:
-                pooled = fit_pair(np.arange(len(y_train)), "pooled")
+                pooled = fit_pair(np.arange(len(y_train)), "pooled", np.arange(len(y_cal)))
             classifier = pooled
             notes[name].append(both("pooled_classifier", n=n_red, need=rule.min_events))
         classifiers[name] = classifier
@@ -130,9 +153,22 @@ def fit_triage(
                     "period needed"
                 )
         zr, zy = red_platt.transform(z_red), yr_platt.transform(z_yr)
-        p_red = 1.0 / (1.0 + np.exp(-zr))
-        p_yr = np.maximum(1.0 / (1.0 + np.exp(-zy)), p_red)
-        choice = choose_thresholds(p_red, p_yr, yc, fc, rule, decision=name)
+        new_rows = np.flatnonzero(d_new == i)
+        X_in, floors_in = inflow_units(
+            (X_new[new_rows], floors_new[new_rows]),
+            (Xc, fc, as_of_cal[cal_rows]),
+            rule.capacity_units,
+        )
+        z_in_red, z_in_yr = classifier.decision_function(X_in)
+        inflow = Scores.of(
+            _sigmoid(red_platt.transform(z_in_red)),
+            _sigmoid(yr_platt.transform(z_in_yr)),
+            floors_in,
+        )
+        scores = Scores.of(_sigmoid(zr), _sigmoid(zy), fc)
+        choice = choose_thresholds(
+            scores.p_red, scores.p_yellow_or_red, yc, fc, rule, decision=name, capacity=inflow
+        )
         notes[name].extend(choice.notes.values())
         t = choice.thresholds
         band = ReviewBand.fit(zr, np.maximum(zy, zr), t.red, t.yellow, fc, rule.review_share)
@@ -149,3 +185,38 @@ def fit_triage(
 
     model = TriageModel(encoder, decisions, policy, info)
     return FitResult(model, classifiers, choices, seconds, notes)
+
+
+#: The classifier's two structures tried when training does not fix ``interactions``: main
+#: effects alone, and with the classifier's default pairwise interactions. On a few hundred
+#: red events interactions fit noise as often as signal, so held-out data decides.
+INTERACTION_CHOICES: tuple[dict[str, Any], ...] = ({"interactions": 0}, {})
+
+
+def held_out_loss(pair: EBMPairClassifier, X: np.ndarray, y: np.ndarray) -> float:
+    """Mean log loss of the pair's red and yellow-or-red logits on held-out units, each
+    Platt-scaled on them: how well it ranks and spreads them, whatever its offset."""
+    total = 0.0
+    for z, event in zip(pair.decision_function(X), (y == 2, y >= 1), strict=True):
+        p = np.clip(_sigmoid(PlattScaling().fit(z, event).transform(z)), 1e-12, 1 - 1e-12)
+        total -= float(np.mean(np.where(event, np.log(p), np.log1p(-p))))
+    return total
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def inflow_units(
+    recent: tuple[np.ndarray, np.ndarray],
+    calibration: tuple[np.ndarray, np.ndarray, np.ndarray],
+    count: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A decision's latest inflow, features and floor ranks: its ``recent`` units (outcomes
+    not known yet), then its latest ``calibration`` units (features, floors, as-of dates)
+    until there are ``count``."""
+    X_new, floors_new = recent
+    X_cal, floors_cal, as_of = calibration
+    more = max(min(count - len(X_new), len(as_of)), 0)
+    keep = np.argsort(as_of, kind="stable")[len(as_of) - more :]
+    return np.concatenate([X_new, X_cal[keep]]), np.concatenate([floors_new, floors_cal[keep]])

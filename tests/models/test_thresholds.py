@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from risk.models.policy import DecisionPolicy, Targets
-from risk.models.thresholds import choose_thresholds
+from risk.models.thresholds import Scores, choose_thresholds
 from risk.models.tiers import policy_ranks
 
 RULE = DecisionPolicy(
@@ -102,3 +102,26 @@ def test_few_events_capacity_and_the_minimum_probability_place_red_and_say_so():
     assert choose_thresholds(p_red, p_yr, labels, _none(labels), looser).red_share == (
         pytest.approx(0.15, abs=1 / n)
     )
+
+
+def test_capacity_holds_on_the_inflow_it_is_measured_on_not_the_calibration_period():
+    """A riskier recent inflow: the shares are the inflow's, and hold there, while the
+    calibration period alone would have let more of it be red."""
+    p_red, p_yr, labels = _calibrated(20_000, 7)
+    q_red, q_yr, _ = _calibrated(5_000, 8)
+    q_red, q_yr = np.minimum(q_red * 1.6, 1.0), np.minimum(q_yr * 1.3, 1.0)
+    floors = np.zeros(q_red.size, int)
+    floors[:100] = 2  # floored units count towards the inflow's red share
+    inflow = Scores.of(q_red, q_yr, floors)
+    rule = RULE.model_copy(update={"targets": RULE.targets.model_copy(update={"red_recall": 1})})
+    alone = choose_thresholds(p_red, p_yr, labels, _none(labels), rule)  # capacity binds
+    choice = choose_thresholds(p_red, p_yr, labels, _none(labels), rule, capacity=inflow)
+    t = choice.thresholds
+    ranks = policy_ranks(q_red, q_yr, t.red, t.yellow, floors)
+    assert choice.n_capacity == q_red.size
+    assert (ranks == 2).mean() == pytest.approx(choice.red_share) and choice.red_share <= 0.15
+    assert (ranks > 0).mean() == pytest.approx(choice.yellow_or_red_share)
+    assert choice.yellow_or_red_share <= 0.70
+    a = alone.thresholds
+    assert (policy_ranks(q_red, q_yr, a.red, a.yellow, floors) == 2).mean() > 0.15
+    assert t.red > a.red

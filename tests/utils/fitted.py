@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from risk.dataset import Split, time_split
+from risk.dataset import Split, time_split, unlabelled
 from risk.features import build_units, extract_date, label_units
 from risk.models.fit import FitResult, fit_triage
 from risk.models.policy import load_policy
@@ -45,6 +45,7 @@ def fitted(
         splits["calibration"].units,
         splits["calibration"].labels,
         load_policy(),
+        recent=unlabelled(units),
         params=QUICK if quick else None,
     )
     return Fitted(fit, splits)

@@ -14,6 +14,7 @@ from service.errors import responses
 from service.schemas import (
     CaseHistory,
     CaseIn,
+    HouseholdFile,
     Id,
     Moved,
     MoveIn,
@@ -47,7 +48,9 @@ def add_survey(body: SurveyIn, who: Authed, db: DatabaseDep, models: ModelsDep) 
     return households.add_survey(db, models, who, _fields(body))
 
 
-@router.get("/households/{household_id}", responses=responses(404, 422))
+@router.get(
+    "/households/{household_id}", response_model=HouseholdFile, responses=responses(404, 422)
+)
 def household_file(household_id: Id, who: Authed, db: DatabaseDep) -> dict[str, Any]:
     """The household's file: survey waves, cases with their tier and outcome, screening."""
     return households.household_file(db, who, household_id)

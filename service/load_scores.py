@@ -198,7 +198,8 @@ class _Results:
         en = "" if spec is None else spec.value_label(value, "en")
         return (
             f'{{"code":{_js(code)},"label_zh":{_js(terms[0])},"label_en":{_js(terms[1])},'
-            f'"value_zh":{_js(zh)},"value_en":{_js(en)}'
+            f'"value_zh":{_js(zh)},"value_en":{_js(en)},'
+            f'"label":{_js(terms[0])},"value":{_js(zh)}'  # (as stored in Chinese, the default)
         )
 
 

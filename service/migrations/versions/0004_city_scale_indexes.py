@@ -5,6 +5,8 @@ Revises: 0003
 Create Date: 2026-12-03 10:00:00
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 #: name, table, columns (docs/scaling.md says which page each serves)
-INDEXES = (
+INDEXES: tuple[tuple[str, str, list[Any]], ...] = (
     (
         "ix_scores_grid_urgency",
         "scores",

@@ -201,7 +201,8 @@ def score_spark(
     """Score every household as of ``as_of`` with Spark; write a Parquet directory at ``out``.
 
     ``model`` is the TriageModel, or a function that loads it: it is called in a thread
-    while Spark starts and plans the query, so the two overlap. On a local file system the
+    while Spark starts, counts the survey rows (to size the groups) and plans the query,
+    so the two overlap. On a local file system the
     directory is written beside ``out`` under a temporary name and renamed into place when
     complete; elsewhere (HDFS, S3) Spark's own commit protocol applies: the directory is
     complete when its ``_SUCCESS`` marker is there. ``groups``: how many groups of
@@ -216,7 +217,7 @@ def score_spark(
             threading.Thread(target=_start_python_workers, args=(session,), daemon=True).start()
         grouped = _grouped(session, str(households), str(cases), groups)
         triage = loading.result()
-    ready = time.perf_counter()  # the scoring: the whole job, the ledgers' grouping included
+    ready = time.perf_counter()  # the scoring: the whole job, the ledgers' shuffle included
     payload = session.sparkContext.broadcast(pickle.dumps(triage, protocol=5))
     scored = grouped.mapInArrow(_scorer(payload, day), OUTPUT_DDL)
     # dictionary pages for the label columns only, as the local engine writes

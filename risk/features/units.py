@@ -3,11 +3,14 @@
 Training units are every case as of ``opened_at`` and every survey wave as of
 ``survey_date`` (DATA_CONTRACT.md). A unit row holds the unit's identity, the raw
 survey fields of the latest wave on or before the date, the raw case fields, and the
-ledger history known on the date (:mod:`risk.features.history`).
+ledger history known on the date (:mod:`risk.features.history`). Batch units, one per
+household as of a date, are :func:`risk.features.asof.household_units`; one unit as a
+dict (the service's) is :func:`unit_record`, with the same history definitions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -17,7 +20,7 @@ import pyarrow.compute as pc
 from pandas.api.types import pandas_dtype
 
 from risk.errors import ContractError
-from risk.features.history import HISTORY_COLUMNS, add_history
+from risk.features.history import HISTORY_COLUMNS, add_history, history_one
 from risk.i18n import both
 from risk.schema import CASE, HOUSEHOLD_SURVEY
 
@@ -29,8 +32,9 @@ __all__ = [
     "build_units",
     "case_units",
     "conform_units",
+    "frame_from_arrow",
     "survey_units",
-    "units_from_arrow",
+    "unit_record",
 ]
 
 ID_COLUMNS = ["unit", "household_id", "case_id", "as_of"]
@@ -90,10 +94,26 @@ def build_units(households: pd.DataFrame, cases: pd.DataFrame, which: str = "all
     return add_history(units, cases)
 
 
-def _conform(part: pd.DataFrame) -> pd.DataFrame:
-    """Every unit column present, in order, in its contract dtype."""
+def unit_record(
+    as_of: Any, *fields: Mapping[str, Any], cases: Iterable[Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """One unit as a dict of contract fields: ``as_of``, then each of ``fields`` in turn (a
+    later one's over an earlier one's: a survey wave, a case, what a request sends), then,
+    when the household's ``cases`` are known, its ledger history as of the date
+    (:func:`risk.features.history.history_one`). Without ``cases`` the history is missing
+    (a unit sent without a household), not zero."""
+    record: dict[str, Any] = {"as_of": as_of}
+    for given in fields:
+        record.update(given)
+    if cases is not None:
+        record.update(history_one(as_of, cases, record.get("survey_date")))
+    return record
+
+
+def _conform(part: pd.DataFrame, names: list[str] | None = None) -> pd.DataFrame:
+    """Every unit column (or each of ``names``) present, in order, in its contract dtype."""
     out = {}
-    for name in ID_COLUMNS + SURVEY_COLUMNS + CASE_COLUMNS:
+    for name in names or ID_COLUMNS + SURVEY_COLUMNS + CASE_COLUMNS:
         dtype: Any = _UNIT_DTYPES[name]
         if name not in part:
             out[name] = pd.Series(pd.NA, index=part.index, dtype=dtype)
@@ -170,10 +190,11 @@ def _first_bad(column: pd.Series, dtype: Any) -> tuple[Any, Any]:
     return next(iter(column.items()))
 
 
-def units_from_arrow(units: pa.Table | pa.RecordBatch) -> pd.DataFrame:
-    """:func:`conform_units` of Arrow columns in the contract's types (a Spark batch), with
-    each enum column read straight into its contract categories (anything else is missing)."""
-    table = pa.Table.from_batches([units]) if isinstance(units, pa.RecordBatch) else units
+def frame_from_arrow(table: pa.Table, names: list[str]) -> pd.DataFrame:
+    """The columns ``names`` of contract records in Arrow, in the contract's types (a Spark
+    group's survey waves or cases), as a contract frame: each enum column read straight into
+    its contract categories (anything else is missing), an absent column missing."""
+    table = table.select([name for name in names if name in table.column_names])
     enums = {
         name: dtype
         for name in table.column_names
@@ -185,7 +206,7 @@ def units_from_arrow(units: pa.Table | pa.RecordBatch) -> pd.DataFrame:
     for name, dtype in enums.items():
         codes = pc.index_in(table[name], value_set=pa.array(dtype.categories, pa.string()))
         frame[name] = pd.Categorical.from_codes(codes.fill_null(-1).to_numpy(), dtype=dtype)
-    return conform_units(frame)
+    return _conform(frame, names)
 
 
 #: Arrow types read as the contract's nullable pandas dtypes.

@@ -14,13 +14,14 @@ from fastapi import FastAPI
 from prometheus_client import Counter, Histogram
 from sqlalchemy.exc import DatabaseError
 
+from service.centre import load_centre
 from service.db import Database, is_corruption, migrate
 from service.deps import RateLimiter
 from service.errors import install_handlers, message
 from service.model_holder import ModelHolder
 from service.refusals import AuditRefusals
 from service.reloads import follow_reloads, latest_reload
-from service.routes import health, model, pages, records, score, visits
+from service.routes import health, life, model, pages, records, score, visits
 from service.settings import Settings
 
 __all__ = ["create_app"]
@@ -175,12 +176,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.centre = load_centre(settings.centre_config)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.failures = RateLimiter(settings.failed_keys_per_minute)
     install_handlers(app)
 
-    for router in (health.router, score.router, records.router, visits.router, model.router):
-        app.include_router(router)
+    routers = (health, score, records, visits, model, life)
+    for module in routers:
+        app.include_router(module.router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

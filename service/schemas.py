@@ -130,8 +130,10 @@ def _annotation(f: ContractField) -> Any:
     return _text(f.max_length or 2000)
 
 
-def _model(name: str, fields: list[ContractField], *, all_optional: bool) -> type[BaseModel]:
-    spec: dict[str, Any] = {}
+def _model(
+    name: str, fields: list[ContractField], *, all_optional: bool, **extra: Any
+) -> type[BaseModel]:
+    spec: dict[str, Any] = dict(extra)
     for f in fields:
         description = f"{f.zh} / {f.en}"
         if f.required and not all_optional:
@@ -145,8 +147,22 @@ _SCORING_SKIP = {"household_id", "case_id", "opened_at", "survey_date"}
 
 #: ``POST /v1/households``: one survey wave, required fields as in the contract.
 SurveyIn = _model("SurveyIn", list(HOUSEHOLD_SURVEY), all_optional=False)
-#: ``POST /v1/cases``: a case at intake (outcomes arrive later, through /outcome).
-CaseIn = _model("CaseIn", [f for f in CASE if not f.training_only], all_optional=False)
+#: ``POST /v1/cases``: a case at intake (outcomes arrive later, through /outcome), with
+#: its grid (needed unless its household has a grid of record) and, for a household
+#: nothing is stored of yet, ``new_household: true``.
+CaseIn = _model(
+    "CaseIn",
+    [f for f in CASE if not f.training_only],
+    all_optional=False,
+    grid_id=(
+        Id | None,
+        Field(default=None, description="网格编号 / grid id (its household's, if it has one)"),
+    ),
+    new_household=(
+        StrictBool,
+        Field(default=False, description="新建该户 / the household is new: create it"),
+    ),
+)
 #: The survey part of a unit sent inline for scoring: every field optional.
 SurveyUnit = _model(
     "SurveyUnit", [f for f in HOUSEHOLD_SURVEY if f.name not in _SCORING_SKIP], all_optional=True

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     #: More than the database pool only queue there, each thread keeping memory of its
     #: own; requests beyond them wait their turn on the event loop.
     threads: int = 10
+    #: The centre's rules for a case's life (owners, deadlines, levels, closure); unset,
+    #: the packaged ``service/config/centre.yaml``.
+    centre_config: str | None = None
     #: How often each worker process checks whether a reload was asked of another one.
     reload_poll_seconds: float = 2.0
 

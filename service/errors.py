@@ -84,6 +84,7 @@ CODES = {
         "owner_only_on_assign",
         "unknown_household",
         "need_grid",
+        "case_of_other_household",
     ),
     429: ("rate_limited", "too_many_failures"),
     503: (

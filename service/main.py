@@ -21,7 +21,18 @@ from service.errors import install_handlers, message
 from service.model_holder import ModelHolder
 from service.refusals import AuditRefusals
 from service.reloads import follow_reloads, latest_reload
-from service.routes import health, life, model, pages, records, score, visits
+from service.routes import (
+    files,
+    health,
+    life,
+    life_pages,
+    model,
+    overrides,
+    pages,
+    records,
+    score,
+    visits,
+)
 from service.settings import Settings
 
 __all__ = ["create_app"]
@@ -181,9 +192,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.failures = RateLimiter(settings.failed_keys_per_minute)
     install_handlers(app)
 
-    routers = (health, score, records, visits, model, life)
+    routers = (health, score, records, visits, model, life, files, overrides)
     for module in routers:
         app.include_router(module.router)
+    app.include_router(life_pages.router)  # before the case page's /cases/{case_id}
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

@@ -118,6 +118,16 @@ def render(
     def t(key: str, **values: Any) -> str:
         return text(key, lang, **values)
 
+    def t2(key: str, **values: Any) -> str:
+        """Chinese, then English (printed material for a joint panel)."""
+        return f"{text(key, 'zh', **values)} / {text(key, 'en', **values)}"
+
+    def tier_both(code: str | None) -> str:
+        if code is None:
+            return ""
+        choice = TIERS[TIER_CODES.index(code)]
+        return f"{choice.zh} / {choice.en}"
+
     def tier_label(code: str | None) -> str:
         if code is None:
             return ""
@@ -140,6 +150,8 @@ def render(
         {
             "lang": lang,
             "t": t,
+            "t2": t2,
+            "tier_both": tier_both,
             "tier_label": tier_label,
             "outcome_label": outcome_label,
             "who": who,

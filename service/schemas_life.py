@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from service.schemas import CaseUnit, Day, TierName, _Strict, _text
+from service.schemas import CaseUnit, Day, Id, TierName, _Strict, _text
 
 __all__ = [
     "AssessmentIn",
@@ -161,3 +161,104 @@ class WorkList(BaseModel):
 
     today: dt.date
     items: list[WorkItem]
+
+
+class TimelineEntry(BaseModel):
+    """One event of a household's file: its day (or moment), its kind, and what it says."""
+
+    model_config = {"extra": "allow"}
+
+    at: str
+    kind: Literal[
+        "survey", "screening", "case", "assessment", "override", "step", "outcome", "visit"
+    ]
+    case_id: str | None = None
+    tier: TierName | None = None
+
+
+class FileCase(BaseModel):
+    case_id: str
+    opened_at: dt.date
+    dispute_type: str | None
+    tier: TierName | None
+    state: StateName
+    overdue: bool
+
+
+class Wave(BaseModel):
+    survey_date: dt.date
+    grid_id: str
+    fields: dict[str, Any]
+
+
+class HouseholdFile(BaseModel):
+    """Everything stored of a household, and its timeline, oldest first."""
+
+    household_id: str
+    grid_id: str | None
+    waves: list[Wave]
+    cases: list[FileCase]
+    timeline: list[TimelineEntry]
+
+
+class Found(BaseModel):
+    kind: Literal["household", "case"]
+    id: str
+    household_id: str
+    grid_id: str | None
+
+
+class SearchResult(BaseModel):
+    query: str
+    found: list[Found]
+
+
+class VisitNoteIn(_Strict):
+    """A visit to the household: the day, what was found, and the case it was for."""
+
+    visited_on: Day = Field(description="走访日期 / day of the visit", examples=["2024-04-10"])
+    note: _text(2000, min_length=2) = Field(  # type: ignore[valid-type]
+        description="走访记录 / what was found", examples=["入户走访，双方情绪平稳"]
+    )
+    case_id: Id | None = None
+
+
+class VisitNoteOut(BaseModel):
+    household_id: str
+    visited_on: dt.date
+    stored: bool
+
+
+class Rate(BaseModel):
+    group: str | None
+    cases: int
+    overridden: int
+    raised: int
+    lowered: int
+    rate: float
+
+
+class OutcomeShares(BaseModel):
+    group: Literal["accepted", "raised", "lowered"]
+    with_outcome: int
+    outcomes: dict[str, int]
+    shares: dict[str, float]
+
+
+class OverriderCount(BaseModel):
+    worker: str
+    overrides: int
+
+
+class OverrideReport(BaseModel):
+    """Where judgement and model part: override rates and the outcomes that followed."""
+
+    cases: int
+    overridden: int
+    rate: float
+    by_tier: list[Rate]
+    by_grid: list[Rate]
+    by_role: list[Rate]
+    by_worker: list[Rate]
+    overrides_by_worker: list[OverriderCount]
+    outcomes: list[OutcomeShares]

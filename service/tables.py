@@ -128,6 +128,19 @@ class Assessment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
 
 
+class VisitNote(Base):
+    """A home visit or contact: when, what was found, for which household (and case)."""
+
+    __tablename__ = "visit_notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(64), index=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.case_id"), default=None)
+    visited_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
 class Outcome(Base):
     """What happened to a case (closes the loop for retraining)."""
 

@@ -37,15 +37,16 @@ INTAKE_ONLY = ("grid_id", "new_household")
 
 def case_grid(session: Session, household: str, sent: str | None, new: bool) -> str:
     """The grid a new case of ``household`` is stored in: the household's grid of record
-    (a different one sent is 409), else the one sent; an unknown household needs ``new``."""
+    (a different one sent is 409), else the one sent; an unknown household needs ``new``
+    and a grid (409 naming the field: what is stored decides, not the request alone)."""
     stored, recorded = household_grid(session, household)
     if not stored and not new:
-        raise ServiceError(422, "unknown_household", field="household_id")
+        raise ServiceError(409, "unknown_household", field="household_id")
     if recorded is not None and sent is not None and sent != recorded:
         raise ServiceError(409, "household_other_grid")
     grid = recorded or sent
     if grid is None:
-        raise ServiceError(422, "need_grid", field="grid_id")
+        raise ServiceError(409, "need_grid", field="grid_id")
     return grid
 
 

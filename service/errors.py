@@ -73,6 +73,10 @@ CODES = {
         "top_level",
         "closure_rule",
         "case_closed",
+        "unknown_household",
+        "need_grid",
+        "owner_unknown",
+        "case_of_other_household",
     ),
     413: ("too_large",),
     422: (
@@ -80,11 +84,7 @@ CODES = {
         "api_too_many",
         "api_bad_value",
         "api_outcome_before_opened",
-        "owner_unknown",
         "owner_only_on_assign",
-        "unknown_household",
-        "need_grid",
-        "case_of_other_household",
     ),
     429: ("rate_limited", "too_many_failures"),
     503: (
@@ -99,11 +99,12 @@ CODES = {
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` documenting these error statuses with their body models
-    (422 is either a field-by-field :class:`InvalidBody` or an :class:`ErrorBody`)."""
+    (422, and 409 when what is stored makes one field's value refused, are either a
+    field-by-field :class:`InvalidBody` or an :class:`ErrorBody`)."""
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
         codes = ", ".join(CODES[status])
-        model: Any = InvalidBody | ErrorBody if status == 422 else ErrorBody
+        model: Any = InvalidBody | ErrorBody if status in (409, 422) else ErrorBody
         out[status] = {"model": model, "description": f"{HTTPStatus(status).phrase}: {codes}"}
     return out
 

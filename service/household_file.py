@@ -199,7 +199,7 @@ def add_visit_note(
         if case_id is not None:
             case = visible_case(session, who, case_id)
             if case.household_id != household_id:
-                raise ServiceError(422, "case_of_other_household", field="case_id")
+                raise ServiceError(409, "case_of_other_household", field="case_id")
         session.add(
             VisitNote(
                 household_id=household_id,

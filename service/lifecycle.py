@@ -99,7 +99,7 @@ def _owner(session: Session, case: Case, owner_key_id: int) -> int:
     row = session.get(ApiKey, owner_key_id)
     owner = None if row is None or row.revoked_at is not None else caller_of(row)
     if owner is None or not owner.may("store") or not owner.sees(case.grid_id):
-        raise ServiceError(422, "owner_unknown", field="owner_key_id")
+        raise ServiceError(409, "owner_unknown", field="owner_key_id")
     return owner_key_id
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from service.schemas import CaseUnit, Day, Id, TierName, _Strict, _text
 
@@ -28,6 +28,16 @@ StateName = Literal["registered", "assigned", "in_mediation", "follow_up", "clos
 class TransitionIn(_Strict):
     """A step in the case's life, with why; ``owner_key_id`` only when assigning (the
     caller's own key if not given)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={  # an owner only with assign (the service checks the same)
+            "anyOf": [
+                {"properties": {"action": {"const": "assign"}}},
+                {"properties": {"owner_key_id": {"type": "null"}}},
+            ]
+        },
+    )
 
     action: ActionName = Field(description="步骤 / step", examples=["assign"])
     reason: _text(2000, min_length=2) = Field(  # type: ignore[valid-type]
@@ -82,7 +92,7 @@ class AssessmentIn(_Strict):
     and the day (today if not given)."""
 
     changes: CaseUnit = Field(  # type: ignore[valid-type]
-        default_factory=dict,
+        default_factory=CaseUnit,
         description="变化的情况 / what changed",
         examples=[{"victim_fear": True, "mediation_status": "failed"}],
     )

@@ -45,7 +45,7 @@ def transition(
 
 
 @router.post(
-    "/cases/{case_id}/assessments",
+    "/cases/{case_id}/reassess",
     status_code=201,
     response_model=Reassessed,
     operation_id="reassess_case",

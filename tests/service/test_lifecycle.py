@@ -56,7 +56,7 @@ def _life(client, key, case_id):
 
 def _reassess(client, key, case_id, **changes):
     body = {"changes": changes, "note": "回访：双方情绪平稳"}
-    return client.post(f"/v1/cases/{case_id}/assessments", json=body, headers=auth(key))
+    return client.post(f"/v1/cases/{case_id}/reassess", json=body, headers=auth(key))
 
 
 def test_intake_registers_the_case_at_the_first_level(client, keys):
@@ -72,10 +72,10 @@ def test_an_unknown_household_is_created_only_when_the_intake_says_so(client, ke
     worker = auth(keys["caseworker"])
     body = {**RED_BY_FLAG, "case_id": unique("C"), "household_id": unique("H")}
     silent = client.post("/v1/cases", json=body, headers=worker)
-    assert silent.status_code == 422
+    assert silent.status_code == 409
     assert silent.json()["detail"][0]["field"] == "household_id"
     no_grid = client.post("/v1/cases", json={**body, "new_household": True}, headers=worker)
-    assert no_grid.status_code == 422 and no_grid.json()["detail"][0]["field"] == "grid_id"
+    assert no_grid.status_code == 409 and no_grid.json()["detail"][0]["field"] == "grid_id"
     made = client.post(
         "/v1/cases", json={**body, "new_household": True, "grid_id": "G-A"}, headers=worker
     )
@@ -141,7 +141,7 @@ def test_escalation_climbs_village_township_county_then_stops(client, keys):
 def test_the_owner_must_be_a_key_that_sees_the_case(client, keys):
     case_id = _case(client, keys["caseworker"])
     unknown = _step(client, keys["caseworker"], case_id, "assign", owner_key_id=999_999)
-    assert unknown.status_code == 422
+    assert unknown.status_code == 409
     assert unknown.json()["detail"][0]["field"] == "owner_key_id"
     late = _step(client, keys["caseworker"], case_id, "escalate", owner_key_id=1)
     assert late.status_code == 409  # registered: escalating comes after assignment
@@ -197,7 +197,7 @@ def test_a_reassessment_before_the_case_opened_is_refused(client, keys):
     case_id = _case(client, keys["caseworker"], opened_at="2024-04-01")
     body = {"changes": {}, "as_of": "2024-03-01"}
     response = client.post(
-        f"/v1/cases/{case_id}/assessments", json=body, headers=auth(keys["caseworker"])
+        f"/v1/cases/{case_id}/reassess", json=body, headers=auth(keys["caseworker"])
     )
     assert response.status_code == 422 and response.json()["detail"][0]["field"] == "as_of"
 

@@ -9,12 +9,11 @@ import functools
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from risk.errors import ConfigError
 from risk.i18n import MESSAGES
-from risk.models.policy import Policy, load_policy
+from risk.models.policy import Policy, load_policy, parse_config
 from risk.models.tiers import TIERS
 from risk.schema import CASE
 from service.model_holder import ModelHolder
@@ -103,18 +102,10 @@ def load_centre(path: str | None = None) -> Centre:
     """The centre's rules from ``path``, or the packaged default."""
     where = Path(path) if path else DEFAULT_CENTRE
     try:
-        data = yaml.safe_load(where.read_text("utf-8"))
+        text = where.read_text("utf-8")
     except OSError as exc:
         raise ConfigError(f"centre {where}: cannot read: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"centre {where}: not valid YAML: {exc}") from exc
-    try:
-        return Centre.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"centre {where}: {problems}") from exc
+    return parse_config(text, f"centre {where}", Centre)
 
 
 @functools.cache

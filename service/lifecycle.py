@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from risk.i18n import LANGS, text
@@ -37,6 +37,7 @@ __all__ = [
     "STATES",
     "Action",
     "Life",
+    "closed_cases",
     "closure_problem",
     "life",
     "register",
@@ -56,6 +57,12 @@ ACTIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "escalate": (frozenset({"assigned", "in_mediation", "follow_up"}), None),
     "close": (frozenset({"follow_up"}), "closed"),
 }
+
+
+def closed_cases() -> Select[Any]:
+    """The ids of the cases whose latest step closed them (a query to filter by)."""
+    latest = select(func.max(CaseEvent.id)).group_by(CaseEvent.case_id)
+    return select(CaseEvent.case_id).where(CaseEvent.id.in_(latest), CaseEvent.state == "closed")
 
 
 def _labels(prefix: str, code: str, name: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from service.audit import audit
 from service.auth import Caller
 from service.db import Database
 from service.errors import ServiceError
+from service.lifecycle import closed_cases
 from service.tables import Case, Outcome, Override, Score
 
 __all__ = ["visit_list"]
@@ -33,8 +34,9 @@ def _ranked(who: Caller, grid: str | None, capacity: int) -> Any:
     rank = case({name: place for place, name in enumerate(TIERS)}, value=tier)
     where = [
         Score.id.in_(latest_score.scalar_subquery()),  # each unit's latest score
-        # a case with an outcome is closed
+        # a case with an outcome, or closed, is done
         or_(Score.case_id.is_(None), Score.case_id.not_in(select(Outcome.case_id))),
+        or_(Score.case_id.is_(None), Score.case_id.not_in(closed_cases())),
         tier != "green",
         who.sees_in_sql(Score.grid_id),
     ]

@@ -172,6 +172,18 @@ def test_the_pages_show_the_file_worklist_packet_and_report(page, client, keys):
     assert report.status_code == 200 and 'id="by-tier"' in report.text
     found = page.get("/search", params={"q": case_id}).text
     assert f'href="/cases/{case_id}"' in found
+    recorded = page.post(
+        f"/cases/{case_id}/outcome",
+        data={"outcome": "resolved", "outcome_at": "2024-05-02", "csrf": token},
+    )
+    assert recorded.status_code == 303 and recorded.headers["location"].endswith("?done=outcome")
+    shown = page.get(recorded.headers["location"]).text
+    assert text("page_outcome_done", "zh") in shown and 'id="history-outcomes"' in shown
+    early = page.post(
+        f"/cases/{case_id}/outcome",
+        data={"outcome": "resolved", "outcome_at": "2024-01-01", "csrf": token},
+    )
+    assert early.status_code == 422
     xlsx = page.get(f"/cases/{case_id}/export.xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 

@@ -171,6 +171,8 @@ def test_a_red_case_closes_after_two_lower_reassessments_by_a_supervisor(client,
     assert by_worker.json()["error"] == "close_red_needs_supervisor"
     closed = _step(client, boss, case_id, "close")
     assert closed.status_code == 201 and closed.json()["state"] == "closed"
+    visits = client.get("/v1/visits", params={"capacity": 1000}, headers=auth(boss)).json()
+    assert all(v["case_id"] != case_id for v in visits["visits"])  # done: off the list
     assert _reassess(client, worker, case_id).json()["error"] == "case_closed"
     assert _step(client, boss, case_id, "assign").status_code == 409
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from risk.models.policy import Policy
@@ -15,7 +15,7 @@ from service.audit import audit
 from service.auth import Caller
 from service.db import Database
 from service.lifecycle import Life, life
-from service.tables import Assessment, Case, CaseEvent, Score
+from service.tables import Assessment, Case, CaseEvent, Override, Score
 
 __all__ = ["my_cases", "work_item", "work_list"]
 
@@ -79,8 +79,13 @@ def my_cases(
     supervises = who.may("supervise")
     latest = select(func.max(CaseEvent.id)).group_by(CaseEvent.case_id)
     where = [CaseEvent.id.in_(latest), CaseEvent.state != "closed", who.sees_in_sql(Case.grid_id)]
-    if not supervises:  # a supervisor's escalated cases are picked out below
-        where.append(CaseEvent.owner_key_id == who.key_id)
+    mine = CaseEvent.owner_key_id == who.key_id
+    if supervises:  # and the cases that have been red: the escalated are picked out below
+        red = select(Score.case_id).where(Score.tier == "red", Score.case_id.is_not(None))
+        raised = select(Override.case_id).where(Override.to_tier == "red")
+        where.append(or_(mine, Case.case_id.in_(red), Case.case_id.in_(raised)))
+    else:
+        where.append(mine)
     query = (
         select(Case)
         .join(CaseEvent, CaseEvent.case_id == Case.case_id)

@@ -43,7 +43,7 @@ def get_file(household_id: Id, who: Authed, db: DatabaseDep, policy: PolicyDep) 
     status_code=201,
     response_model=VisitNoteOut,
     operation_id="add_visit_note",
-    responses=responses(400, 403, 404, 413, 422),
+    responses=responses(400, 403, 404, 409, 413, 422),
 )
 def add_visit(household_id: Id, body: VisitNoteIn, who: Authed, db: DatabaseDep) -> dict[str, Any]:
     """Record a visit to the household, for one of its cases if named."""

@@ -12,8 +12,13 @@ subgroup table per decision, the issue's checks with PASS/FAIL and, unless ``--q
 the speed: the fit of the classifier pair on 500,000 units, batch scoring with reasons
 and one unit.
 
-    python benchmarks/model_quality.py [--households 200000] [--years 3] [--seed 2026]
+    python benchmarks/model_quality.py [--households 200000] [--years 3] [--seed 2026[,7,...]]
         [--data DIR] [--quick]
+
+With several seeds it runs one population per seed and ends with a summary over them:
+red AUROC per population, the model's gap to each peer (a paired bootstrap per
+population, combined) and each subgroup's O/E red pooled over the test periods, which
+one population's few red events per subgroup cannot measure.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2
+from sklearn.metrics import roc_auc_score
 
 from risk.dataset import Split, load_ledger, time_split, unlabelled
 from risk.evaluate import targets_missed
@@ -224,9 +230,13 @@ def peer_scores(kind: str, data: dict[str, Period], model: TriageModel) -> tuple
             )
             seconds[key] = time.perf_counter() - start
         peer = fitted[key]
+
+        def predict(d: Period, r: np.ndarray, peer: Any = peer) -> np.ndarray:
+            return np.asarray(peer.predict_proba(d.X[r]))
+
         proba[rows] = peer.predict_proba(test.X[rows])
         ranks[rows] = policy_tiers(
-            lambda d, r, peer=peer: peer.predict_proba(d.X[r]),
+            predict,
             data,
             i,
             model.policy.decisions[name],
@@ -318,6 +328,9 @@ def subgroup_rows(
                     ]
                     for k in ("model", "logistic", "lightgbm", "oracle")
                 },
+                "observed_red": n_red,
+                "expected_red": float(scores["model"].proba[sub, 2].sum()),
+                "oracle_expected_red": float(scores["oracle"].proba[sub, 2].sum()),
                 "oe_red": m["observed_expected_red"],
                 "oe_lo": lo,
                 "oe_hi": hi,
@@ -513,7 +526,32 @@ def speed(outcome: TrainOutcome, splits: dict[str, Split], fit_units: int) -> li
 # -- main -------------------------------------------------------------------------------
 
 
-def run(data_dir: Path, root: Path, args: argparse.Namespace) -> None:
+@dataclass
+class Population:
+    """What one population's run gives the summary over populations."""
+
+    got: dict[str, dict[str, dict[str, float]]]
+    table: list[dict[str, Any]]
+    #: Per decision and peer: the paired bootstrap of model − peer red AUROC (mean, SE).
+    auroc_gaps: dict[str, dict[str, tuple[float, float]]]
+
+
+def paired_auroc_gap(
+    y: np.ndarray, model: np.ndarray, peer: np.ndarray, reps: int = 300, seed: int = 0
+) -> tuple[float, float]:
+    """Model − peer red AUROC on the same units, and its bootstrap standard error."""
+    red = y == 2
+    gap = roc_auc_score(red, model) - roc_auc_score(red, peer)
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(reps):
+        i = rng.integers(0, y.size, y.size)
+        if red[i].any() and not red[i].all():
+            draws.append(roc_auc_score(red[i], model[i]) - roc_auc_score(red[i], peer[i]))
+    return float(gap), float(np.std(draws, ddof=1))
+
+
+def run(data_dir: Path, root: Path, args: argparse.Namespace) -> Population:
     start = time.perf_counter()
     outcome = train(data_dir, uri=f"sqlite:///{root / 'mlflow.db'}", register=False)
     fit_s = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.fit.seconds.items())
@@ -568,32 +606,121 @@ def run(data_dir: Path, root: Path, args: argparse.Namespace) -> None:
     print()
     for ok, text in checks:
         print(f"{verdict(ok)}  {text}")
+    gaps = {
+        name: {
+            peer: paired_auroc_gap(
+                test.y[rows], scores["model"].proba[rows, 2], scores[peer].proba[rows, 2]
+            )
+            for peer in PEERS
+        }
+        for i, name in enumerate(DECISIONS)
+        if (rows := test.decision == i).any()
+    }
+    return Population(got, table, gaps)
+
+
+def report_populations(seeds: list[int], results: list[Population]) -> None:
+    """Across independently generated and trained populations: each decision's red AUROC
+    per population, the model's gap to each peer (paired bootstrap, combined), and each
+    subgroup's O/E red pooled over the populations' test periods, beside the oracle's."""
+    print(f"\n## over {len(results)} populations (seeds {', '.join(map(str, seeds))})")
+    checks: list[tuple[bool | None, str]] = []
+    for name in DECISIONS:
+        mine = [r for r in results if name in r.got]
+        if not mine:
+            continue
+        print(f"\n### {name}: red AUROC per population\n")
+        print("| seed | " + " | ".join(SCORERS) + " |")
+        print("|---|" + "---:|" * len(SCORERS))
+        for seed, r in zip(seeds, results, strict=True):
+            if name in r.got:
+                cells = " | ".join(cell(r.got[name][k]["auroc_red"]) for k in SCORERS)
+                print(f"| {seed} | {cells} |")
+        means = {k: float(np.mean([r.got[name][k]["auroc_red"] for r in mine])) for k in SCORERS}
+        print("| mean | " + " | ".join(cell(means[k]) for k in SCORERS) + " |")
+        for peer in PEERS:
+            gap = float(np.mean([r.auroc_gaps[name][peer][0] for r in mine]))
+            se = float(np.sqrt(sum(r.auroc_gaps[name][peer][1] ** 2 for r in mine))) / len(mine)
+            lo, hi = gap - 1.96 * se, gap + 1.96 * se
+            checks.append(
+                (
+                    gap >= 0,
+                    f"{name}: model − {peer} red AUROC {gap:+.4f} (95% interval {lo:+.4f} to "
+                    f"{hi:+.4f}) over {len(mine)} populations",
+                )
+            )
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for r in mine:
+            for row in r.table:
+                if row["decision"] == name:
+                    rows.setdefault(row["group"], []).append(row)
+        print(f"\n### {name}: O/E red per subgroup, pooled over the populations\n")
+        print("| subgroup | n | n red | model O/E red (95% interval) | oracle O/E red |")
+        print("|---|---:|---:|---:|---:|")
+        outside = []
+        for group, parts in rows.items():
+            n = sum(x["n"] for x in parts)
+            observed = sum(x["observed_red"] for x in parts)
+            expected = sum(x["expected_red"] for x in parts)
+            oracle = observed / sum(x["oracle_expected_red"] for x in parts)
+            lo, hi = oe_interval(observed, expected)
+            oe = observed / expected
+            print(
+                f"| {group} | {n:,} | {observed:,} | {oe:.3f} ({lo:.2f}–{hi:.2f}) | {oracle:.3f} |"
+            )
+            if not within(oe, *OE_RANGE):
+                consistent = lo <= OE_RANGE[1] and hi >= OE_RANGE[0]
+                outside.append(f"{group} {oe:.3f}{'*' if consistent else ''}")
+        checks.append(
+            (
+                not outside,
+                f"{name}: pooled O/E red within 0.9–1.1 in each of {len(rows)} subgroups"
+                + (
+                    f" (outside: {'; '.join(outside)}; *: its 95% interval reaches the band)"
+                    if outside
+                    else ""
+                ),
+            )
+        )
+    print()
+    for ok, text in checks:
+        print(f"{verdict(ok)}  {text}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--households", type=int, default=200_000)
     parser.add_argument("--years", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--seed",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[2026],
+        help="a seed, or several (2026,7,11): one population each, then a summary over them",
+    )
     parser.add_argument("--fit-units", type=int, default=500_000)
     parser.add_argument("--data", type=Path, help="a generated ledger (with truth.parquet)")
     parser.add_argument("--quick", action="store_true", help="skip the speed section")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        data_dir = args.data
-        if data_dir is None:
+    if args.data is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"ledger: {args.data.name} (given with --data)")
+            run(args.data, Path(tmp), args)
+        return
+    results = []
+    for seed in args.seed:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
             data_dir = root / "data"
             start = time.perf_counter()
-            generate_to_dir(data_dir, args.households, args.years, args.seed, progress=False)
+            generate_to_dir(data_dir, args.households, args.years, seed, progress=False)
             print(
-                f"generated {args.households:,} households x {args.years} years, seed "
-                f"{args.seed}, in {time.perf_counter() - start:.1f} s"
+                f"\n# population: {args.households:,} households x {args.years} years, seed "
+                f"{seed}, generated in {time.perf_counter() - start:.1f} s"
             )
-        else:
-            print(f"ledger: {data_dir.name} (given with --data)")
-        run(data_dir, root, args)
+            results.append(run(data_dir, root, args))
+    if len(results) > 1:
+        report_populations(args.seed, results)
 
 
 if __name__ == "__main__":

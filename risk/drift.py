@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from risk.i18n import both
 from risk.schema import CASE, HOUSEHOLD_SURVEY, TIERS, Field, RecordKind
 
 __all__ = ["DriftReport", "drift", "field_drift", "ledger_drift", "psi"]
@@ -105,6 +106,34 @@ class DriftReport:
     def worst(self) -> str:
         verdicts = set(self.fields["verdict"])
         return next((v for v in ("major", "moderate") if v in verdicts), "stable")
+
+    def labelled(self) -> pd.DataFrame:
+        """The field table with each kind, field and verdict also in Chinese and English
+        (the contract's labels and :mod:`risk.i18n`'s), each beside its code: what
+        ``risk drift`` shows and writes."""
+        kinds = {k.name: k for k in (HOUSEHOLD_SURVEY, CASE)}
+        f = self.fields
+        kind = [kinds[k] for k in f["kind"]]
+        field = [k[name] for k, name in zip(kind, f["field"], strict=True)]
+        verdict = [both(f"drift_{v}") for v in f["verdict"]]
+        return pd.DataFrame(
+            {
+                "kind": f["kind"],
+                "kind_zh": [k.zh for k in kind],
+                "kind_en": [k.en for k in kind],
+                "field": f["field"],
+                "field_zh": [x.zh for x in field],
+                "field_en": [x.en for x in field],
+                "psi": f["psi"],
+                "missing_reference": f["missing_reference"],
+                "missing_current": f["missing_current"],
+                "new_values": f["new_values"],
+                "verdict": f["verdict"],
+                "verdict_zh": [zh for zh, _ in verdict],
+                "verdict_en": [en for _, en in verdict],
+            },
+            index=f.index,
+        )
 
     def as_metrics(self, prefix: str = "drift") -> dict[str, float]:
         out = {

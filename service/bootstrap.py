@@ -25,6 +25,8 @@ def ensure_champion(uri: str | None = None, progress: bool = True) -> str:
     champion = registry.champion()
     if champion is not None:
         return str(champion.version)
+    from joblib.externals.loky import get_reusable_executor
+
     from risk.synth import generate_to_dir
     from risk.train import train
 
@@ -35,4 +37,7 @@ def ensure_champion(uri: str | None = None, progress: bool = True) -> str:
             generate_to_dir(data, DEFAULT_HOUSEHOLDS, DEFAULT_YEARS, DEFAULT_SEED, progress=False)
         outcome = train(data, experiment="risk-triage-default", uri=registry.uri, progress=progress)
         registry.promote(str(outcome.version), force=True, reason="embedded default model")
+    # training's joblib workers are not needed by the server: stopped now, not left to
+    # the interpreter's exit (where their semaphores are reported as leaked)
+    get_reusable_executor().shutdown(wait=True)
     return str(outcome.version)

@@ -19,7 +19,7 @@ from risk.models.policy import Policy
 from risk.models.tiers import TIERS
 from service.audit import audit
 from service.auth import Caller, require
-from service.centre import Centre
+from service.centre import Centre, packaged_policy
 from service.db import Database
 from service.errors import ServiceError
 from service.lifecycle import life, register
@@ -154,10 +154,11 @@ def case_history(db: Database, who: Caller, case_id: str, policy: Policy) -> dic
 
 
 def override(
-    db: Database, who: Caller, case_id: str, tier: str, reason: str, policy: Policy
+    db: Database, who: Caller, case_id: str, tier: str, reason: str, policy: Policy | None = None
 ) -> dict[str, Any]:
     """Change the case's tier with a reason; lowering it needs the ``lower_tier`` right.
-    The tier after it sets the follow-up (``policy``'s interval for it, from today)."""
+    The tier after it sets the follow-up (``policy``'s interval for it, from today; None:
+    the packaged policy)."""
     require(who, "store")
     _visible_case(db, who, case_id)
     with db.session() as session:
@@ -166,7 +167,7 @@ def override(
             raise ServiceError(409, "same_tier")
         if TIERS.index(tier) < TIERS.index(now) and not who.may("lower_tier"):
             raise ServiceError(403, "lower_needs_supervisor")
-        due = follow_up_after(policy, tier, dt.date.today())
+        due = follow_up_after(policy or packaged_policy(), tier, dt.date.today())
         session.add(
             Override(
                 case_id=case_id,

@@ -18,7 +18,7 @@ from risk.models.tiers import TIERS
 from risk.schema import CASE
 from service.model_holder import ModelHolder
 
-__all__ = ["OWNER_KINDS", "Centre", "Level", "load_centre", "tier_policy"]
+__all__ = ["OWNER_KINDS", "Centre", "Level", "load_centre", "packaged_policy", "tier_policy"]
 
 DEFAULT_CENTRE = Path(__file__).with_name("config") / "centre.yaml"
 OwnerKind = Literal["mediation_committee", "grid_worker", "psychologist", "police_liaison"]
@@ -109,11 +109,12 @@ def load_centre(path: str | None = None) -> Centre:
 
 
 @functools.cache
-def _default_policy() -> Policy:
+def packaged_policy() -> Policy:
+    """The packaged tier policy (``risk/config/policy.yaml``)."""
     return load_policy()
 
 
 def tier_policy(models: ModelHolder) -> Policy:
     """The tier policy a case's plan follows: the served model's, else the packaged one."""
     model = models.current()
-    return _default_policy() if model is None else model.policy
+    return packaged_policy() if model is None else model.policy

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from risk.i18n import both
 from service.db import DatabaseCorrupt
 from service.db_guard import DatabaseUnavailable
+from service.schemas import described
 
 __all__ = ["ErrorBody", "InvalidBody", "ServiceError", "install_handlers", "message", "responses"]
 
@@ -43,19 +44,19 @@ def message(key: str, **values: Any) -> dict[str, str]:
 class ErrorBody(BaseModel):
     """Every refusal: its code and the message in Chinese and English."""
 
-    error: str
-    message_zh: str
-    message_en: str
+    error: str = described("field_error")
+    message_zh: str = described("field_message_zh")
+    message_en: str = described("field_message_en")
 
 
 class FieldProblem(ErrorBody):
-    field: str
+    field: str = described("field_problem_field")
 
 
 class InvalidBody(BaseModel):
     """A request that failed validation: one problem per field, no value echoed."""
 
-    detail: list[FieldProblem]
+    detail: list[FieldProblem] = described("field_problems")
 
 
 #: The error codes the service answers with each status (for the OpenAPI description).

@@ -93,6 +93,13 @@ def register(session: Session, centre: Centre, case: Case, tier: str, who: Calle
     )
 
 
+def _registered(centre: Centre, case: Case) -> CaseEvent:
+    """The registration of a case stored without one (a ledger loaded in bulk), unsaved."""
+    return CaseEvent(
+        case_id=case.case_id, action="register", state="registered", level=centre.levels[0].code
+    )
+
+
 def _steps(session: Session, case_id: str) -> list[CaseEvent]:
     return list(
         session.scalars(
@@ -153,7 +160,7 @@ def transition(
     with db.session() as session:
         case = visible_case(session, who, case_id)
         steps = _steps(session, case_id)
-        last = steps[-1]
+        last = steps[-1] if steps else _registered(centre, case)
         if last.state not in starts:
             raise ServiceError(
                 409,
@@ -201,7 +208,7 @@ class Life:
     state: str
     owner_kind: str | None
     owner_key_id: int | None
-    level: str
+    level: str | None
     state_due: dt.date | None
     plan: Plan | None
     steps: list[CaseEvent]
@@ -258,13 +265,13 @@ class Life:
 def life(session: Session, case_id: str, policy: Policy, today: dt.date | None = None) -> Life:
     """Where the case stands today (its steps read in ``session``)."""
     steps = _steps(session, case_id)
-    last = steps[-1]
+    last = steps[-1] if steps else None  # (a case loaded in bulk: registered, no level yet)
     return Life(
-        state=last.state,
-        owner_kind=last.owner_kind,
-        owner_key_id=last.owner_key_id,
-        level=last.level,
-        state_due=last.due_on,
+        state="registered" if last is None else last.state,
+        owner_kind=None if last is None else last.owner_kind,
+        owner_key_id=None if last is None else last.owner_key_id,
+        level=None if last is None else last.level,
+        state_due=None if last is None else last.due_on,
         plan=plan(session, case_id, policy),
         steps=steps,
         today=today or dt.date.today(),

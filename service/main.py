@@ -11,21 +11,26 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
-from prometheus_client import Counter, Histogram
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import DatabaseError
 
+from service.access import HEADER, log_access, request_id
 from service.centre import load_centre
 from service.db import Database, is_corruption, migrate
 from service.deps import RateLimiter
 from service.errors import install_handlers, message
+from service.headers import SECURITY_HEADERS
+from service.metrics import LATENCY, REQUESTS, method_label, route_label, worker_exit
 from service.model_holder import ModelHolder
 from service.refusals import AuditRefusals
 from service.reloads import follow_reloads, latest_reload
 from service.routes import (
+    docs,
     files,
     health,
     life,
     life_pages,
+    load,
     model,
     overrides,
     pages,
@@ -35,26 +40,9 @@ from service.routes import (
 )
 from service.settings import Settings
 
-__all__ = ["create_app"]
+__all__ = ["SECURITY_HEADERS", "create_app"]
 
 log = logging.getLogger("risk.service")
-
-REQUESTS = Counter("risk_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram(
-    "risk_request_seconds",
-    "HTTP request latency",
-    ["method", "route"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0),
-)
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; frame-ancestors 'none'",
-    "Cache-Control": "no-store",
-}
 
 
 class BodyLimit:
@@ -114,7 +102,8 @@ async def _too_large(send: Any, limit: int) -> None:
 
 
 class Observe:
-    """Count and time every request by route and status, and add the security headers.
+    """Count, time and log every request by route and status; add the security headers
+    and the request id.
 
     Plain ASGI (not ``@app.middleware("http")``), so responses pass through unbuffered.
     """
@@ -129,6 +118,7 @@ class Observe:
             return
         started = time.perf_counter()
         status = 500
+        rid = request_id(scope)
 
         async def observed(event: Any) -> None:
             nonlocal status
@@ -136,15 +126,24 @@ class Observe:
                 status = event["status"]
                 present = {name for name, _ in event.get("headers", [])}
                 extra = [(k, v) for k, v in self.headers if k not in present]
-                event = {**event, "headers": [*event.get("headers", []), *extra]}
+                mine = [(HEADER, rid.encode())]
+                event = {**event, "headers": [*event.get("headers", []), *extra, *mine]}
             await send(event)
 
         try:
             await self.app(scope, receive, observed)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            REQUESTS.labels(scope["method"], route, str(status)).inc()
-            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+            method, route = method_label(scope["method"]), route_label(scope)
+            seconds = time.perf_counter() - started
+            REQUESTS.labels(method, route, str(status)).inc()
+            LATENCY.labels(method, route).observe(seconds)
+            log_access(method, route, status, seconds, rid)
+
+
+def operation_id(route: APIRoute) -> str:
+    """The OpenAPI operation id: the route function's name (``score_unit``), which is what
+    a generated client names its call."""
+    return route.name
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -178,6 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         following.cancel()
         app.state.db.engine.dispose()
+        worker_exit()
 
     app = FastAPI(
         title="风险分级 / Risk triage",
@@ -185,6 +185,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Family and neighbour dispute risk triage: green/yellow/red tiers with "
         "exact reasons. Every endpoint but /healthz and /readyz needs an API key.",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        docs_url=None,  # served from the package (service/routes/docs.py), not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.centre = load_centre(settings.centre_config)
@@ -192,12 +195,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.failures = RateLimiter(settings.failed_keys_per_minute)
     install_handlers(app)
 
-    routers = (health, score, records, visits, model, life, files, overrides)
-    for module in routers:
-        app.include_router(module.router)
+    routers = (health, score, records, visits, model, load, life, files, overrides)
+    for router in (r.router for r in routers):
+        app.include_router(router)
     app.include_router(life_pages.router)  # before the case page's /cases/{case_id}
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", pages.static_files(), name="static")
+    app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(AuditRefusals)
     app.add_middleware(Observe)

@@ -9,6 +9,7 @@ from risk.heap import freeze_long_lived
 from risk.models.triage import TriageModel
 from risk.registry import Registry
 from service.errors import ServiceError
+from service.metrics import model_served
 
 __all__ = ["ModelHolder"]
 
@@ -45,7 +46,9 @@ class ModelHolder:
             self.problem = "model_unreadable"
             raise
         with self._lock:  # one assignment: requests see the old model or the new one
+            old = self.version
             self.model, self.version, self.problem = model, model.info.version, None
+        model_served(old, model.info.version)
         freeze_long_lived()  # (a full collector pass stalled every request for 0.2 s)
         return model
 

@@ -8,12 +8,17 @@ accepted connection, so one to several workers answer in milliseconds.
 
 from __future__ import annotations
 
+import copy
 import socket
+from typing import Any
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
-__all__ = ["listening_socket", "run"]
+from service.metrics import multiprocess_dir
+
+__all__ = ["listening_socket", "log_config", "run"]
 
 APP = "service.main:create_app"
 
@@ -30,15 +35,42 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus the service's access log (:mod:`service.access`) on stdout;
+    uvicorn's own access log is off (it would print each query string)."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["line"] = {"format": "%(message)s"}
+    config["handlers"]["risk.access"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "line",
+        "stream": "ext://sys.stdout",
+    }
+    config["loggers"]["risk.access"] = {
+        "handlers": ["risk.access"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
+
+
 def run(host: str, port: int, workers: int = 1, log_level: str = "warning") -> None:
     """Serve until interrupted: one process, or ``workers`` processes sharing the socket."""
     config = uvicorn.Config(
-        APP, factory=True, host=host, port=port, workers=workers, log_level=log_level, backlog=2048
+        APP,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        log_config=log_config(),
+        access_log=False,
+        backlog=2048,
     )
     sock = listening_socket(host, port)
     try:
         if workers > 1:
-            Multiprocess(config, sockets=[sock]).run()
+            with multiprocess_dir():  # before the workers start: /metrics sums them all
+                Multiprocess(config, sockets=[sock]).run()
         else:
             uvicorn.Server(config).run(sockets=[sock])
     finally:

@@ -59,7 +59,8 @@ def work_item(session: Session, case: Case, where: Life, who: Caller) -> dict[st
         "follow_up_date": None if plan is None else plan.follow_up_date.isoformat(),
         "overdue": where.overdue,
         "escalated": where.escalated,
-        "tier_rose": _tier_rose(session, case.case_id, where.steps[-1].created_at),
+        "tier_rose": bool(where.steps)
+        and _tier_rose(session, case.case_id, where.steps[-1].created_at),
         "mine": where.owner_key_id == who.key_id,
     }
 

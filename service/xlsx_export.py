@@ -122,7 +122,7 @@ def case_workbook(case: dict[str, Any], assessments: Sequence[dict[str, Any]]) -
         [_both("page_grid"), case["grid_id"]],
         [_both("page_tier"), _tier(case["tier"])],
         [_both("page_state"), _both(f"state_{life['state']}")],
-        [_both("page_level"), _both(f"level_{life['level']}")],
+        [_both("page_level"), _both(f"level_{life['level']}") if life["level"] else ""],
         [_both("page_state_due"), life["state_due"]],
         [_both("page_follow_up"), None if life["plan"] is None else life["plan"]["follow_up_date"]],
         *([_field_label(k), v] for k, v in case["fields"].items()),

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from joblib import parallel_config
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from risk.errors import ModelError
@@ -147,7 +148,10 @@ class EBMPairClassifier(ClassifierMixin, BaseEstimator):
         Xk, ck, wk = X[keep], codes[keep], weight[keep]
         use_weight = None if sample_weight is None and self.green_fraction == 1.0 else wk
         self.fit_seconds_: dict[str, float] = {}
-        with warnings.catch_warnings():
+        # No memory-mapped copies of X for the joblib workers (a few MB are pickled instead):
+        # loky's resource tracker miscounts the memmap files and prints a KeyError
+        # traceback for one of them, intermittently, on a fit of this size.
+        with warnings.catch_warnings(), parallel_config(max_nbytes=None):
             # interpret warns that its plots do not show missing values; we never plot.
             warnings.filterwarnings(
                 "ignore", message="Missing values detected", category=UserWarning

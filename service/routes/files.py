@@ -10,7 +10,7 @@ from service import household_file, xlsx_export
 from service.deps import Authed, DatabaseDep, PolicyDep
 from service.errors import responses
 from service.schemas import Id
-from service.schemas_life import HouseholdFile, SearchResult, VisitNoteIn, VisitNoteOut
+from service.schemas_life import HouseholdTimeline, SearchResult, VisitNoteIn, VisitNoteOut
 
 router = APIRouter(prefix="/v1", tags=["files"], responses=responses(401, 429, 503))
 XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -28,8 +28,8 @@ def _workbook(data: bytes, name: str) -> Response:
 
 @router.get(
     "/households/{household_id}/file",
-    response_model=HouseholdFile,
-    operation_id="household_file",
+    response_model=HouseholdTimeline,
+    operation_id="household_timeline",
     responses=responses(403, 404, 422),
 )
 def get_file(household_id: Id, who: Authed, db: DatabaseDep, policy: PolicyDep) -> dict[str, Any]:

@@ -5,23 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service.db import DatabaseCorrupt
 from service.deps import Authed, DatabaseDep, ModelsDep
 from service.errors import ServiceError, responses
+from service.metrics import CONTENT_TYPE_LATEST, exposition
+from service.schemas import Health, Ready
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
-def healthz() -> dict[str, str]:
+@router.get("/healthz", response_model=Health)
+def check_health() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses=responses(503))
-def readyz(db: DatabaseDep, models: ModelsDep) -> dict[str, Any]:
+@router.get("/readyz", response_model=Ready, responses=responses(503))
+def check_ready(db: DatabaseDep, models: ModelsDep) -> dict[str, Any]:
     """Ready to serve: the database answers and a model is loaded."""
     try:
         db.ping()
@@ -39,6 +40,7 @@ def readyz(db: DatabaseDep, models: ModelsDep) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}}, **responses(401, 429, 503)},
 )
-def metrics(_: Authed) -> Response:
-    """Prometheus metrics: requests by route and status, latency histograms (needs a key)."""
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def get_metrics(_: Authed) -> Response:
+    """Prometheus metrics, summed over the worker processes: requests by method, route and
+    status, latency histograms, the model version each worker serves (needs a key)."""
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -17,13 +17,15 @@ REFUSALS = responses(400, 403, 404, 413, 422)
 
 
 @router.post("/score", response_model=ScoreResult, responses=REFUSALS)
-def score(body: ScoreRequest, who: Authed, db: DatabaseDep, models: ModelsDep) -> dict[str, Any]:
+def score_unit(
+    body: ScoreRequest, who: Authed, db: DatabaseDep, models: ModelsDep
+) -> dict[str, Any]:
     """Score one unit sent inline, or a stored household by id. Nothing is stored."""
     return scoring.score(db, models, who, body)
 
 
 @router.post("/score/batch", response_model=ScoreBatchResult, responses=REFUSALS)
-def score_batch(
+def score_units(
     body: ScoreBatchRequest,
     who: Authed,
     db: DatabaseDep,

@@ -8,14 +8,14 @@ from fastapi import APIRouter, Query
 
 from service.deps import Authed, DatabaseDep
 from service.errors import responses
-from service.schemas import Id
+from service.schemas import Id, VisitList
 from service.visits import visit_list
 
 router = APIRouter(prefix="/v1", tags=["visits"], responses=responses(401, 429, 503))
 
 
-@router.get("/visits", responses=responses(403, 422))
-def visits(
+@router.get("/visits", response_model=VisitList, responses=responses(403, 422))
+def list_visits(
     who: Authed,
     db: DatabaseDep,
     grid: Annotated[Id | None, Query()] = None,

@@ -247,4 +247,34 @@ def test_a_case_is_followed_from_intake_to_closure_on_a_phone(served, browser_pa
     page.goto(base + "/worklist")
     assert "C-LIFE-1" not in page.inner_text("main")  # closed: off the work list
     assert _fits_the_screen(page)
+
+
+def test_api_docs_render_offline_under_the_csp(served, browser_page):
+    """/docs draws every operation with nothing fetched from outside the service (as on an
+    intranet that blocks CDNs), under a CSP that allows no inline script but its own."""
+    base, app = served
+    page = browser_page
+    outside: list[str] = []
+
+    def only_local(route: Any) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    response = page.goto(base + "/docs")
+    policy = response.headers["content-security-policy"]
+    assert (
+        "script-src 'self' 'sha256-" in policy
+        and "'unsafe-inline'" not in policy.split("script-src")[1]
+    )
+    page.wait_for_selector("#operations-score-score_unit")
+    operations = page.locator(".opblock").count()
+    assert operations == len([r for r in app.openapi()["paths"].values() for _ in r])
+    assert "风险分级" in page.inner_text(".info .title")
+    page.click("#operations-score-score_unit .opblock-summary")
+    assert "threat_to_kill" in page.inner_text("#operations-score-score_unit")  # the example
+    assert outside == []
     assert page.problems == []  # type: ignore[attr-defined]

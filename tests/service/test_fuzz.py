@@ -17,6 +17,7 @@ from schemathesis.python import asgi
 
 from service.auth import create_key
 from service.main import create_app
+from service.schemas import UNIT_PARTS
 from service.settings import Settings
 
 
@@ -30,8 +31,19 @@ class LateApp:
         await self.app(scope, receive, send)
 
 
+def _spec() -> dict[str, Any]:
+    """The published schema, with what a unit to score needs (at least one of its parts,
+    not null) written in, so that the fuzzer's valid units are valid."""
+    spec = create_app(Settings(database_url="sqlite://")).openapi()
+    kinds = {"household_id": "string", "survey": "object", "case": "object"}
+    spec["components"]["schemas"]["ScoreRequest"]["anyOf"] = [
+        {"required": [name], "properties": {name: {"type": kinds[name]}}} for name in UNIT_PARTS
+    ]
+    return spec
+
+
 APP = LateApp()
-schema = schemathesis.openapi.from_dict(create_app(Settings(database_url="sqlite://")).openapi())
+schema = schemathesis.openapi.from_dict(_spec())
 schema.app = APP
 schema.config.update(base_url="http://testserver")
 

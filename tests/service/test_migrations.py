@@ -1,5 +1,5 @@
 """Upgrading a database with data in place, on SQLite and PostgreSQL: records stored under
-the schema before a case's life (0003) are registered, their intake scores become their
+the schema before a case's life (0004) are registered, their intake scores become their
 intake assessments, and a case stored without a grid takes its household's survey grid;
 the service then reads and moves them like any other."""
 
@@ -26,7 +26,7 @@ RESULT = {"tier": "red", "reasons": [], "flags": [], "model": {"name": "m", "ver
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_database(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """A database at revision 0003 (before this change) holding a survey wave, a case
+    """A database at revision 0004 (the head before this change) holding a survey wave, a case
     with a grid and one stored before its household's survey (no grid), their scores
     and an override."""
     if request.param == "sqlite":
@@ -38,7 +38,7 @@ def old_database(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
 
 
 def _filled(url: str) -> Iterator[str]:
-    command.upgrade(_alembic_config(url), "0003")
+    command.upgrade(_alembic_config(url), "0004")
     engine = sa.create_engine(url)
     meta = sa.MetaData()
     meta.reflect(engine)
@@ -161,7 +161,7 @@ def test_an_upgrade_with_data_in_place_keeps_and_completes_the_records(old_datab
 
 def test_the_new_revisions_downgrade_cleanly(old_database):
     migrate(old_database)
-    command.downgrade(_alembic_config(old_database), "0003")
+    command.downgrade(_alembic_config(old_database), "0004")
     engine = sa.create_engine(old_database)
     try:
         names = set(sa.inspect(engine).get_table_names())

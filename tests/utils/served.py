@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -53,14 +54,22 @@ class Served:
         self.process.kill()
         self.process.wait(30)
 
+    def stop(self) -> int:
+        """Stop it as Ctrl+C does; its exit status."""
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(60)
+
 
 @contextmanager
-def served(env: dict[str, str], log: Path, ready_within: float = 180) -> Iterator[Served]:
-    """Start ``risk serve`` with ``env`` (RISK_* settings) and wait until it is ready."""
+def served(
+    env: dict[str, str], log: Path, ready_within: float = 180, args: tuple[str, ...] = ()
+) -> Iterator[Served]:
+    """Start ``risk serve`` with ``env`` (RISK_* settings) and ``args``, and wait until it
+    is ready."""
     port = free_port()
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [RISK, "serve", "--port", str(port)],
+            [RISK, "serve", "--port", str(port), *args],
             env={**os.environ, "PYTHONWARNINGS": "ignore", **env},
             stdout=out,
             stderr=subprocess.STDOUT,

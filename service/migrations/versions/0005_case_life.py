@@ -1,8 +1,8 @@
 """a case's life: its steps (state, owner, level, deadline), its assessments, and the
 follow-up an override sets
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-03 10:40:00
 
 Cases stored before it are registered (the first mediation level, due the day after they
@@ -15,8 +15,8 @@ import datetime as dt
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """the household's file: visit notes; cases stored without a grid take their household's
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-03 11:30:00
 
 A case entered before its household's survey kept no grid (and so no grid's worker saw
@@ -11,8 +11,8 @@ it); it, and its scores, take the grid of the household's survey waves where the
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

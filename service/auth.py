@@ -37,6 +37,8 @@ __all__ = [
 CAN = {
     "store": {"caseworker", "psychologist", "supervisor", "admin"},
     "lower_tier": {"supervisor", "admin"},
+    "close_red": {"supervisor", "admin"},
+    "supervise": {"supervisor", "admin"},
     "move_household": {"supervisor", "admin"},
     "export": {"datascientist", "supervisor", "admin"},
     "admin": {"admin"},

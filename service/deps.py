@@ -18,8 +18,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import FormData
 
+from risk.models.policy import Policy
 from risk.models.triage import TriageModel
 from service.auth import Caller, authenticate
+from service.centre import Centre, tier_policy
 from service.db import Database
 from service.errors import ServiceError
 from service.model_holder import ModelHolder
@@ -29,10 +31,12 @@ from service.settings import Settings
 __all__ = [
     "SESSION_COOKIE",
     "Authed",
+    "CentreDep",
     "DatabaseDep",
     "ModelDep",
     "ModelsDep",
     "PageCaller",
+    "PolicyDep",
     "PostedForm",
     "RateLimiter",
     "SettingsDep",
@@ -68,6 +72,20 @@ async def _served(models: ModelsDep) -> TriageModel:
 
 #: The served model, taken once for the request; 503 when none is loaded.
 ModelDep = Annotated[TriageModel, Depends(_served)]
+
+
+async def _centre(request: Request) -> Centre:
+    return request.app.state.centre
+
+
+async def _policy(models: ModelsDep) -> Policy:
+    return tier_policy(models)
+
+
+#: The centre's rules for a case's life (:mod:`service.centre`).
+CentreDep = Annotated[Centre, Depends(_centre)]
+#: The tier policy a case's plan follows: the served model's, else the packaged one.
+PolicyDep = Annotated[Policy, Depends(_policy)]
 
 
 class RateLimiter:

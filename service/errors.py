@@ -63,11 +63,30 @@ class InvalidBody(BaseModel):
 CODES = {
     400: ("api_bad_body",),
     401: ("unauthorized",),
-    403: ("forbidden", "out_of_grid", "lower_needs_supervisor"),
+    403: ("forbidden", "out_of_grid", "lower_needs_supervisor", "close_red_needs_supervisor"),
     404: ("not_found",),
-    409: ("case_exists", "same_tier", "household_other_grid", "same_grid"),
+    409: (
+        "case_exists",
+        "same_tier",
+        "household_other_grid",
+        "same_grid",
+        "illegal_transition",
+        "top_level",
+        "closure_rule",
+        "case_closed",
+        "unknown_household",
+        "need_grid",
+        "owner_unknown",
+        "case_of_other_household",
+    ),
     413: ("too_large",),
-    422: ("api_need_unit", "api_too_many", "api_bad_value", "api_outcome_before_opened"),
+    422: (
+        "api_need_unit",
+        "api_too_many",
+        "api_bad_value",
+        "api_outcome_before_opened",
+        "owner_only_on_assign",
+    ),
     429: ("rate_limited", "too_many_failures"),
     503: (
         "db_unavailable",
@@ -81,11 +100,12 @@ CODES = {
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` documenting these error statuses with their body models
-    (422 is either a field-by-field :class:`InvalidBody` or an :class:`ErrorBody`)."""
+    (422, and 409 when what is stored makes one field's value refused, are either a
+    field-by-field :class:`InvalidBody` or an :class:`ErrorBody`)."""
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
         codes = ", ".join(CODES[status])
-        model: Any = InvalidBody | ErrorBody if status == 422 else ErrorBody
+        model: Any = InvalidBody | ErrorBody if status in (409, 422) else ErrorBody
         out[status] = {"model": model, "description": f"{HTTPStatus(status).phrase}: {codes}"}
     return out
 

@@ -26,10 +26,21 @@ def _check_grid(session: Session, who: Caller, household: str, grid: str) -> Non
     """Refuse a wave for ``grid`` when the household's grid of record is another (409,
     whether or not the caller sees that grid) or when the caller does not see ``grid``."""
     known, recorded = household_grid(session, household)
-    if known and recorded != grid:
+    if known and recorded is not None and recorded != grid:
         raise ServiceError(409, "household_other_grid")
     if not who.sees(grid):
         raise ServiceError(403, "out_of_grid")
+
+
+def _adopt(session: Session, household: str, grid: str) -> None:
+    """Cases (and their scores) stored without a grid take the household's first survey
+    grid, so the grid's workers see them (cases stored before intake took a grid)."""
+    for table in (Case, Score):
+        session.execute(
+            update(table)
+            .where(table.household_id == household, table.grid_id.is_(None))
+            .values(grid_id=grid)
+        )
 
 
 def add_survey(
@@ -59,6 +70,7 @@ def add_survey(
             )
         )
         session.add(score_row(result, record, who, household_id=household, grid_id=grid))
+        _adopt(session, household, grid)
         audit(db, who, "store_survey", f"household:{household}", 201, session)
     return {"household_id": household, "stored": True, "score": result}
 

@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import DatabaseError
 
 from service.access import HEADER, log_access, request_id
+from service.centre import load_centre
 from service.db import Database, is_corruption, migrate
 from service.deps import RateLimiter
 from service.errors import install_handlers, message
@@ -23,7 +24,20 @@ from service.metrics import LATENCY, REQUESTS, method_label, route_label, worker
 from service.model_holder import ModelHolder
 from service.refusals import AuditRefusals
 from service.reloads import follow_reloads, latest_reload
-from service.routes import docs, health, load, model, pages, records, score, visits
+from service.routes import (
+    docs,
+    files,
+    health,
+    life,
+    life_pages,
+    load,
+    model,
+    overrides,
+    pages,
+    records,
+    score,
+    visits,
+)
 from service.settings import Settings
 
 __all__ = ["SECURITY_HEADERS", "create_app"]
@@ -176,13 +190,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.centre = load_centre(settings.centre_config)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.failures = RateLimiter(settings.failed_keys_per_minute)
     install_handlers(app)
 
-    routers = (health, score, records, visits, model, load)
+    routers = (health, score, records, visits, model, load, life, files, overrides)
     for router in (r.router for r in routers):
         app.include_router(router)
+    app.include_router(life_pages.router)  # before the case page's /cases/{case_id}
     app.include_router(pages.router)
     app.include_router(docs.router)
     app.mount("/static", pages.static_files(), name="static")

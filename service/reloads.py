@@ -16,6 +16,7 @@ from typing import Any
 from anyio import to_thread
 from sqlalchemy import func, select
 
+from service.assessments import rescore_in_background
 from service.audit import audit
 from service.auth import Caller, require
 from service.db import Database
@@ -38,7 +39,8 @@ def request_reload(db: Database, key_id: int) -> int:
 
 
 def reload_model(db: Database, models: ModelHolder, who: Caller) -> dict[str, Any]:
-    """An admin's reload: recorded for every worker, then done in this one. A failed load
+    """An admin's reload: recorded for every worker, then done in this one, which then
+    re-scores the open cases in the background (:mod:`service.assessments`). A failed load
     keeps the old model serving and answers 503 with why; audited either way."""
     require(who, "admin")
     models.reload_seen = request_reload(db, who.key_id)
@@ -48,6 +50,7 @@ def reload_model(db: Database, models: ModelHolder, who: Caller) -> dict[str, An
         audit(db, who, "reload", "model", 503)
         raise ServiceError(503, models.problem or "model_unavailable", model=models.ref) from exc
     audit(db, who, "reload", f"model:{models.version}")
+    rescore_in_background(db, models, who)  # open cases, by this worker only
     return {"reloaded": True, "version": models.version}
 
 

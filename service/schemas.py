@@ -161,8 +161,10 @@ def contract(name: str, /, default: Any = ...) -> Any:
     return Field(default, description=_label(f))
 
 
-def _model(name: str, fields: list[ContractField], *, all_optional: bool) -> type[BaseModel]:
-    spec: dict[str, Any] = {}
+def _model(
+    name: str, fields: list[ContractField], *, all_optional: bool, **extra: Any
+) -> type[BaseModel]:
+    spec: dict[str, Any] = dict(extra)
     for f in fields:
         description = _label(f)
         if f.required and not all_optional:
@@ -176,8 +178,22 @@ _SCORING_SKIP = {"household_id", "case_id", "opened_at", "survey_date"}
 
 #: ``POST /v1/households``: one survey wave, required fields as in the contract.
 SurveyIn = _model("SurveyIn", list(HOUSEHOLD_SURVEY), all_optional=False)
-#: ``POST /v1/cases``: a case at intake (outcomes arrive later, through /outcome).
-CaseIn = _model("CaseIn", [f for f in CASE if not f.training_only], all_optional=False)
+#: ``POST /v1/cases``: a case at intake (outcomes arrive later, through /outcome), with
+#: its grid (needed unless its household has a grid of record) and, for a household
+#: nothing is stored of yet, ``new_household: true``.
+CaseIn = _model(
+    "CaseIn",
+    [f for f in CASE if not f.training_only],
+    all_optional=False,
+    grid_id=(
+        Id | None,
+        described("page_grid_hint", None),
+    ),
+    new_household=(
+        StrictBool,
+        described("page_new_household", False),
+    ),
+)
 #: The survey part of a unit sent inline for scoring: every field optional.
 SurveyUnit = _model(
     "SurveyUnit", [f for f in HOUSEHOLD_SURVEY if f.name not in _SCORING_SKIP], all_optional=True
@@ -383,6 +399,7 @@ class StoredCase(BaseModel):
 
     case_id: str = contract("case_id")
     stored: Literal[True] = described("field_stored")
+    grid_id: str = described("page_grid")
     score: ScoreResult = described("field_stored_score")
 
 
@@ -408,6 +425,7 @@ class OverrideEntry(BaseModel):
     to: TierName = described("field_tier_to")
     reason: str = described("field_override_reason")
     key_id: int = described("field_key_id")
+    follow_up_date: dt.date | None = described("page_follow_up", None)
 
 
 class OutcomeEntry(BaseModel):
@@ -427,6 +445,7 @@ class CaseHistory(BaseModel):
     scores: list[ScoreEntry] = described("page_scores")
     overrides: list[OverrideEntry] = described("page_overrides")
     outcomes: list[OutcomeEntry] = described("page_outcomes")
+    life: dict[str, Any] = described("field_case_life")
 
 
 class Overridden(BaseModel):
@@ -435,6 +454,7 @@ class Overridden(BaseModel):
     case_id: str = contract("case_id")
     from_tier: TierName = described("field_tier_from", alias="from")
     to: TierName = described("field_tier_to")
+    follow_up_date: dt.date = described("page_follow_up")
 
 
 class OutcomeStored(BaseModel):

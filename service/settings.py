@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     #: More than the database pool only queue there, each thread keeping memory of its
     #: own; requests beyond them wait their turn on the event loop.
     threads: int = 10
+    #: The centre's rules for a case's life (owners, deadlines, levels, closure); unset,
+    #: the packaged ``service/config/centre.yaml``.
+    centre_config: str | None = None
     #: The folder ``POST /v1/admin/load`` reads ledgers from (a ledger of a million
     #: households is put there, not sent in a request body); unset, that endpoint is off.
     load_dir: Path | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import select
@@ -13,7 +13,11 @@ from sqlalchemy.orm import Session
 
 from risk.ingest import empty_frame
 from risk.schema import CASE, RecordKind
+from service.errors import ServiceError
 from service.tables import Case, Outcome, SurveyWave
+
+if TYPE_CHECKING:
+    from service.auth import Caller
 
 __all__ = [
     "case_record",
@@ -23,7 +27,17 @@ __all__ = [
     "json_fields",
     "latest_outcomes",
     "latest_survey",
+    "visible_case",
 ]
+
+
+def visible_case(session: Session, who: Caller, case_id: str) -> Case:
+    """The stored case, if the caller sees its grid; else 404 (another grid's case answers
+    as a missing one)."""
+    case = session.get(Case, case_id)
+    if case is None or not who.sees(case.grid_id):
+        raise ServiceError(404, "not_found")
+    return case
 
 
 def latest_survey(session: Session, household_id: str, as_of: dt.date) -> SurveyWave | None:

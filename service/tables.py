@@ -102,6 +102,58 @@ class Override(Base):
     from_tier: Mapped[str] = mapped_column(String(10))
     to_tier: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str] = mapped_column(Text)
+    #: the follow-up the tier after the override sets (NULL: made before it was recorded)
+    follow_up_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class CaseEvent(Base):
+    """A step in a case's life (:mod:`service.lifecycle`): the state it leads to, the
+    owner and mediation level after it, until when the state may last, who and why."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20))
+    owner_kind: Mapped[str | None] = mapped_column(String(30), default=None)
+    owner_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id"), index=True, default=None
+    )
+    level: Mapped[str] = mapped_column(String(20))
+    due_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class Assessment(Base):
+    """A case's assessment: at intake, at a follow-up (what changed, as the worker
+    recorded it) or when a new champion re-scored the open case; its score is kept."""
+
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    score_id: Mapped[int] = mapped_column(ForeignKey("scores.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # intake, follow_up, model
+    tier_before: Mapped[str | None] = mapped_column(String(10), default=None)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class VisitNote(Base):
+    """A home visit or contact: when, what was found, for which household (and case)."""
+
+    __tablename__ = "visit_notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(64), index=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.case_id"), default=None)
+    visited_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
 

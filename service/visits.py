@@ -17,6 +17,7 @@ from service.audit import audit
 from service.auth import Caller
 from service.db import Database
 from service.errors import ServiceError
+from service.lifecycle import closed_cases
 from service.tables import Case, Outcome, Override, Score
 
 __all__ = ["visit_list"]
@@ -53,6 +54,7 @@ def _open_latest(who: Caller, grid: str | None) -> list[Any]:
             later.id > Score.id,
         ),
         ~exists().where(Outcome.case_id == Score.case_id),  # a case with an outcome is closed
+        or_(Score.case_id.is_(None), Score.case_id.not_in(closed_cases())),  # and a closed one
     ]
     if grid is not None:
         where.append(Score.grid_id == grid)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -38,10 +38,12 @@ __all__ = [
     "Targets",
     "Thresholds",
     "load_policy",
+    "parse_config",
     "parse_policy",
 ]
 
 DEFAULT_POLICY = "policy.yaml"
+_Config = TypeVar("_Config", bound=BaseModel)
 
 
 class _Strict(BaseModel):
@@ -276,12 +278,18 @@ def load_policy(path: str | Path | None = None) -> Policy:
 
 
 def parse_policy(text: str, where: str = "policy") -> Policy:
+    return parse_config(text, where, Policy)
+
+
+def parse_config(text: str, where: str, model: type[_Config]) -> _Config:
+    """A YAML configuration file's ``text`` validated as ``model``: a problem is a
+    :class:`ConfigError` naming ``where`` and each key at fault."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{where}: not valid YAML: {exc}") from exc
     try:
-        return Policy.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()

@@ -8,173 +8,74 @@ storage behave exactly as they do there; a refusal is shown as a message on the 
 
 from __future__ import annotations
 
-import hmac
-import secrets
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from risk.i18n import LANGS, Lang, text
-from risk.models.triage import TriageModel
-from risk.schema import CASE, TIERS
+from risk.i18n import text
+from risk.schema import CASE
 from risk.schema import Field as ContractField
-from service import cases
+from service import assessments, cases, lifecycle
 from service.audit import audit
 from service.auth import Caller
+from service.centre import tier_policy
 from service.db import Database
 from service.deps import (
     SESSION_COOKIE,
+    CentreDep,
     DatabaseDep,
     ModelsDep,
     PageCaller,
+    PolicyDep,
     PostedForm,
     SignedInForm,
     looked_up,
     page_caller,
 )
-from service.errors import ServiceError, field_problem
+from service.errors import ServiceError
+from service.lifecycle import ACTIONS
 from service.model_holder import ModelHolder
 from service.model_info import read_model
-from service.schemas import CaseIn, OverrideIn
+from service.page_kit import (
+    TIER_CODES,
+    form_fields,
+    page_lang,
+    parse_form,
+    render,
+    static_files,
+)
+from service.page_kit import csrf_ok as _csrf_ok
+from service.page_kit import field_errors as _field_errors
+from service.page_kit import localised as _localised
+from service.page_kit import redirect as _to
+from service.page_kit import refused as _refused
+from service.page_kit import secure as _secure
+from service.schemas import CaseIn, OutcomeIn, OverrideIn
+from service.schemas_life import AssessmentIn, TransitionIn
 from service.sessions import SESSION_HOURS, end_session, start_session
 from service.visits import visit_list
 
 __all__ = ["router", "static_files"]
 
-HERE = Path(__file__).resolve().parent.parent
-templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-CSRF_COOKIE, LANG_COOKIE = "risk_csrf", "risk_lang"
 #: The intake form: the contract's case fields a worker enters (outcomes come later).
 INTAKE_FIELDS: tuple[ContractField, ...] = tuple(f for f in CASE if not f.training_only)
-TIER_CODES = tuple(c.code for c in TIERS)
+#: What a follow-up may record as changed: the case's answers after intake.
+CHANGE_FIELDS: tuple[ContractField, ...] = tuple(
+    f for f in INTAKE_FIELDS if f.model_input and f.name not in ("source", "dispute_type")
+)
+#: The notices a case page shows after a form of it succeeded (``?done=``).
+DONE = ("override", "step", "reassess", "outcome")
 
 
-def static_files() -> StaticFiles:
-    """The pages' stylesheet, mounted at ``/static``."""
-    return StaticFiles(directory=HERE / "static")
-
-
-# --- language, CSRF, login -------------------------------------------------------------
-
-
-def page_lang(request: Request) -> Lang:
-    """``?lang=`` first, then the cookie, then Chinese."""
-    for value in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
-        if value in LANGS:
-            return cast(Lang, value)
-    return "zh"
-
-
-def _csrf_token(request: Request) -> str:
-    token = request.cookies.get(CSRF_COOKIE)
-    if not token or len(token) < 32:
-        token = getattr(request.state, "new_csrf", None) or secrets.token_urlsafe(32)
-        request.state.new_csrf = token
-    return token
-
-
-def _csrf_ok(request: Request, form: Any) -> bool:
-    cookie, sent = request.cookies.get(CSRF_COOKIE, ""), form.get("csrf", "")
-    if not cookie or not isinstance(sent, str) or not sent:
-        return False
-    return hmac.compare_digest(cookie.encode(), sent.encode())
-
-
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
-def _finish(request: Request, response: Response) -> Response:
-    """Set the CSRF cookie when this request made one, and the language cookie on a switch."""
-    new = getattr(request.state, "new_csrf", None)
-    if new:
-        response.set_cookie(
-            CSRF_COOKIE, new, httponly=True, samesite="strict", secure=_secure(request)
-        )
-    chosen = request.query_params.get("lang")
-    if chosen in LANGS:
-        response.set_cookie(
-            LANG_COOKIE,
-            chosen,
-            max_age=365 * 86400,
-            samesite="strict",
-            secure=_secure(request),
-        )
-    return response
-
-
-def render(
-    request: Request,
-    name: str,
-    who: Caller | None = None,
-    status: int = 200,
-    here: str | None = None,
-    **context: Any,
-) -> Response:
-    """A page in the request's language. ``here`` is the page to reload in the other
-    language when this one answers a form (a POST address cannot be reloaded by a link)."""
-    lang = page_lang(request)
-
-    def t(key: str, **values: Any) -> str:
-        return text(key, lang, **values)
-
-    def tier_label(code: str | None) -> str:
-        if code is None:
-            return ""
-        choice = TIERS[TIER_CODES.index(code)]
-        return choice.zh if lang == "zh" else choice.en
-
-    def outcome_label(code: str) -> str:
-        choice = CASE["outcome"].choice(code)
-        return choice.zh if lang == "zh" else choice.en
-
-    other = "en" if lang == "zh" else "zh"
-    if request.method == "GET":
-        switch = request.url.include_query_params(lang=other)
-        switch_url = f"{switch.path}?{switch.query}"
-    else:
-        switch_url = f"{here or '/'}?lang={other}"
-    response = templates.TemplateResponse(
-        request,
-        name,
-        {
-            "lang": lang,
-            "t": t,
-            "tier_label": tier_label,
-            "outcome_label": outcome_label,
-            "who": who,
-            "csrf": _csrf_token(request),
-            "switch_url": switch_url,
-            **context,
-        },
-        status_code=status,
-    )
-    return _finish(request, response)
-
-
-def _to(request: Request, path: str) -> Response:
-    return _finish(request, RedirectResponse(path, status_code=303))
-
-
-def _refused(
-    request: Request, who: Caller | None, exc: ServiceError, here: str | None = None
-) -> Response:
-    return render(
-        request,
-        "error.html",
-        who,
-        status=exc.status,
-        here=here,
-        error=text(exc.key, page_lang(request), **exc.values),
-    )
+def own_grid(who: Caller) -> str:
+    """The caller's grid when it has exactly one (a form's default), else nothing."""
+    return next(iter(who.grids)) if who.grids is not None and len(who.grids) == 1 else ""
 
 
 # --- log in and out ---------------------------------------------------------------------
@@ -247,54 +148,6 @@ def logout(request: Request, db: DatabaseDep, form: PostedForm) -> Response:
 # --- case intake ------------------------------------------------------------------------
 
 
-def _form_fields(lang: Lang) -> list[dict[str, Any]]:
-    """The intake form's inputs, built from the contract (labels and choices included)."""
-    out = []
-    for f in INTAKE_FIELDS:
-        out.append(
-            {
-                "name": f.name,
-                "label": f.label(lang),
-                "kind": f.kind,
-                "required": f.required,
-                "low": f.low,
-                "high": f.high,
-                "max_length": f.max_length,
-                "choices": [(c.code, c.zh if lang == "zh" else c.en) for c in f.choices],
-            }
-        )
-    return out
-
-
-def _parse_case(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    """Form strings as contract values (empty means not given) and the raw values."""
-    raw = {f.name: str(form.get(f.name, "")).strip() for f in INTAKE_FIELDS}
-    values: dict[str, Any] = {}
-    for f in INTAKE_FIELDS:
-        value = raw[f.name]
-        if value == "":
-            continue
-        if f.kind == "int":
-            try:
-                values[f.name] = int(value)
-            except ValueError:
-                values[f.name] = value  # refused by the model below as "not a whole number"
-        elif f.kind == "bool":
-            values[f.name] = {"true": True, "false": False}.get(value, value)
-        else:
-            values[f.name] = value
-    return values, raw
-
-
-def _field_errors(exc: ValidationError, lang: Lang) -> dict[str, str]:
-    """The first problem with each field, in the page language (same table as the API)."""
-    errors: dict[str, str] = {}
-    for problem in exc.errors():
-        entry = field_problem(cast(dict[str, Any], problem))
-        errors.setdefault(entry["field"], entry[f"message_{lang}"])
-    return errors
-
-
 def _intake(request: Request, who: Caller, status: int = 200, **context: Any) -> Response:
     lang = page_lang(request)
     context.setdefault("values", {})
@@ -305,8 +158,9 @@ def _intake(request: Request, who: Caller, status: int = 200, **context: Any) ->
         who,
         status=status,
         here="/cases/new",
-        fields=_form_fields(lang),
+        fields=form_fields(INTAKE_FIELDS, lang),
         may_store=who.may("store"),
+        default_grid=own_grid(who),
         **context,
     )
 
@@ -320,12 +174,22 @@ def intake_form(request: Request, who: PageCaller) -> Response:
 
 @router.post("/cases/new", response_class=HTMLResponse)
 def intake(
-    request: Request, who: PageCaller, form: SignedInForm, db: DatabaseDep, models: ModelsDep
+    request: Request,
+    who: PageCaller,
+    form: SignedInForm,
+    db: DatabaseDep,
+    models: ModelsDep,
+    centre: CentreDep,
 ) -> Response:
     if who is None:
         return _to(request, "/login")
     lang = page_lang(request)
-    values, raw = _parse_case(form)
+    values, raw = parse_form(form, INTAKE_FIELDS)
+    raw["grid_id"] = str(form.get("grid_id", "")).strip()
+    raw["new_household"] = "true" if form.get("new_household") == "true" else ""
+    if raw["grid_id"]:
+        values["grid_id"] = raw["grid_id"]
+    values["new_household"] = raw["new_household"] == "true"
     if not _csrf_ok(request, form):
         return _intake(request, who, 403, values=raw, error=text("page_csrf_failed", lang))
     try:
@@ -337,33 +201,15 @@ def intake(
         )
     try:
         fields = cast(BaseModel, body).model_dump(exclude_none=True)
-        cases.add_case(db, models, who, fields)
+        cases.add_case(db, models, who, fields, centre)
     except ServiceError as exc:
-        field = "case_id" if exc.key == "case_exists" else "household_id"
+        field = exc.values.get("field") or ("case_id" if exc.key == "case_exists" else "grid_id")
         message = text(exc.key, lang, **exc.values)
         return _intake(request, who, exc.status, values=raw, errors={field: message}, error=message)
     return _to(request, f"/cases/{quote(body.case_id, safe='')}")  # type: ignore[attr-defined]
 
 
 # --- a case: result, override, history ---------------------------------------------------
-
-
-def _localised(result: dict[str, Any], lang: Lang, model: TriageModel | None) -> dict[str, Any]:
-    """A stored result in the page's language. Flags and reasons carry both languages;
-    actions are stored in Chinese only, so in English they come from the served model's
-    policy when that model made the score, and otherwise stay as stored."""
-    actions = result.get("actions", [])
-    if lang != "zh" and model is not None and model.info.version == result["model"]["version"]:
-        actions = list(model.policy.tiers[result["tier"]].actions(lang))
-    return {
-        **result,
-        "flags": [{**f, "label": f[lang]} for f in result.get("flags", [])],
-        "reasons": [
-            {**r, "label": r[f"label_{lang}"], "value": r[f"value_{lang}"]}
-            for r in result.get("reasons", [])
-        ],
-        "actions": actions,
-    }
 
 
 def _case_page(
@@ -376,13 +222,14 @@ def _case_page(
     **context: Any,
 ) -> Response:
     lang = page_lang(request)
+    model = models.current()
     try:
-        case = cases.case_history(db, who, case_id)
+        case = cases.case_history(db, who, case_id, tier_policy(models))
+        tier_history = assessments.read_assessments(db, who, case_id)
     except ServiceError as exc:
         return _refused(request, who, exc, here=f"/cases/{quote(case_id, safe='')}")
-    model = models.current()
-    done = request.query_params.get("done") == "override" and status == 200
-    notice = text("page_override_done", lang) if done else None
+    done = request.query_params.get("done")
+    notice = text(f"page_{done}_done", lang) if done in DONE and status == 200 else None
     scores = [{**s, "result": _localised(s["result"], lang, model)} for s in case["scores"]]
     return render(
         request,
@@ -390,9 +237,15 @@ def _case_page(
         who,
         status=status,
         case=case,
+        life=case["life"],
+        plan=case["life"]["plan"],
+        assessments=tier_history,
         scores=scores,
         latest=scores[-1]["result"] if scores else None,
         tiers=TIER_CODES,
+        actions=[a for a in ACTIONS if case["life"]["state"] in ACTIONS[a][0]],
+        change_fields=form_fields(CHANGE_FIELDS, lang),
+        outcomes=[(c.code, c.zh if lang == "zh" else c.en) for c in CASE["outcome"].choices],
         may_store=who.may("store"),
         here=f"/cases/{quote(case_id, safe='')}",
         **{"notice": notice, **context},
@@ -448,7 +301,7 @@ def override(
             error=text("page_form_invalid", lang),
         )
     try:
-        cases.override(db, who, case_id, body.tier, body.reason)
+        cases.override(db, who, case_id, body.tier, body.reason, tier_policy(models))
     except ServiceError as exc:
         return _case_page(
             request,
@@ -461,6 +314,119 @@ def override(
             error=text(exc.key, lang, **exc.values),
         )
     return _to(request, f"/cases/{quote(case_id, safe='')}?done=override")
+
+
+def _case_form(
+    request: Request,
+    who: Caller,
+    form: Any,
+    db: Database,
+    models: ModelHolder,
+    case_id: str,
+    done: str,
+    act: Callable[[], object],
+) -> Response:
+    """A case page's form: CSRF checked, then ``act`` (which validates what was sent and
+    calls the domain); a problem is shown on the case page, success reloads it."""
+    lang = page_lang(request)
+    sent = {k: str(v) for k, v in form.items() if k != "csrf"}
+    if not _csrf_ok(request, form):
+        error = text("page_csrf_failed", lang)
+        return _case_page(request, db, models, case_id, who, 403, sent=sent, error=error)
+    try:
+        act()
+    except ValidationError as exc:
+        errors = _field_errors(exc, lang)
+        error = text("page_form_invalid", lang)
+        return _case_page(
+            request, db, models, case_id, who, 422, sent=sent, errors=errors, error=error
+        )
+    except ServiceError as exc:
+        error = text(exc.key, lang, **exc.values)
+        return _case_page(request, db, models, case_id, who, exc.status, sent=sent, error=error)
+    return _to(request, f"/cases/{quote(case_id, safe='')}?done={done}")
+
+
+def _optional(form: Any, name: str) -> str | None:
+    value = str(form.get(name, "")).strip()
+    return value or None
+
+
+@router.post("/cases/{case_id}/step", response_class=HTMLResponse)
+def step(
+    case_id: str,
+    request: Request,
+    who: PageCaller,
+    form: SignedInForm,
+    db: DatabaseDep,
+    models: ModelsDep,
+    centre: CentreDep,
+    policy: PolicyDep,
+) -> Response:
+    if who is None:
+        return _to(request, "/login")
+
+    def act() -> None:
+        body = TransitionIn.model_validate(
+            {
+                "action": str(form.get("action", "")),
+                "reason": str(form.get("reason", "")).strip(),
+                "owner_key_id": _optional(form, "owner_key_id"),
+            }
+        )
+        lifecycle.take_step(
+            db, centre, policy, who, case_id, body.action, body.reason, body.owner_key_id
+        )
+
+    return _case_form(request, who, form, db, models, case_id, "step", act)
+
+
+@router.post("/cases/{case_id}/reassess", response_class=HTMLResponse)
+def reassess(
+    case_id: str,
+    request: Request,
+    who: PageCaller,
+    form: SignedInForm,
+    db: DatabaseDep,
+    models: ModelsDep,
+) -> Response:
+    if who is None:
+        return _to(request, "/login")
+
+    def act() -> None:
+        changes, _ = parse_form(form, CHANGE_FIELDS)
+        body = AssessmentIn.model_validate(
+            {
+                "changes": changes,
+                "note": str(form.get("note", "")).strip(),
+                "as_of": _optional(form, "as_of"),
+            }
+        )
+        sent = cast(BaseModel, body.changes).model_dump(exclude_none=True)
+        assessments.reassess(db, models, who, case_id, sent, body.note, body.as_of)
+
+    return _case_form(request, who, form, db, models, case_id, "reassess", act)
+
+
+@router.post("/cases/{case_id}/outcome", response_class=HTMLResponse)
+def outcome(
+    case_id: str,
+    request: Request,
+    who: PageCaller,
+    form: SignedInForm,
+    db: DatabaseDep,
+    models: ModelsDep,
+) -> Response:
+    if who is None:
+        return _to(request, "/login")
+
+    def act() -> None:
+        body = OutcomeIn.model_validate(
+            {"outcome": str(form.get("outcome", "")), "outcome_at": _optional(form, "outcome_at")}
+        )
+        cases.add_outcome(db, who, case_id, body.outcome, body.outcome_at)
+
+    return _case_form(request, who, form, db, models, case_id, "outcome", act)
 
 
 # --- visit queue and model ---------------------------------------------------------------

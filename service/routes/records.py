@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from service import cases, households, ledger
-from service.deps import Authed, DatabaseDep, ModelsDep
+from service.deps import Authed, CentreDep, DatabaseDep, ModelsDep, PolicyDep
 from service.errors import responses
 from service.schemas import (
     CaseHistory,
@@ -72,15 +72,21 @@ def move_household(household_id: Id, body: MoveIn, who: Authed, db: DatabaseDep)
     response_model=StoredCase,
     responses=responses(400, 403, 409, 413, 422),
 )
-def add_case(body: CaseIn, who: Authed, db: DatabaseDep, models: ModelsDep) -> dict[str, Any]:  # type: ignore[valid-type]
-    """Store a case at intake and score it (its stored score is returned)."""
-    return cases.add_case(db, models, who, _fields(body))
+def add_case(
+    body: CaseIn,  # type: ignore[valid-type]
+    who: Authed,
+    db: DatabaseDep,
+    models: ModelsDep,
+    centre: CentreDep,
+) -> dict[str, Any]:
+    """Store a case at intake, score and register it (its stored score is returned)."""
+    return cases.add_case(db, models, who, _fields(body), centre)
 
 
 @router.get("/cases/{case_id}", response_model=CaseHistory, responses=responses(403, 404, 422))
-def get_case(case_id: Id, who: Authed, db: DatabaseDep) -> dict[str, Any]:
-    """The case with every score, override and outcome it has had."""
-    return cases.case_history(db, who, case_id)
+def get_case(case_id: Id, who: Authed, db: DatabaseDep, policy: PolicyDep) -> dict[str, Any]:
+    """The case, where it stands, and every score, override and outcome it has had."""
+    return cases.case_history(db, who, case_id, policy)
 
 
 @router.post(
@@ -89,9 +95,12 @@ def get_case(case_id: Id, who: Authed, db: DatabaseDep) -> dict[str, Any]:
     response_model=Overridden,
     responses=responses(400, 403, 404, 409, 413, 422),
 )
-def override_tier(case_id: Id, body: OverrideIn, who: Authed, db: DatabaseDep) -> dict[str, Any]:
-    """Raise the tier with a reason; lowering needs the supervisor role."""
-    return cases.override(db, who, case_id, body.tier, body.reason)
+def override_tier(
+    case_id: Id, body: OverrideIn, who: Authed, db: DatabaseDep, policy: PolicyDep
+) -> dict[str, Any]:
+    """Raise the tier with a reason (lowering needs the supervisor role); the new tier
+    sets the actions and follow-up."""
+    return cases.override(db, who, case_id, body.tier, body.reason, policy)
 
 
 @router.post(

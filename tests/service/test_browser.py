@@ -97,6 +97,8 @@ def test_case_worker_logs_in_scores_a_case_overrides_and_reads_the_history(serve
     assert page.inner_text("h1") == "案件登记"
     page.fill("#f-case_id", "C-BROWSER-1")
     page.fill("#f-household_id", "H-BROWSER-1")
+    page.fill("#f-grid_id", "G-BROWSER")
+    page.check("#f-new_household")  # a household nothing is stored of is created explicitly
     page.fill("#f-opened_at", "2024-04-01")
     page.select_option("#f-source", "grid_worker")
     page.select_option("#f-dispute_type", "marital")
@@ -156,6 +158,95 @@ def test_case_worker_logs_in_scores_a_case_overrides_and_reads_the_history(serve
     page.goto(base + "/cases/C-BROWSER-1")
     assert page.url == base + "/login"
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+def _step(page: Any, base: str, case_id: str, action: str, reason: str) -> None:
+    page.select_option("#s-action", action)
+    page.fill("#s-reason", reason)
+    page.click("#step button[type=submit]")
+    page.wait_for_url(f"{base}/cases/{case_id}?done=step")
+
+
+def test_a_case_is_followed_from_intake_to_closure_on_a_phone(served, browser_page):
+    """Intake of a new household's case, assignment by the centre's rules, mediation,
+    follow-up, two re-assessments that lower the tier, closure by a supervisor; then the
+    work list, the packet and the household's file, all on a phone-sized screen."""
+    import datetime as dt
+
+    base, app = served
+    page = browser_page
+    key = create_key(app.state.db, "supervisor", ["G-LIFE"], label="browser life test")
+    page.goto(base + "/login")
+    page.fill("#key", key)
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(base + "/cases/new")
+
+    # intake: the grid is the supervisor's one grid; the household is new, said so
+    assert page.input_value("#f-grid_id") == "G-LIFE"
+    page.fill("#f-case_id", "C-LIFE-1")
+    page.fill("#f-household_id", "H-LIFE-1")
+    page.check("#f-new_household")
+    page.fill("#f-opened_at", dt.date.today().isoformat())
+    page.select_option("#f-source", "neighbour")
+    page.select_option("#f-dispute_type", "marital")
+    page.select_option("#f-counterpart", "spouse")
+    page.select_option("#f-threat_to_kill", "true")
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(base + "/cases/C-LIFE-1")
+    assert page.locator("#tier").get_attribute("data-tier") == "red"
+    assert page.inner_text("#state") == "登记" and page.inner_text("#level") == "村级"
+    assert _fits_the_screen(page)
+
+    # assignment: a red case goes to the police liaison (the centre's rules)
+    _step(page, base, "C-LIFE-1", "assign", "红色案件，24小时内联系当事人")
+    assert page.inner_text("#state") == "分流"
+    assert "公安联络员" in page.inner_text("#owner")
+    _step(page, base, "C-LIFE-1", "mediate", "村调委会开始调处")
+    _step(page, base, "C-LIFE-1", "follow_up", "达成调解协议，转入回访")
+    assert page.inner_text("#state") == "回访"
+
+    # closing now is refused: the closure rule wants two lower re-assessments
+    page.select_option("#s-action", "close")
+    page.fill("#s-reason", "申请结案")
+    page.click("#step button[type=submit]")
+    assert "连续 2 次回访评估" in page.inner_text("#page-error")
+    refusal = "the server responded with a status of 409"
+    assert [p for p in page.problems if refusal in p]  # type: ignore[attr-defined]
+    page.problems.clear()  # type: ignore[attr-defined]  (the page answered the refusal 409)
+
+    # two follow-ups record what changed; the tier over time shows each change
+    for visit in ("回访：男方已搬离，未再威胁", "第二次回访：情况稳定"):
+        page.select_option("#reassess #f-threat_to_kill", "false")
+        page.select_option("#reassess #f-threats", "false")
+        page.fill("#r-note", visit)
+        page.click("#reassess button[type=submit]")
+        page.wait_for_url(base + "/cases/C-LIFE-1?done=reassess")
+    rows = page.locator("#assessments tbody tr")
+    assert rows.count() == 3
+    assert rows.nth(2).get_attribute("data-tier") != "red"
+    assert "扬言杀人" in rows.nth(1).inner_text()  # the reason that went
+    assert page.locator("#tier").get_attribute("data-tier") != "red"
+    assert _fits_the_screen(page)
+
+    # a supervisor closes it
+    _step(page, base, "C-LIFE-1", "close", "两次回访风险降低，结案")
+    assert page.inner_text("#state") == "归档"
+    assert page.locator("#step").count() == 0 and page.locator("#reassess").count() == 0
+    steps = page.inner_text("#steps")
+    assert "结案归档" in steps and "两次回访风险降低" in steps
+
+    # the packet: bilingual, the tier history; the household's file: one timeline
+    page.goto(base + "/cases/C-LIFE-1/packet")
+    assert "案件会商材料 / Case conference packet" in page.inner_text("h1")
+    assert page.locator("#packet-history tbody tr").count() == 3
+    assert _fits_the_screen(page)
+    page.goto(base + "/households/H-LIFE-1")
+    kinds = page.eval_on_selector_all("#timeline li", "els => els.map(e => e.dataset.kind)")
+    assert {"case", "assessment", "step"} <= set(kinds)
+    assert _fits_the_screen(page)
+    page.goto(base + "/worklist")
+    assert "C-LIFE-1" not in page.inner_text("main")  # closed: off the work list
+    assert _fits_the_screen(page)
 
 
 def test_api_docs_render_offline_under_the_csp(served, browser_page):

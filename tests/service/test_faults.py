@@ -31,7 +31,8 @@ from service.settings import Settings
 def _case(case_id: str) -> dict:
     """A case as the API takes it (no training-only outcome)."""
     row = case_row(case_id=case_id, household_id=f"H-{case_id}")
-    return {k: v for k, v in row.items() if k not in ("outcome", "outcome_at")}
+    fields = {k: v for k, v in row.items() if k not in ("outcome", "outcome_at")}
+    return {**fields, "grid_id": "G-F", "new_household": True}  # each a new household
 
 
 def _caseworker_key(url: str) -> str:

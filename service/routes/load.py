@@ -14,7 +14,7 @@ from service.schemas import LoadIn, LoadOut
 router = APIRouter(prefix="/v1/admin", tags=["model"], responses=responses(401, 429, 503))
 
 
-@router.post("/load", response_model=LoadOut, responses=responses(403, 404, 422))
+@router.post("/load", response_model=LoadOut, responses=responses(400, 403, 404, 422))
 def load_ledger(
     body: LoadIn, who: Authed, db: DatabaseDep, models: ModelsDep, settings: SettingsDep
 ) -> Any:

@@ -408,6 +408,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "green safety and recall cannot be measured, so the yellow threshold is set by "
         "capacity alone",
     ),
+    # drift and monitoring (risk/drift.py, risk/monitor.py, risk/fairness.py)
+    "drift_stable": ("稳定", "stable"),
+    "drift_moderate": ("中度漂移", "moderate shift"),
+    "drift_major": ("重大漂移", "major shift"),
+    "drift_field": (
+        "{field}：PSI {psi}，缺失率 {before} → {now}",
+        "{field}: PSI {psi}, missing {before} → {now}",
+    ),
+    "drift_new_values": ("；新出现的取值：{values}", "; new values: {values}"),
+    "drift_vanished_values": ("；消失的取值：{values}", "; values gone: {values}"),
+    "drift_category": (
+        "{field} = {value} 的占比 {before} → {now}（{ratio} 倍）",
+        "{field} = {value}: share {before} → {now} (× {ratio})",
+    ),
+    "drift_ids": (
+        "{field}：{share} 的记录落在参照数据没有的取值中（新取值 {unseen} 个，消失 {vanished} 个）",
+        "{field}: {share} of rows in values the reference never had ({unseen} new, "
+        "{vanished} gone)",
+    ),
+    "drift_text_missing": (
+        "{field}在{by}为{value}的记录中缺失率 {before} → {now}",
+        "{field} missing where {by} is {value}: {before} → {now}",
+    ),
+    "drift_none": ("未发现漂移", "no shift found"),
+    "drift_missing_value": ("（缺失）", "(missing)"),
+    "monitor_title": ("模型运行监测", "Model monitoring"),
+    "monitor_insufficient": ("证据不足", "insufficient evidence"),
+    "monitor_in_band": ("在允许范围内", "within the band"),
+    "monitor_alert": (
+        "{decision}：{figure} = {value}，超出允许范围 {low}–{high}（{where}）",
+        "{decision}: {figure} = {value}, outside the band {low}–{high} ({where})",
+    ),
+    "monitor_no_alerts": ("所有指标均在允许范围内", "every figure is within its band"),
+    "monitor_no_scores": ("尚无评分记录", "nothing scored yet"),
+    "fairness_gap": (
+        "{group} = {value}：{metric} 差距 {gap}（95% 区间 {low} 至 {high}，{n} 个单位）",
+        "{group} = {value}: {metric} gap {gap} (95% interval {low} to {high}, {n} units)",
+    ),
+    "fairness_insufficient": (
+        "{group} = {value}：证据不足（{n} 个单位、{n_red} 个红色结果，"
+        "需 {need_units} 个单位、{need_red} 个红色结果）",
+        "{group} = {value}: insufficient evidence ({n} units, {n_red} red outcomes; needs "
+        "{need_units} units and {need_red} red)",
+    ),
     "interaction_reason": ("{a}与{b}同时存在", "{a} together with {b}"),
     "page_model_red_flags": ("红线标志", "red flags"),
     "page_error": ("出错了", "Something went wrong"),

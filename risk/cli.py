@@ -277,6 +277,7 @@ def contract(
 # The model and service commands live in their own modules and register themselves on ``app``.
 from risk import (  # noqa: E402,F401
     cli_model,
+    cli_monitor,
     cli_score,
     cli_serve,
 )

@@ -132,6 +132,13 @@ def _level(value: float, moderate: float, major: float) -> str:
     return "major" if value >= major else "moderate" if value >= moderate else "stable"
 
 
+def _z(a: float, n_a: int, b: float, n_b: int) -> float:
+    """The two-proportion z statistic of shares ``a`` (of ``n_a``) and ``b`` (of ``n_b``)."""
+    pooled = (a * n_a + b * n_b) / (n_a + n_b)
+    spread = np.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    return float((b - a) / spread) if spread > 0 else 0.0
+
+
 def category_shifts(
     kind: RecordKind, f: Field, reference: pd.DataFrame, current: pd.DataFrame
 ) -> list[dict[str, Any]]:
@@ -144,9 +151,7 @@ def category_shifts(
     rows = []
     for value in p_ref.index.union(p_cur.index):
         a, b = float(p_ref.get(value, 0.0)), float(p_cur.get(value, 0.0))
-        pooled = (a * len(ref) + b * len(cur)) / (len(ref) + len(cur))
-        spread = np.sqrt(pooled * (1 - pooled) * (1 / len(ref) + 1 / len(cur)))
-        z = (b - a) / spread if spread > 0 else 0.0
+        z = _z(a, len(ref), b, len(cur))
         ratio = max(b, _FLOOR) / max(a, _FLOOR)
         moved = max(ratio, 1 / ratio)
         if moved < CATEGORY_RATIO or abs(b - a) < CATEGORY_MIN_CHANGE or abs(z) < CATEGORY_Z:
@@ -191,7 +196,8 @@ def id_drift(
 def text_missing_by(
     kind: RecordKind, f: Field, by: str, reference: pd.DataFrame, current: pd.DataFrame
 ) -> list[dict[str, Any]]:
-    """A free-text field's missing rate per value of ``by`` (cases' source), before and now."""
+    """A free-text field's missing rate per value of ``by`` (cases' source), before and
+    now; a change is judged only beyond chance (two-proportion z of at least CATEGORY_Z)."""
     rows = []
     ref_groups, cur_groups = _as_labels(reference[by]), _as_labels(current[by])
     for value in sorted(set(ref_groups) | set(cur_groups)):
@@ -200,6 +206,7 @@ def text_missing_by(
         if not len(a) or not len(b):
             continue
         before, now = float(a.isna().mean()), float(b.isna().mean())
+        beyond_chance = abs(_z(before, len(a), now, len(b))) >= CATEGORY_Z
         rows.append(
             {
                 "kind": kind.name,
@@ -211,7 +218,9 @@ def text_missing_by(
                 "missing_reference": before,
                 "missing_current": now,
                 "change": now - before,
-                "verdict": _level(abs(now - before), RATE_MODERATE, RATE_MAJOR),
+                "verdict": _level(abs(now - before), RATE_MODERATE, RATE_MAJOR)
+                if beyond_chance
+                else "stable",
             }
         )
     return rows

@@ -53,13 +53,19 @@ def fairness_minimums(path: Path | None = None) -> tuple[int, int]:
     return int(data.get("fairness_min_units", 500)), int(data.get("fairness_min_red", 20))
 
 
+def gate_settings(path: Path | None = None) -> dict[str, Any]:
+    """The gate file's other sections (``monitoring`` bands, bootstrap size, ...)."""
+    return {k: v for k, v in _gate_file(path).items() if k != "metrics"}
+
+
 def load_gate(path: Path | None = None) -> dict[str, tuple[str, float]]:
-    """The gate's rules, metric → (which direction is better, tolerance), from YAML."""
+    """The gate's rules, metric → (which direction is better, tolerance), from YAML.
+    ``zero`` is better for a signed figure whose ideal is 0 (calibration in the large)."""
     data = _gate_file(path)
     rules = {}
     for metric, rule in (data.get("metrics") or {}).items():
-        if rule.get("better") not in ("higher", "lower"):
-            raise ModelError(f"gate {metric}: 'better' must be higher or lower")
+        if rule.get("better") not in ("higher", "lower", "zero"):
+            raise ModelError(f"gate {metric}: 'better' must be higher, lower or zero")
         rules[metric] = (str(rule["better"]), float(rule["tolerance"]))
     return rules
 
@@ -78,7 +84,10 @@ class GateResult:
         for c in self.checks:
             mark = "ok " if c["ok"] else "NO "
             if not c.get("measured", True):
-                lines.append(f"n/a {c['metric']}: not measurable on these units (both undefined)")
+                lines.append(
+                    f"证据不足 / insufficient evidence {c['metric']}: not measurable on these "
+                    "units for either model (too few units or events); not judged, not passed"
+                )
                 continue
             lines.append(
                 f"{mark}{c['metric']}: candidate {c['candidate']:.4f}, champion "
@@ -95,21 +104,25 @@ def gate(
     """Whether ``candidate`` is no worse than ``champion`` on every gate metric.
 
     A metric the candidate lacks fails; one the champion lacks passes (nothing to compare).
-    A figure undefined for both on the same units (NaN: e.g. no red unit to rank) passes,
-    and the check says it was not measured.
+    A figure undefined for both on the same units (NaN: e.g. no red unit to rank, no
+    subgroup large enough) is not judged: the check says "insufficient evidence", and it
+    does not stop the promotion unless gate.yaml says ``insufficient_evidence: refuse``.
     """
+    refuse_unmeasured = gate_settings().get("insufficient_evidence", "report") == "refuse"
     checks = []
     for metric, (direction, tolerance) in (rules or GATE).items():
         new, old = _defined(candidate.get(metric)), _defined(champion.get(metric))
         unmeasured = metric in candidate and metric in champion and new is None and old is None
         if unmeasured:
-            ok = True
+            ok = not refuse_unmeasured
         elif old is None:
             ok = new is not None
         elif new is None:
             ok = False
         elif direction == "higher":
             ok = new >= old - tolerance
+        elif direction == "zero":
+            ok = abs(new) <= abs(old) + tolerance
         else:
             ok = new <= old + tolerance
         checks.append(

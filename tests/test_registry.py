@@ -55,7 +55,7 @@ def test_gate_passes_a_figure_neither_model_can_have_on_the_same_units():
     result = gate(undefined, undefined)
     assert result.passed
     assert [c["metric"] for c in result.checks if not c["measured"]] == [metric]
-    assert "not measurable" in result.summary()
+    assert "insufficient evidence" in result.summary()
     assert not gate(undefined, GOOD).passed  # only the candidate lacks it: refused
 
 

@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from risk.cli import UriOpt, _fail, _store, app, err, out
 from risk.errors import ContractError, RiskError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from risk.dataset import Ledger
+    from risk.monitor import MonitorReport
 
 #: The figures the command prints per decision and month.
 SHOWN = (
@@ -44,7 +50,7 @@ def monitor(
             "--data",
             exists=True,
             file_okay=False,
-            help="An export (households, cases, scores .parquet) instead of the service's database.",
+            help="An export (households, cases, scores .parquet), not the service's database.",
         ),
     ] = None,
     out_path: Annotated[
@@ -97,7 +103,7 @@ def monitor(
         raise typer.Exit(1)
 
 
-def _recorded(data: Path | None):  # type: ignore[no-untyped-def]
+def _recorded(data: Path | None) -> tuple[pd.DataFrame, Ledger]:
     """Scores and ledger from an export folder, or from the service's database."""
     import pandas as pd
 
@@ -116,7 +122,7 @@ def _recorded(data: Path | None):  # type: ignore[no-untyped-def]
     return recorded(_database(), Caller(key_id=0, role="admin", grids=None))
 
 
-def _export(scores, ledger, folder: Path) -> None:  # type: ignore[no-untyped-def]
+def _export(scores: pd.DataFrame, ledger: Ledger, folder: Path) -> None:
     from risk.atomic import atomic_write
 
     ledger.write(folder)
@@ -124,12 +130,12 @@ def _export(scores, ledger, folder: Path) -> None:  # type: ignore[no-untyped-de
         scores.to_parquet(tmp, index=False)
 
 
-def _print(report) -> None:  # type: ignore[no-untyped-def]
-    from risk.i18n import both, text
+def _print(report: MonitorReport) -> None:
+    from risk.i18n import LANGS, both, text
     from risk.monitor import ALL
 
     figures = report.figures
-    for lang in ("zh", "en"):
+    for lang in LANGS:
         for line in report.alert_lines(lang):
             out.print(line, highlight=False)
     if figures.empty:
@@ -153,7 +159,7 @@ def _print(report) -> None:  # type: ignore[no-untyped-def]
             highlight=False,
         )
     if report.drift is not None:
-        for lang in ("zh", "en"):
+        for lang in LANGS:
             lines = report.drift.findings(lang) or [text("drift_none", lang)]
             for line in lines:
                 out.print(line, highlight=False)

@@ -294,9 +294,10 @@ class DriftReport:
                 now=f"{r.missing_current:.1%}",
             )
             if r.new_values:
-                detail += text("drift_new_values", lang, values=_values(f, r.new_values, lang))
+                new = _values(f, str(r.new_values), lang)
+                detail += text("drift_new_values", lang, values=new)
             if r.vanished_values:
-                gone = _values(f, r.vanished_values, lang)
+                gone = _values(f, str(r.vanished_values), lang)
                 detail += text("drift_vanished_values", lang, values=gone)
             out.append((VERDICTS.index(str(r.verdict)), f"{verdict[str(r.verdict)]}: {detail}"))
         for r in self.categories.itertuples():

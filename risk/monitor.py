@@ -112,7 +112,11 @@ def calibration_slope(y: np.ndarray, p: np.ndarray) -> tuple[float, float, float
         beta = beta + step
         if np.abs(step).max() < 1e-8:
             break
-    se = float(np.sqrt(np.linalg.inv(info)[1, 1]))
+    with np.errstate(invalid="ignore", over="ignore"):
+        variance = float(np.linalg.inv(info)[1, 1])
+    if not np.isfinite(variance) or variance <= 0 or not np.isfinite(beta).all():
+        return nan, nan, nan  # separated outcomes (probabilities of 0 and 1): no slope
+    se = float(np.sqrt(variance))
     return float(beta[1]), float(beta[1] - Z * se), float(beta[1] + Z * se)
 
 

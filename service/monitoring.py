@@ -4,20 +4,28 @@ service keeps, within the caller's grids; and the monitor over them, its gauges 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 
 from risk.dataset import Ledger
-from risk.monitor import SCORE_COLUMNS, SUBGROUPS, MonitorReport
+from risk.monitor import (
+    SCORE_COLUMNS,
+    SUBGROUPS,
+    MonitorReport,
+    Reference,
+    champion_reference,
+    watch,
+)
 from service.audit import audit
 from service.auth import Caller, require
 from service.db import Database
 from service.ledger import ledger_frame
 from service.tables import Override, Score
 
-__all__ = ["recorded", "scores_frame"]
+__all__ = ["monitor_service", "recorded", "report_body", "scores_frame"]
 
 
 def scores_frame(db: Database, who: Caller) -> pd.DataFrame:
@@ -71,3 +79,60 @@ def set_gauges(report: MonitorReport) -> None:
     from service.metrics import monitor_figures
 
     monitor_figures(report.gauges())
+
+
+_REFERENCES: dict[tuple[str | None, str], Reference | None] = {}
+
+
+def _reference(uri: str | None) -> Reference | None:
+    """The champion's reference, computed once per champion version in this process."""
+    from risk.registry import Registry
+
+    champion = Registry(uri).champion()
+    if champion is None:
+        return None
+    key = (uri, str(champion.version))
+    if key not in _REFERENCES:
+        _REFERENCES[key] = champion_reference(uri)
+    return _REFERENCES[key]
+
+
+def monitor_service(
+    db: Database, uri: str | None, who: Caller, first: dt.date | None = None
+) -> MonitorReport:
+    """The monitor over what the caller sees, from ``first``; the gauges are set."""
+    scores, ledger = recorded(db, who)
+    report = watch(scores, ledger, _reference(uri), first=first, fairness=False)
+    set_gauges(report)
+    return report
+
+
+def report_body(report: MonitorReport) -> dict[str, Any]:
+    """The report as the API's :class:`~service.schemas.MonitorReportOut`."""
+    zh, en = report.alert_lines("zh"), report.alert_lines("en")
+    alerts = [
+        {
+            **{k: r[k] for k in ("decision", "month", "figure", "value", "low", "high")},
+            "message_zh": a,
+            "message_en": b,
+        }
+        for r, a, b in zip(report.alerts.to_dict("records"), zh, en, strict=False)
+    ]
+    rows = []
+    for r in report.figures.to_dict("records") if len(report.figures) else []:
+        figures = {
+            k: (None if v != v else float(v))
+            for k, v in r.items()
+            if k not in ("decision", "month", "tier")
+        }
+        rows.append(
+            {"decision": r["decision"], "month": r["month"], "tier": r["tier"], "figures": figures}
+        )
+    drift = report.drift
+    return {
+        "generated": report.generated,
+        "alerts": alerts,
+        "rows": rows,
+        "drift_zh": [] if drift is None else drift.findings("zh"),
+        "drift_en": [] if drift is None else drift.findings("en"),
+    }

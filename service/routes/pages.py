@@ -24,7 +24,7 @@ from risk.i18n import LANGS, Lang, text
 from risk.models.triage import TriageModel
 from risk.schema import CASE, TIERS
 from risk.schema import Field as ContractField
-from service import cases
+from service import cases, monitoring
 from service.audit import audit
 from service.auth import Caller
 from service.db import Database
@@ -523,3 +523,40 @@ def model_page(request: Request, who: PageCaller, db: DatabaseDep, models: Model
         if code in flags
     ]
     return render(request, "model.html", who, info=info, flags=names)
+
+
+@router.get("/monitor", response_class=HTMLResponse)
+def monitor_page(request: Request, who: PageCaller, db: DatabaseDep, models: ModelsDep) -> Response:
+    if who is None:
+        return _to(request, "/login")
+    try:
+        report = monitoring.monitor_service(db, models.uri, who)
+    except ServiceError as exc:
+        return _refused(request, who, exc)
+    lang = page_lang(request)
+    rows = report.figures[report.figures["month"] == "all"] if len(report.figures) else None
+    return render(
+        request,
+        "monitor.html",
+        who,
+        alerts=report.alert_lines(lang),
+        has_alerts=not report.alerts.empty,
+        rows=[] if rows is None else rows.to_dict("records"),
+        figures=MONITOR_FIGURES,
+        drift=[] if report.drift is None else report.drift.findings(lang),
+    )
+
+
+#: The figures the monitor page shows per decision and tier.
+MONITOR_FIGURES = (
+    "n_scored",
+    "n_outcomes",
+    "observed_red",
+    "predicted_red",
+    "observed_expected_red",
+    "observed_expected_yellow_or_red",
+    "ppv_red",
+    "npv_green",
+    "override_rate",
+    "estimated_auroc_red",
+)

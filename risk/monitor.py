@@ -94,26 +94,25 @@ def wilson(hits: float, n: float) -> tuple[float, float]:
 
 def calibration_slope(y: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
     """Slope of the logistic regression of ``y`` on logit(``p``), with its 95% interval
-    (Newton's method, Wald interval); NaN without both outcomes."""
+    (maximum likelihood, Wald interval); NaN without both outcomes."""
     nan = float("nan")
     if y.size < 3 or y.all() or not y.any():
         return nan, nan, nan
-    x = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.log(np.clip(p, 1e-9, 1 - 1e-9) / np.clip(1 - p, 1e-9, 1))
+    if np.ptp(x) < 1e-9:
+        return nan, nan, nan  # one probability for every unit: no slope to fit
+    fit = LogisticRegression(C=np.inf, max_iter=1000).fit(x[:, None], y.astype(int))
+    beta = np.array([fit.intercept_[0], fit.coef_[0, 0]])
     X = np.column_stack([np.ones_like(x), x])
-    beta = np.array([0.0, 1.0])
-    for _ in range(50):
-        mu = 1 / (1 + np.exp(-np.clip(X @ beta, -30, 30)))
-        w = mu * (1 - mu)
-        info = X.T @ (X * w[:, None])
-        try:
-            step = np.linalg.solve(info, X.T @ (y - mu))
-        except np.linalg.LinAlgError:
-            return nan, nan, nan
-        beta = beta + step
-        if np.abs(step).max() < 1e-8:
-            break
-    with np.errstate(invalid="ignore", over="ignore"):
-        variance = float(np.linalg.inv(info)[1, 1])
+    mu = 1 / (1 + np.exp(-np.clip(X @ beta, -30, 30)))
+    info = X.T @ (X * (mu * (1 - mu))[:, None])
+    try:
+        with np.errstate(invalid="ignore", over="ignore"):
+            variance = float(np.linalg.inv(info)[1, 1])
+    except np.linalg.LinAlgError:
+        return nan, nan, nan
     if not np.isfinite(variance) or variance <= 0 or not np.isfinite(beta).all():
         return nan, nan, nan  # separated outcomes (probabilities of 0 and 1): no slope
     se = float(np.sqrt(variance))

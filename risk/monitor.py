@@ -420,6 +420,8 @@ def monitor(
     bands = bands or load_bands()
     units = label_scores(scores, ledger)
     figures = pd.DataFrame(_cells(units))
+    if figures.empty:  # nothing scored yet
+        figures = pd.DataFrame(columns=["decision", "month", "tier", *GAUGED])
     shift_rows = []
     if reference is not None:
         for decision in DECISIONS:

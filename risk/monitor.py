@@ -56,6 +56,7 @@ __all__ = [
     "load_bands",
     "monitor",
     "prediction_shift",
+    "scores_of",
     "since",
     "watch",
     "wilson",
@@ -578,3 +579,32 @@ def _drift_alert(drifted: DriftReport) -> pd.DataFrame:
     return pd.DataFrame(
         [{**row, "interval_low": found, "interval_high": found, "low": 0, "high": limit}]
     )
+
+
+def scores_of(model: Any, ledger: Ledger) -> pd.DataFrame:
+    """The ledger's units scored by ``model`` as the service records them
+    (:data:`SCORE_COLUMNS`): what monitoring a ledger scored outside the service reads."""
+    units = ledger.units()
+    frame = model.predict_frame(units, reasons=False)
+    tiers = frame["tier"].astype(str).to_numpy()
+    grids = ledger.households.drop_duplicates("household_id").set_index("household_id")["grid_id"]
+    out = pd.DataFrame(
+        {
+            "unit": units["unit"].astype(str).to_numpy(),
+            "household_id": units["household_id"].astype(str).to_numpy(),
+            "case_id": units["case_id"].to_numpy(),
+            "grid_id": units["household_id"].map(grids).to_numpy(),
+            "as_of": pd.to_datetime(units["as_of"]).to_numpy(),
+            "decision": frame["decision"].astype(str).to_numpy(),
+            "tier": tiers,
+            "final_tier": tiers,
+            "p_green": frame["p_green"].to_numpy(float),
+            "p_yellow": frame["p_yellow"].to_numpy(float),
+            "p_red": frame["p_red"].to_numpy(float),
+            "model_version": str(model.info.version),
+        }
+    )
+    for name in SUBGROUPS[:-1]:
+        if name in units:
+            out[name] = units[name].astype(object).to_numpy()
+    return out

@@ -59,6 +59,14 @@ def test_gate_passes_a_figure_neither_model_can_have_on_the_same_units():
     assert not gate(undefined, GOOD).passed  # only the candidate lacks it: refused
 
 
+def test_gate_judges_calibration_in_the_large_by_its_distance_from_zero():
+    metric = next(m for m, (d, _) in GATE.items() if d == "zero")
+    tolerance = GATE[metric][1]
+    champion = {**GOOD, metric: 0.01}
+    assert gate({**GOOD, metric: -0.01}, champion).passed  # as far off, the other way
+    assert not gate({**GOOD, metric: -(0.01 + tolerance + 0.005)}, champion).passed
+
+
 def test_every_gate_metric_is_a_decision_figure():
     assert all(m.startswith(("test_intake_", "test_screening_")) for m in GATE)
     assert {m.split("_")[1] for m in GATE} == {"intake", "screening"}

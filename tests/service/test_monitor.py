@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
-
 from conftest import auth
+from fastapi.testclient import TestClient
 
 
 @pytest.fixture
@@ -40,7 +39,9 @@ def test_monitor_takes_a_start_date_and_refuses_a_bad_one(client, keys):
 def test_monitor_page_in_chinese_and_english(page, keys):
     page.get("/login")
     token = page.cookies.get("risk_csrf")
-    assert page.post("/login", data={"key": keys["datascientist"], "csrf": token}).status_code == 303
+    assert (
+        page.post("/login", data={"key": keys["datascientist"], "csrf": token}).status_code == 303
+    )
     zh = page.get("/monitor")
     assert zh.status_code == 200 and "模型运行监测" in zh.text
     en = page.get("/monitor?lang=en")

@@ -1,0 +1,124 @@
+"""End to end: a service loaded with one population, then fed a shifted one.
+
+The monitor flags the shift before any outcome is known (new grids, police notes left
+blank), raises the calibration alert once outcomes arrive, and the README's three commands
+(monitor --export, train --base champion, promote) retrain and promote a model whose
+figures on the next year's units are back in band.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from utils.feed import feed, feed_outcomes
+from utils.fitted import QUICK
+
+from risk.cli import main
+from risk.dataset import load_ledger
+from risk.monitor import champion_reference, watch
+from risk.registry import Registry
+from risk.synth import generate_to_dir
+from risk.train import train
+from service.auth import Caller
+from service.main import create_app
+from service.monitoring import recorded
+from service.settings import Settings
+
+HOUSEHOLDS = 4000
+YEAR = pd.Timedelta(days=365)
+PARAMS = '{"outer_bags": 1, "interactions": 3, "max_rounds": 600, "n_jobs": 1}'
+
+
+@pytest.mark.slow
+def test_monitor_flags_the_shift_then_the_calibration_and_the_loop_promotes(
+    tmp_path, monkeypatch, capsys
+):
+    generate_to_dir(tmp_path / "a", households=HOUSEHOLDS, years=3, seed=1, progress=False)
+    (tmp_path / "mlruns").mkdir()
+    uri = f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}"
+    champion = train(tmp_path / "a", uri=uri, params=QUICK)
+    Registry(uri).promote(str(champion.version), force=True, reason="the first county's model")
+    a = load_ledger(tmp_path / "a")
+    start = a.cases["opened_at"].max() + pd.Timedelta(days=1)
+    generate_to_dir(
+        tmp_path / "b",
+        households=HOUSEHOLDS,
+        years=3,
+        seed=2,
+        start=start.date(),
+        progress=False,
+        shift="rural",
+    )
+    b = load_ledger(tmp_path / "b")
+    database = f"sqlite:///{tmp_path / 'risk.db'}"
+    monkeypatch.setenv("RISK_DATABASE_URL", database)
+    operator = Caller(key_id=0, role="admin", grids=None)
+    settings = Settings(database_url=database, mlflow_uri=uri)
+    with TestClient(create_app(settings)) as client:
+        app = client.app
+        # the first county in service for a year, outcomes recorded
+        feed(app, operator, a, start - YEAR, start)
+        feed_outcomes(app, operator, a, start - YEAR, start)
+        # the shifted county's first year, no outcome recorded yet
+        feed(app, operator, b, start, start + YEAR)
+        reference = champion_reference(uri)
+        scores, ledger = recorded(app.state.db, operator)
+        before = watch(scores, ledger, reference, first=start.date(), fairness=False)
+        assert "major_drift_findings" in set(before.alerts["figure"])
+        grids = before.drift.ids.set_index("field").loc["grid_id"]
+        assert grids["unseen_share"] == 1.0
+        police = before.drift.text.set_index("value").loc["police"]
+        assert police["verdict"] == "major"
+        intake = before.figures.query("decision == 'intake' and month == 'all' and tier == 'all'")
+        assert intake["n_outcomes"].iloc[0] == 0
+        assert not (
+            (before.alerts["decision"] == "intake")
+            & (before.alerts["figure"] == "observed_expected_red")
+        ).any()
+
+        feed_outcomes(app, operator, b, start, start + YEAR)
+        scores, ledger = recorded(app.state.db, operator)
+        after = watch(scores, ledger, reference, first=start.date(), fairness=False)
+        raised = after.alerts[after.alerts["decision"] == "intake"]
+        assert "observed_expected_red" in set(raised["figure"]), after.alerts
+
+        # a second year of the new county, then the three commands
+        feed(app, operator, b, start + YEAR + pd.Timedelta(days=1), start + 2 * YEAR)
+        feed_outcomes(app, operator, b, start + YEAR + pd.Timedelta(days=1), start + 2 * YEAR)
+        new = tmp_path / "new"
+        since = ["--since", start.date().isoformat(), "--tracking-uri", uri]
+        assert (
+            main(["monitor", *since, "--out", str(tmp_path / "m.html"), "--export", str(new)]) == 1
+        )
+        assert (tmp_path / "m.html").read_text("utf-8").count("<section") == 5
+        assert (
+            main(
+                [
+                    "train",
+                    "--data",
+                    str(new),
+                    "--base",
+                    "champion",
+                    "--tracking-uri",
+                    uri,
+                    "--params",
+                    PARAMS,
+                ]
+            )
+            == 0
+        )
+        version = capsys.readouterr().out.rsplit("risk promote ", 1)[1].split()[0]
+        assert main(["promote", version, "--tracking-uri", uri]) == 0, capsys.readouterr().out
+        assert str(Registry(uri).champion().version) == version
+        app.state.models.load()
+
+        # the next year's units, scored by the new champion: back in band
+        third = start + 2 * YEAR + pd.Timedelta(days=1)
+        feed(app, operator, b, third, start + 3 * YEAR)
+        feed_outcomes(app, operator, b, third, start + 3 * YEAR)
+        scores, ledger = recorded(app.state.db, operator)
+        scores = scores[scores["model_version"].astype(str) == version]
+        later = watch(scores, ledger, champion_reference(uri), first=third.date(), fairness=False)
+        calibration = later.alerts[later.alerts["figure"].str.startswith("observed_expected")]
+        assert calibration.empty, calibration

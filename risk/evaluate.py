@@ -183,10 +183,9 @@ def fairness_gaps(table: pd.DataFrame, min_units: int = 500, min_red: int = 20) 
     for metric in FAIRNESS_METRICS:
         gaps = rows[f"{metric}_gap"].abs().dropna()
         out[f"worst_gap_{metric}"] = float(gaps.max()) if len(gaps) else float("nan")
-    grids = (
-        rows[rows["group"] == "grid_group"]["citl_red"].abs().dropna() if "citl_red" in rows else []
-    )
-    out["worst_citl_red_grid_group"] = float(max(grids)) if len(grids) else float("nan")
+    grids = rows[rows["group"] == "grid_group"]
+    citl = grids["citl_red"].abs().dropna() if "citl_red" in grids else pd.Series(dtype=float)
+    out["worst_citl_red_grid_group"] = float(citl.max()) if len(citl) else float("nan")
     out["groups_measured"] = float(len(rows))
     out["groups_insufficient"] = float(len(others) - len(rows))
     return out

@@ -22,9 +22,10 @@ calendar month and tier (and all tiers, all months):
   cannot see the latter, which is why the observed figures and their bands follow.
 
 Each figure is judged against the band in ``risk/config/gate.yaml`` (``monitoring``) once
-enough outcomes are known; an alert is raised when the figure's whole 95% interval lies
-outside the band (not a chance wobble), and a row with too few outcomes reads
-"insufficient evidence".
+enough outcomes are known. A calibration figure (O/E, slope, calibration in the large)
+alerts when it is outside its band and its 95% interval excludes the calibrated value (1,
+or 0): miscalibrated beyond chance, by more than the band allows. Any other figure alerts
+when its whole 95% interval lies outside the band. Not a chance wobble either way.
 """
 
 from __future__ import annotations
@@ -343,6 +344,13 @@ GAUGED = (
     "estimated_npv_green",
     "estimated_auroc_red",
 )
+#: Figures with an ideal value: an alert when outside the band and the interval excludes it.
+IDEAL = {
+    "observed_expected_red": 1.0,
+    "observed_expected_yellow_or_red": 1.0,
+    "calibration_slope_red": 1.0,
+    "citl_red": 0.0,
+}
 #: Figures whose bands need outcomes (judged only with ``min_outcomes`` of them).
 NEED_OUTCOMES = {
     "observed_red",
@@ -373,7 +381,7 @@ def _cells(units: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _alerts(figures: pd.DataFrame, bands: Bands, shift: pd.DataFrame) -> pd.DataFrame:
-    """Figures of the all-tiers rows whose whole interval lies outside their band."""
+    """The all-tiers rows' figures that leave their band beyond chance (module docstring)."""
     out = []
     rows = figures[figures["tier"] == ALL].to_dict("records")
     rows += [{"month": ALL, **r} for r in shift.to_dict("records")]
@@ -386,7 +394,12 @@ def _alerts(figures: pd.DataFrame, bands: Bands, shift: pd.DataFrame) -> pd.Data
                 continue
             lo, hi = r.get(f"{figure}_low", value), r.get(f"{figure}_high", value)
             lo, hi = (value, value) if lo != lo or hi != hi else (lo, hi)
-            if hi < low or lo > high:
+            ideal = IDEAL.get(figure)
+            if ideal is not None:  # outside the band, and miscalibrated beyond chance
+                alert = not low <= value <= high and not lo <= ideal <= hi
+            else:  # the whole interval outside the band
+                alert = hi < low or lo > high
+            if alert:
                 out.append(
                     {
                         "decision": r["decision"],

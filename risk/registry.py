@@ -86,7 +86,7 @@ class GateResult:
             if not c.get("measured", True):
                 lines.append(
                     f"证据不足 / insufficient evidence {c['metric']}: not measurable on these "
-                    "units for either model (too few units or events); not judged, not passed"
+                    "units (too few units or events of its class); not judged, not passed"
                 )
                 continue
             lines.append(
@@ -105,14 +105,19 @@ def gate(
 
     A metric the candidate lacks fails; one the champion lacks passes (nothing to compare).
     A figure undefined for both on the same units (NaN: e.g. no red unit to rank, no
-    subgroup large enough) is not judged: the check says "insufficient evidence", and it
-    does not stop the promotion unless gate.yaml says ``insufficient_evidence: refuse``.
+    subgroup large enough), or resting on fewer held-out events of its class than
+    gate.yaml's ``min_events``, is not judged: the check says "insufficient evidence", and
+    it does not stop the promotion unless gate.yaml says ``insufficient_evidence: refuse``.
     """
-    refuse_unmeasured = gate_settings().get("insufficient_evidence", "report") == "refuse"
+    settings = gate_settings()
+    refuse_unmeasured = settings.get("insufficient_evidence", "report") == "refuse"
+    min_events = int(settings.get("min_events", 0))
     checks = []
     for metric, (direction, tolerance) in (rules or GATE).items():
         new, old = _defined(candidate.get(metric)), _defined(champion.get(metric))
+        events = _events(metric, candidate)
         unmeasured = metric in candidate and metric in champion and new is None and old is None
+        unmeasured = unmeasured or (events is not None and events < min_events)
         if unmeasured:
             ok = not refuse_unmeasured
         elif old is None:
@@ -137,6 +142,20 @@ def gate(
             }
         )
     return GateResult(all(c["ok"] for c in checks), checks)
+
+
+def _events(metric: str, figures: dict[str, float]) -> float | None:
+    """The held-out events a decision's red or yellow-or-red figure rests on (None when
+    the figures do not say, or the metric is a fairness gap, judged per subgroup)."""
+    parts = metric.split("_")
+    if len(parts) < 3 or "fairness" in parts:
+        return None
+    head = "_".join(parts[:2])  # test_intake, test_screening
+    red = figures.get(f"{head}_n_label_red")
+    if metric.endswith("yellow_or_red"):
+        yellow = figures.get(f"{head}_n_label_yellow")
+        return None if red is None or yellow is None else red + yellow
+    return red if metric.endswith("_red") or "red_" in metric else None
 
 
 def _defined(value: float | None) -> float | None:

@@ -67,6 +67,17 @@ def test_gate_judges_calibration_in_the_large_by_its_distance_from_zero():
     assert not gate({**GOOD, metric: -(0.01 + tolerance + 0.005)}, champion).passed
 
 
+def test_a_red_figure_on_too_few_events_reads_insufficient_evidence_not_a_pass():
+    counts = {"test_intake_n_label_red": 12.0, "test_intake_n_label_yellow": 400.0}
+    worse = {**GOOD, **counts, "test_intake_auroc_red": 0.5}
+    result = gate(worse, {**GOOD, **counts})
+    check = next(c for c in result.checks if c["metric"] == "test_intake_auroc_red")
+    assert not check["measured"]
+    assert "insufficient evidence test_intake_auroc_red" in result.summary()
+    judged = next(c for c in result.checks if c["metric"] == "test_intake_auroc_yellow_or_red")
+    assert judged["measured"]  # 412 yellow-or-red events: judged
+
+
 def test_every_gate_metric_is_a_decision_figure():
     assert all(m.startswith(("test_intake_", "test_screening_")) for m in GATE)
     assert {m.split("_")[1] for m in GATE} == {"intake", "screening"}

@@ -20,7 +20,7 @@ from risk.monitor import champion_reference, watch
 from risk.registry import Registry
 from risk.synth import generate_to_dir
 from risk.train import train
-from service.auth import Caller
+from service.auth import authenticate, create_key
 from service.main import create_app
 from service.monitoring import recorded
 from service.settings import Settings
@@ -53,10 +53,11 @@ def test_monitor_flags_the_shift_then_the_calibration_and_the_loop_promotes(
     b = load_ledger(tmp_path / "b")
     database = f"sqlite:///{tmp_path / 'risk.db'}"
     monkeypatch.setenv("RISK_DATABASE_URL", database)
-    operator = Caller(key_id=0, role="admin", grids=None)
     settings = Settings(database_url=database, mlflow_uri=uri)
     with TestClient(create_app(settings)) as client:
         app = client.app
+        operator = authenticate(app.state.db, create_key(app.state.db, "admin", label="loader"))
+        assert operator is not None
         # the first county in service for a year, outcomes recorded
         feed(app, operator, a, start - YEAR, start)
         feed_outcomes(app, operator, a, start - YEAR, start)
@@ -81,7 +82,8 @@ def test_monitor_flags_the_shift_then_the_calibration_and_the_loop_promotes(
         scores, ledger = recorded(app.state.db, operator)
         after = watch(scores, ledger, reference, first=start.date(), fairness=False)
         raised = after.alerts[after.alerts["decision"] == "intake"]
-        assert "observed_expected_red" in set(raised["figure"]), after.alerts
+        figures = after.figures.query("decision == 'intake' and month == 'all' and tier == 'all'")
+        assert "observed_expected_red" in set(raised["figure"]), figures.T
 
         # a second year of the new county, then the three commands
         feed(app, operator, b, start + YEAR + pd.Timedelta(days=1), start + 2 * YEAR)

@@ -26,21 +26,6 @@ if TYPE_CHECKING:
     from risk.dataset import Ledger
     from risk.monitor import MonitorReport
 
-#: The figures the command prints per decision and month.
-SHOWN = (
-    "n_scored",
-    "n_outcomes",
-    "observed_red",
-    "predicted_red",
-    "observed_expected_red",
-    "observed_expected_yellow_or_red",
-    "calibration_slope_red",
-    "ppv_red",
-    "npv_green",
-    "override_rate",
-    "estimated_auroc_red",
-)
-
 
 @app.command()
 def monitor(
@@ -133,6 +118,7 @@ def _export(scores: pd.DataFrame, ledger: Ledger, folder: Path) -> None:
 def _print(report: MonitorReport) -> None:
     from risk.i18n import LANGS, both, text
     from risk.monitor import ALL
+    from risk.monitor import SUMMARY as SHOWN
 
     figures = report.figures
     for lang in LANGS:

@@ -344,6 +344,20 @@ GAUGED = (
     "estimated_npv_green",
     "estimated_auroc_red",
 )
+#: The short list a terminal or a page shows per decision (the report shows GAUGED).
+SUMMARY = (
+    "n_scored",
+    "n_outcomes",
+    "observed_red",
+    "predicted_red",
+    "observed_expected_red",
+    "observed_expected_yellow_or_red",
+    "calibration_slope_red",
+    "ppv_red",
+    "npv_green",
+    "override_rate",
+    "estimated_auroc_red",
+)
 #: Figures with an ideal value: an alert when outside the band and the interval excludes it.
 IDEAL = {
     "observed_expected_red": 1.0,

@@ -24,30 +24,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from risk.atomic import atomic_write
 from risk.i18n import both, text
 from risk.models.decision import DECISIONS
-from risk.monitor import ALL, MonitorReport
+from risk.monitor import ALL, GAUGED, MonitorReport
 
 __all__ = ["render_monitor", "write_monitor_report"]
 
-#: The figures of the per-month table, in order.
-TABLE = (
-    "n_scored",
-    "n_outcomes",
-    "observed_red",
-    "predicted_red",
-    "observed_yellow_or_red",
-    "predicted_yellow_or_red",
-    "observed_expected_red",
-    "observed_expected_yellow_or_red",
-    "citl_red",
-    "calibration_slope_red",
-    "ppv_red",
-    "npv_green",
-    "override_rate",
-    "estimated_red",
-    "estimated_ppv_red",
-    "estimated_npv_green",
-    "estimated_auroc_red",
-)
+#: The figures of the per-month table, in order: every gauged figure.
+TABLE = GAUGED
 
 
 def _calibration_by_month(rows: pd.DataFrame) -> str:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from risk.i18n import LANGS, Lang, text
 from risk.models.triage import TriageModel
+from risk.monitor import SUMMARY
 from risk.schema import CASE, TIERS
 from risk.schema import Field as ContractField
 from service import cases, monitoring
@@ -542,21 +543,6 @@ def monitor_page(request: Request, who: PageCaller, db: DatabaseDep, models: Mod
         alerts=report.alert_lines(lang),
         has_alerts=not report.alerts.empty,
         rows=[] if rows is None else rows.to_dict("records"),
-        figures=MONITOR_FIGURES,
+        figures=SUMMARY,
         drift=[] if report.drift is None else report.drift.findings(lang),
     )
-
-
-#: The figures the monitor page shows per decision and tier.
-MONITOR_FIGURES = (
-    "n_scored",
-    "n_outcomes",
-    "observed_red",
-    "predicted_red",
-    "observed_expected_red",
-    "observed_expected_yellow_or_red",
-    "ppv_red",
-    "npv_green",
-    "override_rate",
-    "estimated_auroc_red",
-)

@@ -30,7 +30,6 @@ def main() -> None:
     import pandas as pd
 
     from risk.features.asof import household_units
-    from risk.models.pyfunc import input_example
 
     step("imports")
     mlflow.set_tracking_uri(uri)
@@ -40,8 +39,7 @@ def main() -> None:
     households = pd.read_parquet(f"{data}/households.parquet")
     cases = pd.read_parquet(f"{data}/cases.parquet")
     step("read")
-    built = household_units(households, cases, as_of)
-    units = input_example(built, n=len(built))  # the plain types of the model's signature
+    units = household_units(households, cases, as_of)
     step("build")
     predictions = loaded.predict(units, params={"reasons": False})
     step("predict")

@@ -2,16 +2,24 @@
 
 Exit codes: 0 success; 1 rows were quarantined (without ``--allow-partial``);
 2 the input or the command line is unusable (the message says why).
+
+Every table goes through :func:`print_rows`: for people, long cells wrap and are never
+cut, whatever the terminal's width; commands with ``--format json|csv`` print the same
+rows for scripts.
 """
 
 from __future__ import annotations
 
 import atexit
+import csv
 import datetime as dt
 import gc
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -70,6 +78,81 @@ UriOpt = Annotated[
     ),
 ]
 ShowOpt = Annotated[int, typer.Option("--show", help="How many row errors to print.")]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format",
+        help="table: for people (long cells wrap, never cut); json or csv: for scripts.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column: its name for scripts, its header for people (default the name), how
+    people see a value (default ``str``), and whether the table shows it at all."""
+
+    name: str
+    header: str = ""
+    show: Callable[[Any], str] = str
+    shown: bool = True
+
+
+@dataclass
+class Rows:
+    """A table a command prints; ``name`` keys it in JSON when a command prints several."""
+
+    columns: Sequence[Col]
+    rows: Sequence[Sequence[Any]] = field(default_factory=list)
+    title: str | None = None
+    name: str = "rows"
+
+
+def print_rows(
+    *tables: Rows, fmt: OutputFormat = OutputFormat.table, console: Console | None = None
+) -> None:
+    """Print ``tables``: as rich tables that wrap, as JSON (a list of objects, or one list
+    per table's name), or as CSV (with a first ``table`` column when there are several)."""
+    console = console or out
+    if fmt is OutputFormat.table:
+        for t in tables:
+            table = Table(title=t.title)
+            for c in t.columns:
+                if c.shown:
+                    table.add_column(c.header or c.name, overflow="fold")
+            for row in t.rows:
+                pairs = zip(t.columns, row, strict=True)
+                table.add_row(*(c.show(v) for c, v in pairs if c.shown))
+            console.print(table)
+        return
+    records = {t.name: [_record(t.columns, row) for row in t.rows] for t in tables}
+    if fmt is OutputFormat.json:
+        doc: Any = records if len(tables) > 1 else records[tables[0].name]
+        console.file.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+        return
+    names = [c.name for c in tables[0].columns]
+    if any([c.name for c in t.columns] != names for t in tables):
+        raise ValueError("--format csv: one table, or tables with the same columns")
+    several = len(tables) > 1
+    writer = csv.writer(console.file, lineterminator="\n")
+    writer.writerow(["table", *names] if several else names)
+    for name, rows in records.items():
+        for record in rows:
+            writer.writerow([name, *record.values()] if several else record.values())
+
+
+def _record(columns: Sequence[Col], row: Sequence[Any]) -> dict[str, Any]:
+    return {c.name: v for c, v in zip(columns, row, strict=True)}
+
+
 ErrorsOpt = Annotated[
     Path | None,
     typer.Option(
@@ -80,9 +163,19 @@ ErrorsOpt = Annotated[
 ]
 
 
+#: click's UsageError as typer raises it (typer 0.2x carries its own copy of click).
+_UsageError: type[Any] = typer.BadParameter.__bases__[0]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI with ``argv``; return the exit code instead of exiting (for tests)."""
-    code = app(args=argv, standalone_mode=False)
+    """Run the CLI with ``argv``; return the exit code instead of exiting (for tests). A
+    command line the CLI refuses (an unknown option, a value not among the choices) is
+    said on stderr, exit 2, as when run from a shell."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except _UsageError as exc:
+        exc.show()
+        return int(exc.exit_code)
     return code if isinstance(code, int) else 0
 
 
@@ -108,6 +201,19 @@ def _store(uri: str | None, given_as: str = "--tracking-uri") -> str:
     return store.uri
 
 
+def error_rows(errors: Any) -> Rows:
+    """Row errors (row, field, value, reason zh, reason en) as a table."""
+    columns = [
+        Col("row", "行 row"),
+        Col("field", "字段 field"),
+        Col("value", "值 value"),
+        Col("reason_zh", "原因"),
+        Col("reason_en", "reason"),
+    ]
+    shown = errors[[c.name for c in columns]]
+    return Rows(columns, [list(row) for row in shown.itertuples(index=False)])
+
+
 def _report(result: object, show: int, errors_path: Path | None) -> None:
     from risk.cells import write_csv
     from risk.ingest import IngestResult
@@ -116,10 +222,7 @@ def _report(result: object, show: int, errors_path: Path | None) -> None:
     out.print(result.summary("zh"), highlight=False)
     out.print(result.summary("en"), highlight=False)
     if len(result.errors) and show > 0:
-        table = Table("行 row", "字段 field", "值 value", "原因", "reason", show_lines=False)
-        for row in result.errors.head(show).itertuples(index=False):
-            table.add_row(*(str(v) for v in row))
-        out.print(table)
+        print_rows(error_rows(result.errors.head(show)))
         if len(result.errors) > show:
             out.print(f"… {len(result.errors) - show} more / 另有 {len(result.errors) - show} 条")
     if errors_path is not None:
@@ -276,6 +379,7 @@ def contract(
 
 # The model and service commands live in their own modules and register themselves on ``app``.
 from risk import (  # noqa: E402,F401
+    cli_load,
     cli_model,
     cli_monitor,
     cli_score,

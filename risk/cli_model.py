@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from risk.cli import UriOpt, _fail, _store, app, err, out
+from risk.cli import (
+    Col,
+    FormatOpt,
+    OutputFormat,
+    Rows,
+    UriOpt,
+    _fail,
+    _store,
+    app,
+    err,
+    out,
+    print_rows,
+)
 from risk.errors import RiskError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DataOpt = Annotated[
     Path,
@@ -49,25 +63,25 @@ SHOWN = (
     "review_share",
     "set_coverage_red",
 )
+#: The pooled figures printed as an extra table (not a decision's figures).
+POOLED = ("auroc_red", "tier_mix_red")
 
 
-def _tables(metrics: dict[str, float], prefix: str, names: tuple[str, ...]) -> list[Table]:
+def _tables(metrics: dict[str, float], prefix: str, names: tuple[str, ...]) -> list[Rows]:
     """One table per decision, then the pooled figures as an extra line."""
-    from risk.evaluate import metric_cells
+    from risk.evaluate import metric_cell, metric_values
     from risk.i18n import both
     from risk.models.decision import DECISIONS
 
+    columns = [Col("metric"), *(Col(name, show=metric_cell) for name in names)]
     tables = []
     for decision in DECISIONS:
         zh, en = both(f"decision_{decision}")
-        table = Table("metric", *names, title=f"{zh} / {en}")
-        for key in SHOWN:
-            table.add_row(key, *metric_cells(metrics, f"{prefix}_{decision}", names, key))
-        tables.append(table)
-    pooled = Table("metric", *names, title="pooled (both decisions; not a decision's figure)")
-    for key in ("auroc_red", "tier_mix_red"):
-        pooled.add_row(key, *metric_cells(metrics, prefix, names, key))
-    tables.append(pooled)
+        rows = [[key, *metric_values(metrics, f"{prefix}_{decision}", names, key)] for key in SHOWN]
+        tables.append(Rows(columns, rows, title=f"{zh} / {en}", name=decision))
+    pooled = [[key, *metric_values(metrics, prefix, names, key)] for key in POOLED]
+    title = "pooled (both decisions; not a decision's figure)"
+    tables.append(Rows(columns, pooled, title=title, name="pooled"))
     return tables
 
 
@@ -114,8 +128,7 @@ def train(
     except json.JSONDecodeError as exc:
         err.print(f"[red]error:[/red] --params: not JSON: {exc}")
         raise typer.Exit(2) from exc
-    for table in _tables(outcome.metrics, "test", ("model", "checklist", "logistic")):
-        out.print(table)
+    print_rows(*_tables(outcome.metrics, "test", ("model", "checklist", "logistic")))
     from risk.train import notes_text
 
     for decision, choice in outcome.fit.choices.items():
@@ -144,6 +157,7 @@ def evaluate(
     ] = "all",
     extract_date: ExtractOpt = None,
     tracking_uri: UriOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Measure a registered model on a ledger's labelled units."""
     from risk.dataset import load_ledger, time_split
@@ -161,9 +175,9 @@ def evaluate(
         result = run_evaluation(triage, units, units["label"], prefix="eval")
     except RiskError as exc:
         raise _fail(exc) from exc
-    for table in _tables(result.metrics, "eval", ("model",)):
-        out.print(table)
-    out.print(f"{len(units):,} labelled units")
+    print_rows(*_tables(result.metrics, "eval", ("model",)), fmt=fmt)
+    if fmt is OutputFormat.table:
+        out.print(f"{len(units):,} labelled units")
 
 
 @app.command()
@@ -209,15 +223,18 @@ def drift(
         Path | None, typer.Option("--out", dir_okay=False, help="Write the field table as CSV.")
     ] = None,
     tracking_uri: UriOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Per-field distribution shift (PSI, missing rate, new values) and label-rate shift
-    between two ledgers, with a verdict per field; exit 1 on a major shift."""
+    between two ledgers, with a verdict per field, in Chinese and English; exit 1 on a
+    major shift. ``--format csv`` prints the field table (as ``--out`` writes it)."""
     import tempfile
 
     from risk.cells import write_csv
     from risk.dataset import load_ledger
     from risk.drift import ledger_drift
     from risk.errors import ContractError
+    from risk.i18n import both
     from risk.registry import Registry
 
     try:
@@ -233,25 +250,64 @@ def drift(
             report = ledger_drift(ref, load_ledger(current))
     except RiskError as exc:
         raise _fail(exc) from exc
-    table = Table("kind", "field", "PSI", "missing ref→cur", "new values", "verdict")
-    shown = report.fields.sort_values("psi", ascending=False)
-    for r in shown.itertuples():
-        table.add_row(
-            str(r.kind),
-            str(r.field),
-            f"{r.psi:.3f}",
-            f"{r.missing_reference:.1%} → {r.missing_current:.1%}",
-            str(r.new_values),
-            str(r.verdict),
-        )
-    out.print(table)
-    for r in report.labels.itertuples():
-        out.print(f"label {r.tier}: {r.reference:.2%} → {r.current:.2%}")
-    out.print(f"verdict: {report.worst}")
+    frame = report.labelled().sort_values("psi", ascending=False)
+    fields, labels = _drift_rows(frame, report.labels)
+    print_rows(fields, *([] if fmt is OutputFormat.csv else [labels]), fmt=fmt)
+    if fmt is OutputFormat.table:
+        zh, en = both(f"drift_{report.worst}")
+        out.print(f"结论：{zh} / verdict: {en}")
     if out_path is not None:
-        write_csv(report.fields, out_path, encoding="utf-8")
+        write_csv(frame, out_path, encoding="utf-8")
     if report.worst == "major":
         raise typer.Exit(1)
+
+
+def _drift_rows(frame: pd.DataFrame, label_rates: pd.DataFrame) -> tuple[Rows, Rows]:
+    """A drift report's field table (:meth:`~risk.drift.DriftReport.labelled`) and its
+    label-rate table as rows: scripts get every column, people see each kind, field and
+    verdict in Chinese and English, from the same columns."""
+    from risk.i18n import both
+    from risk.schema import TIERS
+
+    def header(key: str) -> str:
+        return "\n".join(both(key))
+
+    def labels(code: str) -> dict[str, str]:
+        pairs = zip(frame[code], frame[f"{code}_zh"], frame[f"{code}_en"], strict=True)
+        return {c: f"{zh} {en}" if zh != en else zh for c, zh, en in pairs}
+
+    def share(value: float) -> str:
+        return f"{value:.1%}"
+
+    kinds, names, verdicts = labels("kind"), labels("field"), labels("verdict")
+    columns = [
+        Col("kind", header("drift_kind"), show=kinds.__getitem__),
+        Col("kind_zh", shown=False),
+        Col("kind_en", shown=False),
+        Col("field", header("drift_field"), show=names.__getitem__),
+        Col("field_zh", shown=False),
+        Col("field_en", shown=False),
+        Col("psi", "PSI", show=lambda v: f"{v:.3f}"),
+        Col("missing_reference", header("drift_missing_reference"), show=share),
+        Col("missing_current", header("drift_missing_current"), show=share),
+        Col("new_values", header("drift_new_values")),
+        Col("verdict", header("drift_verdict"), show=verdicts.__getitem__),
+        Col("verdict_zh", shown=False),
+        Col("verdict_en", shown=False),
+    ]
+    fields = Rows(
+        columns,
+        frame[[c.name for c in columns]].values.tolist(),
+        name="fields",
+    )
+    tiers = {t.code: f"{t.zh} {t.en}" for t in TIERS}
+    label_columns = [
+        Col("tier", header("drift_label"), show=tiers.__getitem__),
+        Col("reference", header("drift_reference"), show=lambda v: f"{v:.2%}"),
+        Col("current", header("drift_current"), show=lambda v: f"{v:.2%}"),
+    ]
+    label_rows = label_rates[[c.name for c in label_columns]].values.tolist()
+    return fields, Rows(label_columns, label_rows, name="labels")
 
 
 @app.command()

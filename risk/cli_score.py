@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from risk.cli import UriOpt, _fail, _store, app, err, out
+from risk.cli import UriOpt, _fail, _store, app, err, error_rows, out, print_rows
 from risk.errors import ConfigError, IngestError, RiskError
 
 if TYPE_CHECKING:
@@ -219,9 +218,6 @@ def _print_errors(errors: object, show: int) -> None:
     assert isinstance(errors, pd.DataFrame)
     if show <= 0 or not len(errors):
         return
-    table = Table("行 row", "字段 field", "值 value", "原因", "reason")
-    for row in errors.head(show).itertuples(index=False):
-        table.add_row(*(str(v) for v in row))
-    err.print(table)
+    print_rows(error_rows(errors.head(show)), console=err)
     if len(errors) > show:
         err.print(f"… {len(errors) - show} more / 另有 {len(errors) - show} 条")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from risk.cli import _store, app, err, out
+from risk.cli import Col, FormatOpt, OutputFormat, Rows, _store, app, err, out, print_rows
+from service.roles import Role
 
 if TYPE_CHECKING:
     from service.db import Database
@@ -90,9 +90,7 @@ def _served_version(uri: str | None, model_uri: str) -> str:
 
 @keys.command("create")
 def keys_create(
-    role: Annotated[
-        str, typer.Option(help="caseworker, psychologist, supervisor, datascientist or admin.")
-    ],
+    role: Annotated[Role, typer.Option(help="What the key may do.", case_sensitive=False)],
     grids: Annotated[
         str | None, typer.Option(help="Comma-separated grid ids it may see (or --all-grids).")
     ] = None,
@@ -109,7 +107,9 @@ def keys_create(
     try:
         if all_grids == (grids is not None):
             raise ValueError(" / ".join(both("keys_no_grids")))
-        key = create_key(_database(), role, None if all_grids else (grids or "").split(","), label)
+        key = create_key(
+            _database(), role.value, None if all_grids else (grids or "").split(","), label
+        )
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -117,21 +117,30 @@ def keys_create(
 
 
 @keys.command("list")
-def keys_list() -> None:
+def keys_list(fmt: FormatOpt = OutputFormat.table) -> None:
     """Every key: prefix, role, grids, label, created, revoked."""
     from service.auth import list_keys
 
-    table = Table("prefix", "role", "grids", "label", "created", "revoked")
-    for k in list_keys(_database()):
-        table.add_row(
+    columns = [
+        Col("prefix"),
+        Col("role"),
+        Col("grids", show=lambda v: v or "(all)"),
+        Col("label"),
+        Col("created"),
+        Col("revoked"),
+    ]
+    rows = [
+        [
             k.prefix,
             k.role,
-            k.grids or "(all)",
+            k.grids or "",
             k.label,
             k.created_at.isoformat(timespec="seconds"),
             "" if k.revoked_at is None else k.revoked_at.isoformat(timespec="seconds"),
-        )
-    out.print(table)
+        ]
+        for k in list_keys(_database())
+    ]
+    print_rows(Rows(columns, rows), fmt=fmt)
 
 
 @keys.command("revoke")

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from risk.i18n import Lang, text
+from risk.i18n import Lang, both, text
 from risk.schema import CASE, HOUSEHOLD_SURVEY, TIERS, Field, RecordKind
 
 __all__ = [
@@ -286,7 +286,7 @@ class DriftReport:
         for r in self.fields[self.fields["verdict"] != "stable"].itertuples():
             f = _field(str(r.kind), str(r.field))
             detail = text(
-                "drift_field",
+                "drift_finding_field",
                 lang,
                 field=f.label(lang),
                 psi=f"{r.psi:.3f}",
@@ -295,7 +295,7 @@ class DriftReport:
             )
             if r.new_values:
                 new = _values(f, str(r.new_values), lang)
-                detail += text("drift_new_values", lang, values=new)
+                detail += text("drift_finding_new_values", lang, values=new)
             if r.vanished_values:
                 gone = _values(f, str(r.vanished_values), lang)
                 detail += text("drift_vanished_values", lang, values=gone)
@@ -336,6 +336,34 @@ class DriftReport:
             )
             out.append((VERDICTS.index(str(r.verdict)), f"{verdict[str(r.verdict)]}: {detail}"))
         return out
+
+    def labelled(self) -> pd.DataFrame:
+        """The field table with each kind, field and verdict also in Chinese and English
+        (the contract's labels and :mod:`risk.i18n`'s), each beside its code: what
+        ``risk drift`` shows and writes."""
+        kinds = {k.name: k for k in (HOUSEHOLD_SURVEY, CASE)}
+        f = self.fields
+        kind = [kinds[k] for k in f["kind"]]
+        field = [k[name] for k, name in zip(kind, f["field"], strict=True)]
+        verdict = [both(f"drift_{v}") for v in f["verdict"]]
+        return pd.DataFrame(
+            {
+                "kind": f["kind"],
+                "kind_zh": [k.zh for k in kind],
+                "kind_en": [k.en for k in kind],
+                "field": f["field"],
+                "field_zh": [x.zh for x in field],
+                "field_en": [x.en for x in field],
+                "psi": f["psi"],
+                "missing_reference": f["missing_reference"],
+                "missing_current": f["missing_current"],
+                "new_values": f["new_values"],
+                "verdict": f["verdict"],
+                "verdict_zh": [zh for zh, _ in verdict],
+                "verdict_en": [en for _, en in verdict],
+            },
+            index=f.index,
+        )
 
     def as_metrics(self, prefix: str = "drift") -> dict[str, float]:
         out = {

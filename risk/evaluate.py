@@ -31,7 +31,9 @@ __all__ = [
     "decision_plots",
     "evaluate",
     "fairness_gaps",
+    "metric_cell",
     "metric_cells",
+    "metric_values",
     "subgroup_columns",
     "targets_missed",
 ]
@@ -124,16 +126,28 @@ def evaluate(
     return Evaluation(metrics, subgroups, scored, decisions)
 
 
+def metric_values(
+    metrics: dict[str, float], head: str, names: list[str] | tuple[str, ...], key: str
+) -> list[float | None]:
+    """One figure of each scorer under ``head`` (``test_intake``, ...): the model's is
+    ``{head}_{key}``, a baseline's ``{head}_{name}_{key}``; None if absent or undefined."""
+    values = []
+    for name in names:
+        value = metrics.get(f"{head}_{key}" if name == "model" else f"{head}_{name}_{key}")
+        values.append(None if value is None or value != value else float(value))
+    return values
+
+
+def metric_cell(value: float | None) -> str:
+    """A figure as a table cell: four decimals, "—" if absent."""
+    return "—" if value is None else f"{value:.4f}"
+
+
 def metric_cells(
     metrics: dict[str, float], head: str, names: list[str] | tuple[str, ...], key: str
 ) -> list[str]:
-    """One figure of each scorer under ``head`` (``test_intake``, ...), as table cells:
-    the model's is ``{head}_{key}``, a baseline's ``{head}_{name}_{key}``; "—" if absent."""
-    cells = []
-    for name in names:
-        value = metrics.get(f"{head}_{key}" if name == "model" else f"{head}_{name}_{key}")
-        cells.append("—" if value is None or value != value else f"{value:.4f}")
-    return cells
+    """:func:`metric_values` as table cells."""
+    return [metric_cell(v) for v in metric_values(metrics, head, names, key)]
 
 
 def _figures(scored: dict[str, Scored], y: np.ndarray, rows: np.ndarray, head: str) -> dict:
@@ -217,21 +231,20 @@ def decision_plots(evaluation: Evaluation, y: np.ndarray, folder: Path) -> dict[
 
 
 def targets_missed(evaluation: Evaluation, policy: Policy, prefix: str = "test") -> dict:
-    """Per decision, the policy's targets its tiers missed on the evaluated units."""
+    """Per decision, the policy's targets its tiers missed on the evaluated units (a target
+    whose figure is undefined there, for want of events, is not counted as missed)."""
     out: dict[str, list[str]] = {}
     for name in DECISIONS:
         m = evaluation.metrics
         head = f"{prefix}_{name}_tier"
         if f"{head}_mix_red" not in m:
             continue
-        t = policy.decisions[name].targets
-        checks = {
-            "max_red_share": m[f"{head}_mix_red"] <= t.max_red_share + 1e-9,
-            "max_yellow_or_red_share": 1 - m[f"{head}_mix_green"]
-            <= t.max_yellow_or_red_share + 1e-9,
-            "red_recall": not m[f"{head}_red_recall"] < t.red_recall,
-            "max_green_red_rate": not m[f"{head}_green_red_rate"] > t.max_green_red_rate,
-            "yellow_or_red_recall": not m[f"{head}_yellow_or_red_recall"] < t.yellow_or_red_recall,
-        }
-        out[name] = [k for k, ok in checks.items() if not ok]
+        checks = policy.decisions[name].targets.judge(
+            red_share=m[f"{head}_mix_red"],
+            yellow_or_red_share=1 - m[f"{head}_mix_green"],
+            red_recall=m[f"{head}_red_recall"],
+            green_red_rate=m[f"{head}_green_red_rate"],
+            yellow_or_red_recall=m[f"{head}_yellow_or_red_recall"],
+        )
+        out[name] = [k for k, ok in checks.items() if ok is False]
     return out

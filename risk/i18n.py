@@ -94,6 +94,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "读取 {rows_in} 行：写入 {rows_out} 行，隔离 {rows_quarantined} 行",
         "read {rows_in} rows: {rows_out} written, {rows_quarantined} quarantined",
     ),
+    "load_summary": (
+        "载入台账：入户调查 {waves_in} 条，矛盾纠纷 {cases_in} 件（隔离 {quarantined} 行）；"
+        "调查新增 {waves_added}、更新 {waves_replaced}；纠纷新增 {cases_added}、更新 "
+        "{cases_replaced}；结果新增 {outcomes_added}；评分 {scored} 户，新存评分 "
+        "{scores_added} 条（评分日 {as_of}，模型 v{model_version}）；用时 {seconds} 秒",
+        "ledger loaded: {waves_in} survey waves, {cases_in} cases ({quarantined} rows "
+        "quarantined); waves {waves_added} added, {waves_replaced} replaced; cases "
+        "{cases_added} added, {cases_replaced} replaced; {outcomes_added} outcomes added; "
+        "{scored} households scored, {scores_added} new scores stored (as of {as_of}, model "
+        "v{model_version}); {seconds} s",
+    ),
+    "load_needs_all_grids": (
+        "载入台账需要可查看所有网格的管理员密钥",
+        "loading a ledger needs an admin key that sees every grid",
+    ),
+    "load_bad_key": ("密钥无效或已撤销", "the key is unknown or revoked"),
+    "load_no_dir": (
+        "服务未设置载入目录（RISK_LOAD_DIR）",
+        "the service has no load directory (RISK_LOAD_DIR)",
+    ),
+    "load_no_file": ("载入目录中没有文件：{value}", "no such file in the load directory: {value}"),
+    "field_load_file": ("载入目录中的台账文件名", "a ledger file's name in the load directory"),
+    "field_load_as_of": ("评分日（默认今天）", "the day scored as of (default today)"),
+    "field_load_counts": ("新增、更新与评分的行数", "rows added, replaced and scored, by kind"),
+    "field_load_quarantined": ("各台账隔离的行数", "rows quarantined, per ledger"),
+    "field_load_summary": ("载入摘要", "the load's summary"),
+    "field_household_surveys": ("入户调查（按日期）", "the survey waves, by date"),
+    "field_household_screening": ("最新筛查评分", "the latest screening score"),
+    "field_household_cases": (
+        "纠纷及其当前等级与结果",
+        "the cases, with their tier now and outcome",
+    ),
+    "field_survey_fields": ("调查字段", "the survey's fields"),
+    "field_unit_score": ("最新评分", "the latest score"),
+    "load_nothing": ("请至少指定一个台账文件", "name at least one ledger file"),
+    "load_unreadable": ("台账无法读取：{value}", "the ledger cannot be read: {value}"),
     "row_error": (
         "第 {row} 行 {field}（{field_zh}）：{reason}",
         "row {row} {field} ({field_en}): {reason}",
@@ -391,6 +427,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "page_unseen_stays": ("补充后等级不变", "knowing it would not change the tier"),
     # the two decisions, and what training says about them
     "decision_intake": ("案件受理", "case intake"),
+    # drift: a field's verdict, and the headers of its table
+    "drift_stable": ("稳定", "stable"),
+    "drift_moderate": ("中度偏移", "moderate"),
+    "drift_major": ("严重偏移", "major"),
+    "drift_kind": ("台账", "kind"),
+    "drift_field": ("字段", "field"),
+    "drift_missing_reference": ("参照缺失率", "missing (ref)"),
+    "drift_missing_current": ("当前缺失率", "missing (cur)"),
+    "drift_new_values": ("新取值", "new values"),
+    "drift_verdict": ("结论", "verdict"),
+    "drift_label": ("标签", "label"),
+    "drift_reference": ("参照", "reference"),
+    "drift_current": ("当前", "current"),
     "decision_screening": ("入户筛查", "household screening"),
     "pooled_classifier": (
         "训练期红色事件 {n} 起，少于 {need} 起：使用合并模型",
@@ -409,14 +458,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "capacity alone",
     ),
     # drift and monitoring (risk/drift.py, risk/monitor.py, risk/fairness.py)
-    "drift_stable": ("稳定", "stable"),
-    "drift_moderate": ("中度漂移", "moderate shift"),
-    "drift_major": ("重大漂移", "major shift"),
-    "drift_field": (
+    "drift_finding_field": (
         "{field}：PSI {psi}，缺失率 {before} → {now}",
         "{field}: PSI {psi}, missing {before} → {now}",
     ),
-    "drift_new_values": ("；新出现的取值：{values}", "; new values: {values}"),
+    "drift_finding_new_values": ("；新出现的取值：{values}", "; new values: {values}"),
     "drift_vanished_values": ("；消失的取值：{values}", "; values gone: {values}"),
     "drift_category": (
         "{field} = {value} 的占比 {before} → {now}（{ratio} 倍）",

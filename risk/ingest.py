@@ -187,7 +187,11 @@ def validate_frame(
     frame = pd.DataFrame(parsed, index=raw.index, copy=False)
     for name in ID_FIELDS & set(source.columns):
         ids = parsed[name]
-        bad_id = ids.notna() & ~ids.fillna("x").map(id_ok).astype(bool)
+        # each distinct id checked once (a household id recurs in every wave and case)
+        codes, distinct = pd.factorize(ids.fillna("x"))
+        bad_id = ids.notna() & ~pd.Series(
+            np.array([id_ok(v) for v in distinct], bool)[codes], index=ids.index
+        )
         errors.append(_errors(kind[name], source[name], bad_id, "bad_id"))
     errors.append(_contract_errors(frame, kind, source))
     errors.append(_record_errors(frame, kind, source))

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
-__all__ = ["Steps"]
+__all__ = ["RowsBar", "Steps"]
 
 
 class Steps:
@@ -26,3 +26,34 @@ class Steps:
         if self._console is not None:
             elapsed = time.perf_counter() - started
             self._console.print(f"{self.prefix}: {what} … {elapsed:.1f} s")
+
+
+class RowsBar:
+    """``with RowsBar(enabled) as bar:`` one bar on stderr per phase of a long job:
+    ``bar(phase, done, total)`` moves the bar of ``phase`` (rows done of ``total``)."""
+
+    def __init__(self, enabled: bool) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self._progress = Progress(
+            "{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            disable=not enabled,
+        )
+        self._tasks: dict[str, object] = {}
+
+    def __enter__(self) -> RowsBar:
+        self._progress.__enter__()
+        return self
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        task = self._tasks.get(phase)
+        if task is None:
+            task = self._tasks[phase] = self._progress.add_task(phase, total=total or None)
+        self._progress.update(task, completed=done, total=total or None)  # type: ignore[arg-type]
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.__exit__(None, None, None)

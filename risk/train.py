@@ -165,8 +165,7 @@ def _log_run(
     false). Returns the run id and the registered version."""
     import mlflow
 
-    from risk.models import pyfunc as pyfunc_module
-    from risk.models.pyfunc import ARTIFACT, input_example, save_artifact, signature
+    from risk.models.pyfunc import log_model
 
     policy = fit.model.policy
     experiment_id = registry.experiment(experiment)
@@ -193,15 +192,7 @@ def _log_run(
             mlflow.set_tag("drift_verdict", drifted.worst)
         # The ledger trained on travels with the run: the next --base starts here.
         mlflow.log_artifacts(str(data.ledger.write(folder / "ledger")), "ledger")
-        artifact = save_artifact(fit.model, folder / "triage.joblib")
-        logged = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=str(Path(pyfunc_module.__file__).with_name("pyfunc_model.py")),
-            artifacts={ARTIFACT: str(artifact)},
-            signature=signature(),
-            input_example=input_example(data.test.units),
-            registered_model_name=MODEL_NAME if register else None,
-        )
+        logged = log_model(fit.model, data.test.units, folder, MODEL_NAME if register else None)
     registered = getattr(logged, "registered_model_version", None)
     return run.info.run_id, str(registered) if register else None
 

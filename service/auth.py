@@ -18,6 +18,7 @@ from risk.i18n import both
 from risk.ids import id_ok
 from service.db import Database
 from service.errors import ServiceError
+from service.roles import ROLES
 from service.tables import ApiKey
 
 __all__ = [
@@ -32,8 +33,7 @@ __all__ = [
     "revoke_key",
 ]
 
-#: Roles, and what each may do beyond reading and scoring within its grids.
-ROLES = ("caseworker", "psychologist", "supervisor", "datascientist", "admin")
+#: What each role (:mod:`service.roles`) may do beyond reading and scoring within its grids.
 CAN = {
     "store": {"caseworker", "psychologist", "supervisor", "admin"},
     "lower_tier": {"supervisor", "admin"},

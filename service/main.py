@@ -23,7 +23,7 @@ from service.metrics import LATENCY, REQUESTS, method_label, route_label, worker
 from service.model_holder import ModelHolder
 from service.refusals import AuditRefusals
 from service.reloads import follow_reloads, latest_reload
-from service.routes import docs, health, model, monitor, pages, records, score, visits
+from service.routes import docs, health, load, model, monitor, pages, records, score, visits
 from service.settings import Settings
 
 __all__ = ["SECURITY_HEADERS", "create_app"]
@@ -180,14 +180,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.failures = RateLimiter(settings.failed_keys_per_minute)
     install_handlers(app)
 
-    for router in (
-        health.router,
-        score.router,
-        records.router,
-        visits.router,
-        model.router,
-        monitor.router,
-    ):
+    routers = (health, score, records, visits, model, load, monitor)
+    for router in (r.router for r in routers):
         app.include_router(router)
     app.include_router(pages.router)
     app.include_router(docs.router)

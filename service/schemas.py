@@ -522,3 +522,54 @@ class MonitorReportOut(BaseModel):
 #: Tier names as the contract spells them (for validation messages).
 TIER_CODES = tuple(c.code for c in TIERS)
 HISTORY = tuple(HISTORY_COLUMNS)
+
+
+class UnitScore(BaseModel):
+    """A unit's latest stored score, as a household's file shows it."""
+
+    tier: TierName = described("page_tier")
+    p_red: float = described("field_p_red")
+    follow_up_date: str = described("page_follow_up")
+    model_version: str = described("page_model_version")
+
+
+class HouseholdSurvey(BaseModel):
+    survey_date: str = contract("survey_date")
+    grid_id: str = contract("grid_id")
+    fields: dict[str, Any] = described("field_survey_fields")
+
+
+class HouseholdCase(BaseModel):
+    case_id: str = contract("case_id")
+    opened_at: str = contract("opened_at")
+    tier: TierName | None = described("field_tier_now")
+    score: UnitScore | None = described("field_unit_score")
+    outcome: str | None = contract("outcome")
+    outcome_at: str | None = contract("outcome_at")
+
+
+class HouseholdFile(BaseModel):
+    """A household's file: its survey waves, its latest screening, its cases."""
+
+    household_id: str = contract("household_id")
+    grid_id: str | None = contract("grid_id")
+    surveys: list[HouseholdSurvey] = described("field_household_surveys")
+    screening: UnitScore | None = described("field_household_screening")
+    cases: list[HouseholdCase] = described("field_household_cases")
+
+
+class LoadIn(BaseModel):
+    """The ledger files to load, by name in ``RISK_LOAD_DIR``; at least one."""
+
+    households: str | None = described("field_load_file", None, max_length=200)
+    cases: str | None = described("field_load_file", None, max_length=200)
+    as_of: dt.date | None = described("field_load_as_of", None)
+
+
+class LoadOut(BaseModel):
+    """What a load did, counted, and its summary in both languages."""
+
+    counts: dict[str, int] = described("field_load_counts")
+    quarantined: dict[str, int] = described("field_load_quarantined")
+    summary_zh: str = described("field_load_summary")
+    summary_en: str = described("field_load_summary")

@@ -1,10 +1,10 @@
 """Scoring in the service: its one assembly of a unit from what it stores and what a
 request sends, the served model's answer, and that answer as a stored score.
 
-The library defines a unit's fields, its ledger history and the tier rule; this module
-only gathers a household's stored records as of a date and layers the sent fields over
-them, for ``/v1/score``, survey waves (:mod:`service.households`) and case intake
-(:mod:`service.cases`) alike.
+The library assembles a unit and its ledger history (:func:`risk.features.units.unit_record`)
+and owns the tier rule; this module only gathers a household's stored records as of a date
+and hands them, with the sent fields, to that assembly, for ``/v1/score``, survey waves
+(:mod:`service.households`) and case intake (:mod:`service.cases`) alike.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from risk.features.history import history_one
+from risk.features.units import unit_record
 from service.audit import audit
 from service.auth import Caller
 from service.db import Database
@@ -58,13 +58,9 @@ def unit(as_of: dt.date, household: Household | None, *sent: Mapping[str, Any]) 
     """The unit to score, as contract fields: the date, the household's survey wave and
     its ledger history as of that date (none for a unit sent without a household), then
     each of ``sent`` in turn, a later one's fields over an earlier one's."""
-    record: dict[str, Any] = {"as_of": as_of}
-    if household is not None:
-        record.update(household.survey)
-        record.update(history_one(as_of, household.cases, household.survey_date))
-    for fields in sent:
-        record.update(fields)
-    return record
+    if household is None:
+        return unit_record(as_of, *sent)
+    return unit_record(as_of, household.survey, *sent, cases=household.cases)
 
 
 def score_row(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,6 +38,9 @@ class Settings(BaseSettings):
     #: More than the database pool only queue there, each thread keeping memory of its
     #: own; requests beyond them wait their turn on the event loop.
     threads: int = 10
+    #: The folder ``POST /v1/admin/load`` reads ledgers from (a ledger of a million
+    #: households is put there, not sent in a request body); unset, that endpoint is off.
+    load_dir: Path | None = None
     #: How often each worker process checks whether a reload was asked of another one.
     reload_poll_seconds: float = 2.0
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -37,12 +37,14 @@ class SurveyWave(Base):
 
     __tablename__ = "survey_waves"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    household_id: Mapped[str] = mapped_column(String(64), index=True)
+    household_id: Mapped[str] = mapped_column(String(64))
     survey_date: Mapped[dt.date] = mapped_column(Date)
     grid_id: Mapped[str] = mapped_column(String(64), index=True)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+    __table_args__ = (Index("ix_survey_waves_household_date", "household_id", "survey_date"),)
 
 
 class Case(Base):
@@ -64,8 +66,8 @@ class Score(Base):
     __tablename__ = "scores"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.case_id"), index=True)
-    household_id: Mapped[str] = mapped_column(String(64), index=True)
-    grid_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    household_id: Mapped[str] = mapped_column(String(64))
+    grid_id: Mapped[str | None] = mapped_column(String(64))
     tier: Mapped[str] = mapped_column(String(10))
     p_red: Mapped[float] = mapped_column(Float)
     follow_up_date: Mapped[dt.date] = mapped_column(Date)
@@ -75,18 +77,35 @@ class Score(Base):
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
 
+    __table_args__ = (
+        # a grid's visit list: its scores in order of urgency (docs/scaling.md)
+        Index(
+            "ix_scores_grid_urgency",
+            "grid_id",
+            "tier",
+            "follow_up_date",
+            text("p_red DESC"),
+            "id",
+            postgresql_include=["household_id", "case_id", "model_version"],
+        ),
+        # a unit's latest score: a household's file, the bulk load's "changed?" check
+        Index("ix_scores_unit", "household_id", "case_id", "id"),
+    )
+
 
 class Override(Base):
     """A case worker's change of a case's tier, with the reason."""
 
     __tablename__ = "overrides"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
     from_tier: Mapped[str] = mapped_column(String(10))
     to_tier: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str] = mapped_column(Text)
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+    __table_args__ = (Index("ix_overrides_case_latest", "case_id", "id"),)
 
 
 class Outcome(Base):
@@ -94,11 +113,13 @@ class Outcome(Base):
 
     __tablename__ = "outcomes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
     outcome: Mapped[str] = mapped_column(String(20))
     outcome_at: Mapped[dt.date] = mapped_column(Date)
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+    __table_args__ = (Index("ix_outcomes_case_latest", "case_id", "outcome_at"),)
 
 
 class AuditEvent(Base):

@@ -1,13 +1,16 @@
 """The psychologist's visit list: households to visit, riskiest and most overdue first.
 
-Ranked in SQL: only the listed rows leave the database, whatever the number of candidates.
+Ranked by the database: the open units are read in order of urgency from an index
+(``ix_scores_grid_urgency``) and the reading stops after a few times the list's length,
+so a grid's list costs about the same with ten thousand households as with ten.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from risk.models.tiers import TIERS
 from service.audit import audit
@@ -19,57 +22,102 @@ from service.tables import Case, Outcome, Override, Score
 __all__ = ["visit_list"]
 
 
-def _ranked(who: Caller, grid: str | None, capacity: int) -> Any:
-    """The query: each household's most urgent open unit, ``capacity`` of them, in order."""
-    latest_score = select(func.max(Score.id)).group_by(
-        Score.household_id, func.coalesce(Score.case_id, "")
-    )
-    last_override = (
-        select(Override.case_id, Override.to_tier)
-        .where(Override.id.in_(select(func.max(Override.id)).group_by(Override.case_id)))
-        .subquery()
-    )
-    tier = func.coalesce(last_override.c.to_tier, Score.tier)  # an override decides
-    rank = case({name: place for place, name in enumerate(TIERS)}, value=tier)
+_URGENT = ("red", "yellow")
+# the scores are walked in ``tier`` order, as text: "red" sorts before "yellow", which is
+# their order of urgency
+assert sorted(_URGENT) == list(_URGENT) and TIERS.index("red") > TIERS.index("yellow")
+_SHOWN = (
+    Score.id,
+    Score.household_id,
+    Score.grid_id,
+    Score.case_id,
+    Score.p_red,
+    Score.follow_up_date,
+    Score.model_version,
+    Case.opened_at,
+)
+
+
+def _open_latest(who: Caller, grid: str | None) -> list[Any]:
+    """Conditions on a score: its unit's latest, not of a closed case, within the grid
+    and the caller's grids."""
+    later = aliased(Score)
     where = [
-        Score.id.in_(latest_score.scalar_subquery()),  # each unit's latest score
-        # a case with an outcome is closed
-        or_(Score.case_id.is_(None), Score.case_id.not_in(select(Outcome.case_id))),
-        tier != "green",
         who.sees_in_sql(Score.grid_id),
+        ~exists().where(
+            later.household_id == Score.household_id,
+            or_(
+                later.case_id == Score.case_id,
+                and_(later.case_id.is_(None), Score.case_id.is_(None)),
+            ),
+            later.id > Score.id,
+        ),
+        ~exists().where(Outcome.case_id == Score.case_id),  # a case with an outcome is closed
     ]
     if grid is not None:
         where.append(Score.grid_id == grid)
-    # tier, then the follow-up date, then P(red); equal ones in the order they were scored
-    urgency = (rank.desc(), Score.follow_up_date, Score.p_red.desc(), Score.id)
-    units = (
-        select(
-            Score.id,
-            Score.household_id,
-            Score.grid_id,
-            Score.case_id,
-            tier.label("tier"),
-            rank.label("rank"),
-            Score.p_red,
-            Score.follow_up_date,
-            Score.model_version,
-            Case.opened_at,
-            func.row_number()
-            .over(partition_by=Score.household_id, order_by=urgency)
-            .label("place"),
-        )
-        .outerjoin(Case, Case.case_id == Score.case_id)
-        .outerjoin(last_override, last_override.c.case_id == Score.case_id)
-        .where(*where)
-        .subquery()
-    )
-    u = units.c
+    return where
+
+
+def _by_urgency(who: Caller, grid: str | None, limit: int) -> Any:
+    """The first ``limit`` open yellow and red units by urgency (tier, follow-up date,
+    P(red), then the order scored) whose case no override decides, walked in the order of
+    ``ix_scores_grid_urgency``: the database stops after ``limit`` rows, whatever the
+    number of candidates."""
+    overridden = exists().where(Override.case_id == Score.case_id)
     return (
-        select(units)
-        .where(u.place == 1)
-        .order_by(u.rank.desc(), u.follow_up_date, u.p_red.desc(), u.id)
-        .limit(capacity)
+        select(*_SHOWN, Score.tier)
+        .outerjoin(Case, Case.case_id == Score.case_id)
+        .where(Score.tier.in_(_URGENT), ~overridden, *_open_latest(who, grid))
+        .order_by(Score.tier, Score.follow_up_date, Score.p_red.desc(), Score.id)
+        .limit(limit)
     )
+
+
+def _overridden(who: Caller, grid: str | None) -> Any:
+    """The open units whose case an override decides (a person's act: few), with the
+    latest override's tier."""
+    tier = (
+        select(Override.to_tier)
+        .where(Override.case_id == Score.case_id)
+        .order_by(Override.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(*_SHOWN, tier.label("tier"))
+        .join(Case, Case.case_id == Score.case_id)
+        .where(Score.case_id.in_(select(Override.case_id)), *_open_latest(who, grid))
+    )
+
+
+def _urgency(row: Any) -> tuple[int, Any, float, int]:
+    return (-TIERS.index(row.tier), row.follow_up_date, -row.p_red, row.id)
+
+
+def _ranked(session: Session, who: Caller, grid: str | None, capacity: int) -> list[Any]:
+    """Each household's most urgent open unit, ``capacity`` of them, in order of urgency.
+
+    The units in urgency order are read ``limit`` at a time (doubled until enough), merged
+    with the overridden ones, and each household is listed at its first (most urgent)
+    unit. The list is complete once it holds ``capacity`` households none of whose units
+    ranks after the last unit read, or every unit was read.
+    """
+    decided = [r for r in session.execute(_overridden(who, grid)).all() if r.tier != "green"]
+    limit = capacity * 4
+    while True:
+        walked = session.execute(_by_urgency(who, grid, limit)).all()
+        listed: dict[str, Any] = {}
+        for row in sorted([*walked, *decided], key=_urgency):
+            listed.setdefault(row.household_id, row)
+            if len(listed) == capacity:
+                break
+        if len(walked) < limit:  # every unit was read
+            return list(listed.values())
+        last = _urgency(walked[-1])
+        if len(listed) == capacity and all(_urgency(r) <= last for r in listed.values()):
+            return list(listed.values())
+        limit *= 4
 
 
 def visit_list(db: Database, who: Caller, grid: str | None, capacity: int) -> list[dict[str, Any]]:
@@ -80,7 +128,7 @@ def visit_list(db: Database, who: Caller, grid: str | None, capacity: int) -> li
     if grid is not None and not who.sees(grid):
         raise ServiceError(403, "out_of_grid")
     with db.session() as session:
-        rows = session.execute(_ranked(who, grid, capacity)).all()
+        rows = _ranked(session, who, grid, capacity)
         # only the listed scores' flags and reasons are read (the rest could be thousands)
         results: dict[int, dict[str, Any]] = dict(
             session.execute(

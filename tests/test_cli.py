@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -187,3 +189,42 @@ def test_files_written_for_spreadsheets_hold_no_live_formula(tmp_path: Path) -> 
         "'\tx",
         "-3",
     ]
+
+
+def test_a_table_wraps_long_cells_and_cuts_nothing_at_80_columns() -> None:
+    """A pipe or a narrow terminal is 80 columns: every character still reaches it."""
+    from rich.console import Console
+
+    from risk.cli import Col, Rows, print_rows
+
+    long_id = "县-" + "长" * 30 + "-0123456789-abcdefghij-klmnopqrstuvwxyz"
+    rows = Rows([Col("household_id", "户编号 household id"), Col("note")], [[long_id, "x" * 150]])
+    screen = io.StringIO()
+    print_rows(rows, console=Console(file=screen, width=80))
+    text = screen.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text
+    body = [line.split("│") for line in text.splitlines() if line.count("│") == 3]
+    assert "".join(cells[1].strip() for cells in body) == long_id
+    assert "".join(cells[2].strip() for cells in body) == "x" * 150
+
+
+def test_tables_print_as_json_and_csv_for_scripts(capsys: pytest.CaptureFixture[str]) -> None:
+    from risk.cli import Col, OutputFormat, Rows, print_rows
+
+    columns = [Col("metric"), Col("model", show=lambda v: f"{v:.4f}")]
+    intake = Rows(columns, [["auroc_red", 0.81234567]], title="案件受理", name="intake")
+    screening = Rows(columns, [["auroc_red", None]], name="screening")
+    print_rows(intake, screening, fmt=OutputFormat.json)
+    assert json.loads(capsys.readouterr().out) == {
+        "intake": [{"metric": "auroc_red", "model": 0.81234567}],
+        "screening": [{"metric": "auroc_red", "model": None}],
+    }
+    print_rows(intake, screening, fmt=OutputFormat.csv)
+    assert capsys.readouterr().out.splitlines() == [
+        "table,metric,model",
+        "intake,auroc_red,0.81234567",
+        "screening,auroc_red,",
+    ]
+    print_rows(intake, fmt=OutputFormat.csv)
+    assert capsys.readouterr().out.splitlines() == ["metric,model", "auroc_red,0.81234567"]

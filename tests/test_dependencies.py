@@ -1,30 +1,85 @@
-"""The declared dependencies are the ones used: each is imported (or used otherwise, said
-why), every third-party import is declared, and every one has a single ``>=`` lower bound
-(the bounds ``.ci/lower-bounds`` installs and tests)."""
+"""The declared dependencies are the ones used: each is imported (or used otherwise, where
+a test finds the use), every third-party import is declared, each is the project its name
+claims (its installed metadata names that project's repository), and every one has a
+single ``>=`` lower bound (the bounds ``.ci/lower-bounds`` installs and tests)."""
 
 from __future__ import annotations
 
 import ast
 import importlib.metadata
+import importlib.util
 import re
 import sys
 import tomllib
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("risk", "service", "tests", "benchmarks")
-#: Declared, but not imported under their own name: how each is used.
+#: Declared, but not imported under their own name: the file (in this repository, or
+#: ``module:`` in an installed package) and the text there that uses each.
 USED_OTHERWISE = {
-    "openpyxl": "pandas.read_excel(engine='openpyxl') in risk/readers.py",
-    "python-multipart": "Starlette's parser of the pages' forms",
-    "ipykernel": "the kernel nbclient runs the notebooks in",
-    "mapie": "pytest.importorskip('mapie.classification') in tests/models/test_conformal.py",
-    "ruff": "lint in .ci/run",
-    "mypy": "type check in .ci/run",
-    "pandas-stubs": "pandas types for mypy",
-    "types-pyyaml": "PyYAML types for mypy",
-    "lightgbm": "the LightGBM peer of benchmarks/model_quality.py (issue 14)",
+    # pandas.read_excel's engine
+    "openpyxl": ("risk/readers.py", 'engine="openpyxl"'),
+    # Starlette's parser of the pages' forms (service/deps.py: request.form())
+    "python-multipart": ("module:starlette.formparsers", "import python_multipart"),
+    # the kernel nbclient runs the notebooks in
+    "ipykernel": ("tests/test_notebooks.py", 'kernel_name="python3"'),
+    "ruff": (".ci/run", "ruff check"),
+    "mypy": (".ci/run", "\nmypy"),
+    # the pandas and PyYAML types for that mypy run
+    "pandas-stubs": (".ci/run", "\nmypy"),
+    "types-pyyaml": (".ci/run", "\nmypy"),
+}
+#: The repository each declared distribution's metadata must name: the project, not a
+#: look-alike (either spelling where the project moved between the floor and today).
+PROJECTS = {
+    "numpy": ("numpy/numpy",),
+    "pandas": ("pandas-dev/pandas",),
+    "pyarrow": ("apache/arrow",),
+    "pandera": ("pandera-dev/pandera",),
+    "openpyxl": ("openpyxl/openpyxl",),
+    "pyyaml": ("yaml/pyyaml",),
+    "typer": ("fastapi/typer",),
+    "rich": ("Textualize/rich",),
+    "pydantic": ("pydantic/pydantic",),
+    "mlflow": ("mlflow/mlflow",),
+    "matplotlib": ("matplotlib/matplotlib",),
+    "fastapi": ("fastapi/fastapi",),
+    "fastapi-offline": ("turettn/fastapi_offline",),
+    "starlette": ("Kludex/starlette", "encode/starlette"),
+    "anyio": ("agronholm/anyio",),
+    "uvicorn": ("Kludex/uvicorn", "encode/uvicorn"),
+    "sqlalchemy": ("sqlalchemy/sqlalchemy",),
+    "alembic": ("sqlalchemy/alembic",),
+    "psycopg": ("psycopg/psycopg",),
+    "pydantic-settings": ("pydantic/pydantic-settings",),
+    "prometheus-client": ("prometheus/client_python",),
+    "jinja2": ("pallets/jinja",),
+    "python-multipart": ("Kludex/python-multipart", "andrew-d/python-multipart"),
+    "interpret-core": ("interpretml/interpret",),
+    "scikit-learn": ("scikit-learn/scikit-learn",),
+    "joblib": ("joblib/joblib",),
+    "threadpoolctl": ("joblib/threadpoolctl",),
+    "pytest": ("pytest-dev/pytest",),
+    "hypothesis": ("HypothesisWorks/hypothesis",),
+    "ruff": ("astral-sh/ruff",),
+    "mypy": ("python/mypy",),
+    "pandas-stubs": ("pandas-dev/pandas-stubs",),
+    "types-pyyaml": ("python/typeshed",),
+    "psutil": ("giampaolo/psutil",),
+    "httpx2": ("pydantic/httpx2",),
+    "scipy": ("scipy/scipy",),
+    "lightgbm": ("lightgbm-org/LightGBM", "microsoft/LightGBM"),
+    "aiohttp": ("aio-libs/aiohttp",),
+    "nbclient": ("jupyter/nbclient",),
+    "nbformat": ("jupyter/nbformat",),
+    "ipykernel": ("ipython/ipykernel",),
+    "playwright": ("microsoft/playwright-python",),
+    "schemathesis": ("schemathesis/schemathesis",),
+    "pyspark": ("apache/spark",),
 }
 #: Imported, and installed by a declared dependency that pins it exactly.
 PINNED_BY = {"pydantic_core": "pydantic"}
@@ -73,7 +128,10 @@ def _installed() -> dict[str, list[str]]:
 
 
 def _distributions(module: str) -> set[str]:
-    return {_name(d) for d in _installed().get(PINNED_BY.get(module, module), [])}
+    """The distributions that install ``module``; one not installed here (an extra left
+    out, as pyspark at the floors) is taken to be the distribution of its own name."""
+    found = _installed().get(PINNED_BY.get(module, module))
+    return {_name(d) for d in found} if found else {_name(module)}
 
 
 def test_every_third_party_import_is_declared():
@@ -85,10 +143,47 @@ def test_every_third_party_import_is_declared():
     assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"
 
 
+def _used_by_import() -> set[str]:
+    return {d for module in imported() for d in _distributions(module)}
+
+
 def test_every_declared_dependency_is_used():
-    used = {d for module in imported() for d in _distributions(module)}
-    unused = sorted(set(declared()) - used - set(USED_OTHERWISE))
+    unused = sorted(set(declared()) - _used_by_import() - set(USED_OTHERWISE))
     assert not unused, f"declared in pyproject.toml but never imported: {unused}"
+
+
+def _source(where: str) -> str:
+    if where.startswith("module:"):
+        spec = importlib.util.find_spec(where.removeprefix("module:"))
+        assert spec is not None and spec.origin, where
+        return Path(spec.origin).read_text("utf-8")
+    return (ROOT / where).read_text("utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(USED_OTHERWISE))
+def test_a_dependency_used_otherwise_is_used_where_it_says(name):
+    where, needle = USED_OTHERWISE[name]
+    assert name in declared(), f"{name}: listed as used otherwise, but not declared"
+    assert name not in _used_by_import(), f"{name} is imported: it needs no entry here"
+    assert needle in _source(where), f"{name}: {needle!r} is not in {where} any more"
+
+
+def test_starlettes_test_client_runs_on_httpx2():
+    """Why httpx2 (not httpx) is declared: the TestClient imports it first, and warns
+    (an error under these tests) when only httpx is there."""
+    source = _source("module:starlette.testclient")
+    assert "import httpx2" in source and "httpx" not in declared()
+
+
+def test_every_declared_dependency_is_the_project_its_name_claims():
+    assert set(declared()) == set(PROJECTS), "a declared distribution needs its repository"
+    for name, repositories in PROJECTS.items():
+        try:
+            metadata = importlib.metadata.metadata(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue  # an extra not installed here (pyspark at the floors)
+        urls = " ".join([metadata.get("Home-page") or "", *(metadata.get_all("Project-URL") or [])])
+        assert any(r.lower() in urls.lower() for r in repositories), f"{name}: {urls}"
 
 
 def test_every_dependency_has_one_lower_bound():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
 
 import pandas as pd
 import pytest
@@ -40,24 +42,52 @@ def test_same_process_is_stable_and_a_shift_is_caught():
     assert report.as_metrics()["drift_fields_major"] >= 1
 
 
-def test_drift_command(tmp_path, capsys):
-    generate_to_dir(tmp_path / "a", households=3_000, years=2, seed=1, progress=False)
-    generate_to_dir(tmp_path / "b", households=3_000, years=2, seed=2, progress=False)
-    code = main(
-        [
-            "drift",
-            "--reference",
-            str(tmp_path / "a"),
-            "--current",
-            str(tmp_path / "b"),
-            "--out",
-            str(tmp_path / "drift.csv"),
-        ]
-    )
-    assert code in (0, 1)
+def test_drift_command_exits_on_a_major_shift_and_says_it_in_both_languages(tmp_path, capsys):
+    reference = tmp_path / "a"
+    generate_to_dir(reference, households=3_000, years=2, seed=1, progress=False)
+    same = ["drift", "--reference", str(reference), "--current", str(reference)]
+    assert main(same) == 0
     printed = capsys.readouterr().out
-    assert "PSI" in printed and "label red" in printed
-    assert len(pd.read_csv(tmp_path / "drift.csv")) > 20
+    assert "结论：稳定 / verdict: stable" in printed and "红 red" in printed
+    shifted = tmp_path / "b"
+    shutil.copytree(reference, shifted)
+    households = pd.read_parquet(shifted / "households.parquet")
+    households["alcohol_misuse"] = households["alcohol_misuse"].where(
+        households["alcohol_misuse"].isna(), "frequent"
+    )
+    households.to_parquet(shifted / "households.parquet")
+    csv = tmp_path / "drift.csv"
+    command = ["drift", "--reference", str(reference), "--current", str(shifted)]
+    assert main([*command, "--out", str(csv)]) == 1
+    printed = capsys.readouterr().out
+    assert "结论：严重偏移 / verdict: major" in printed
+    assert "酗酒" in printed and "alcohol" in printed  # (the table wraps the English label)
+    table = pd.read_csv(csv, keep_default_na=False).set_index("field")
+    assert table.loc[
+        "alcohol_misuse", ["field_zh", "verdict", "verdict_zh", "verdict_en"]
+    ].tolist() == [
+        "酗酒",
+        "major",
+        "严重偏移",
+        "major",
+    ]
+    assert table.loc["household_size", "verdict_zh"] == "稳定"
+    assert table.loc["alcohol_misuse", "kind_zh"] == "入户调查"
+    assert len(table) > 20
+
+
+def test_drift_prints_json_and_csv_for_scripts(tmp_path, capsys):
+    reference = tmp_path / "a"
+    generate_to_dir(reference, households=1_000, years=2, seed=1, progress=False)
+    command = ["drift", "--reference", str(reference), "--current", str(reference)]
+    assert main([*command, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {r["verdict_en"] for r in doc["fields"]} == {"stable"}
+    assert [r["tier"] for r in doc["labels"]] == ["green", "yellow", "red"]
+    assert main([*command, "--format", "csv", "--out", str(tmp_path / "drift.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert printed == (tmp_path / "drift.csv").read_text("utf-8")
+    assert printed.splitlines()[0].startswith("kind,kind_zh,kind_en,field,field_zh")
 
 
 def test_a_category_moving_inside_a_stable_field_is_reported():

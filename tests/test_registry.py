@@ -136,10 +136,7 @@ def test_pyfunc_round_trip_through_champion(store, trained):
     from utils.fitted import fitted
 
     frame = fitted().splits["test"].units.head(200)
-    from risk.models.pyfunc import input_example
-
-    plain = input_example(frame, n=200)
-    got = loaded.predict(plain)
+    got = loaded.predict(frame)
     want = units.predict_frame(frame)
     assert list(got["tier"].astype(str)) == list(want["tier"].astype(str))
     np.testing.assert_allclose(got["p_red"], want["p_red"], rtol=0, atol=1e-12)
@@ -147,9 +144,9 @@ def test_pyfunc_round_trip_through_champion(store, trained):
         registry.load(f"@{CHAMPION}").predict_frame(frame)["model_version"] == trained.version
     ).all()
     assert got["reason_1_code"].notna().all()
-    fast = loaded.predict(plain, params={"reasons": False})
+    fast = loaded.predict(frame, params={"reasons": False})
     assert "reason_1_code" not in fast and np.allclose(fast["p_red"], want["p_red"])
-    assert loaded.metadata.get_input_schema() is not None
+    assert loaded.metadata.get_output_schema().input_names() == list(want.columns)
 
 
 def test_a_loaded_model_is_labelled_with_the_version_the_registry_gave_it(model_store, tmp_path):
@@ -224,6 +221,12 @@ def test_evaluate_prints_the_figures_of_a_registered_model(store, trained, capsy
     printed = capsys.readouterr().out
     assert "auroc_red" in printed and "案件受理 / case intake" in printed
     assert "入户筛查 / household screening" in printed and "labelled units" in printed
+    model = ["--model", f"models:/{MODEL_NAME}/{trained.version}", "--tracking-uri", uri]
+    assert main(["evaluate", *model, "--data", str(data), "--format", "json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert set(figures) == {"intake", "screening", "pooled"}
+    intake = {row["metric"]: row["model"] for row in figures["intake"]}
+    assert 0.5 < intake["auroc_red"] <= 1 and intake["n_units"] > 100
     assert (
         main(
             [

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from risk.batch.errors import InvalidLedger
 from risk.batch.ledger import CASE_BATCH_ROWS, parquet_file
 from risk.batch.pool import ordered_map
+from risk.features.asof import is_open
 from risk.i18n import text
 from risk.ingest import ERROR_COLUMNS, read_ledger, validate_frame
 from risk.schema import CASE
@@ -248,5 +249,4 @@ def _quarantined(raw: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
 
 def _compact(frame: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     """The cases with the notes of those closed or not yet opened on ``day`` dropped."""
-    open_now = (frame["opened_at"] <= day) & ~(frame["outcome_at"] <= day).fillna(False)
-    return frame.assign(notes=frame["notes"].where(open_now.fillna(False).astype(bool)))
+    return frame.assign(notes=frame["notes"].where(is_open(frame, day)))

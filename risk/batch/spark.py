@@ -1,12 +1,14 @@
-"""The Spark engine: the as-of join and ledger history in Spark SQL, the model in ``mapInArrow``.
+"""The Spark engine: both ledgers grouped by household in Spark, units and scores from the library.
 
-Nothing is collected to the driver. Spark reads both ledgers, picks each household's latest
-survey on or before the date and its open case on the date (window functions), counts its
-ledger history as of the date (one aggregation over the cases, the same definitions as
-:mod:`risk.features.history`), and scores the units in ``mapInArrow`` with the pyfunc's
-python model, broadcast to the executors as a pickle of a few tens of kilobytes: executors
-need the ``risk`` package installed but no access to the MLflow registry. Their Python
-workers fork from :mod:`risk.batch.daemon`, which has imported the library already.
+Nothing is collected to the driver. Spark reads both ledgers and shuffles them together
+into groups of households (partitions by a hash of the household id, so that each group
+holds tens of thousands of households); ``mapInArrow`` hands each group's survey waves and
+cases, as Arrow, to a Python worker, which builds the units with the library's one
+assembly (:func:`risk.features.asof.household_units`, as the local engine's
+workers do) and scores them with the pyfunc's python model, broadcast to the executors as
+a pickle of a few tens of kilobytes: executors need the ``risk`` package installed but no
+access to the MLflow registry. Their Python workers fork from :mod:`risk.batch.daemon`,
+which has imported the library already.
 
 Needs ``pip install 'risk-triage[spark]'`` and Java 17 or newer.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import pickle
 import shutil
 import threading
@@ -25,122 +28,121 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from risk.atomic import sweep_leftovers, temporary_prefix
 from risk.batch.local import BatchReport
 from risk.batch.output import DICTIONARY_COLUMNS, OUTPUT_SCHEMA, output_table
 from risk.batch.session import spark_session
 from risk.errors import ContractError
-from risk.features.asof import as_of_timestamp
-from risk.features.history import HISTORY_COLUMNS
-from risk.features.units import CASE_COLUMNS, SURVEY_COLUMNS, units_from_arrow
+from risk.features.asof import as_of_timestamp, household_units
+from risk.features.units import (
+    CASE_COLUMNS,
+    SURVEY_COLUMNS,
+    UNIT_COLUMNS,
+    conform_units,
+    frame_from_arrow,
+)
 from risk.models.triage import TriageModel
 
-__all__ = ["score_spark", "spark_session", "spark_units"]
+__all__ = ["GROUP_ROWS", "score_spark", "spark_session", "spark_units"]
 
 _DATES = ("survey_date", "opened_at", "outcome_at")
-#: The output's Arrow schema as Spark reads it: labels as plain strings.
-SPARK_OUTPUT_SCHEMA = pa.schema(
-    [
-        (f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
-        for f in OUTPUT_SCHEMA
-    ]
-)
+#: The columns each ledger's groups carry to Python: what a unit and its history read.
+_SURVEY_SIDE = ["household_id", *SURVEY_COLUMNS]
+_CASE_SIDE = ["household_id", "case_id", *CASE_COLUMNS, "outcome", "outcome_at"]
+#: Survey rows per group of households, about: a group is built and scored in one call,
+#: like one of the local engine's chunks (risk.batch.ledger.BATCH_ROWS).
+GROUP_ROWS = 131_072
 _SQL_TYPES = {
     pa.string(): "string",
     pa.date32(): "date",
     pa.float64(): "double",
     pa.bool_(): "boolean",
+    pa.int32(): "int",
 }
-OUTPUT_DDL = ", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in SPARK_OUTPUT_SCHEMA)
 
 
-def spark_units(spark: Any, households: str, cases: str, as_of: dt.date) -> Any:
-    """One unit per household as of ``as_of`` as a Spark DataFrame (UNIT_COLUMNS)."""
-    from pyspark.sql import Window
+def _spark_schema(schema: pa.Schema) -> pa.Schema:
+    """``schema`` as Spark reads it: labels as plain strings, timestamps as dates (the
+    contract's dates carry no time)."""
+    fields = []
+    for f in schema:
+        kind = f.type
+        if pa.types.is_dictionary(kind) or pa.types.is_large_string(kind):
+            kind = pa.string()
+        elif pa.types.is_timestamp(kind):
+            kind = pa.date32()
+        fields.append(pa.field(f.name, kind))
+    return pa.schema(fields)
+
+
+def _ddl(schema: pa.Schema) -> str:
+    return ", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in schema)
+
+
+#: The output's and the units' Arrow schemas as Spark reads them.
+SPARK_OUTPUT_SCHEMA = _spark_schema(OUTPUT_SCHEMA)
+OUTPUT_DDL = _ddl(SPARK_OUTPUT_SCHEMA)
+_UNIT_SCHEMA = _spark_schema(
+    pa.Schema.from_pandas(conform_units(pd.DataFrame(index=pd.RangeIndex(0))), preserve_index=False)
+)
+UNITS_DDL = _ddl(_UNIT_SCHEMA)
+
+
+def spark_units(
+    spark: Any, households: str, cases: str, as_of: dt.date, groups: int | None = None
+) -> Any:
+    """One unit per household as of ``as_of`` as a Spark DataFrame (UNIT_COLUMNS), built by
+    :func:`risk.features.asof.household_units` per group of households."""
+    day = as_of_timestamp(as_of)
+
+    def units(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        built = _group_units(batches, day)
+        if built is not None and len(built):
+            table = pa.Table.from_pandas(built[UNIT_COLUMNS], preserve_index=False)
+            yield from table.cast(_UNIT_SCHEMA).to_batches()
+
+    return _grouped(spark, households, cases, groups).mapInArrow(units, UNITS_DDL)
+
+
+def _grouped(spark: Any, households: str, cases: str, groups: int | None) -> Any:
+    """Both ledgers in one frame (``_side``: 0 for a survey wave, 1 for a case; each
+    side's other columns empty) split into ``groups`` partitions by household id, so that
+    a household's waves and cases are all in one. By default one group per GROUP_ROWS
+    survey rows, and at least one per shuffle partition.
+
+    One Spark task per group, each group an equal share of the households (a hash of their
+    ids): the tasks are as long as one another, and a partition is handed to Python whole
+    (``mapInArrow``), without the sort a ``groupBy(...).cogroup(...)`` would add."""
     from pyspark.sql import functions as F
 
-    day = F.lit(as_of).cast("date")
     h = _dates(spark.read.parquet(households))
     c = _dates(spark.read.parquet(cases))
-    _require(h, ["household_id", *SURVEY_COLUMNS], households)
-    _require(c, ["household_id", "case_id", *CASE_COLUMNS, "outcome", "outcome_at"], cases)
-
-    latest = Window.partitionBy("household_id").orderBy(F.col("survey_date").desc())
-    surveys = (
-        h.where(F.col("survey_date") <= day)
-        .withColumn("_n", F.row_number().over(latest))
-        .where("_n = 1")
-        .select("household_id", *SURVEY_COLUMNS)
-    )
-    # one pass over each household's cases: its open case on the date (of several, the
-    # latest opened, then the greatest case id) is marked, its history counts the others,
-    # as in risk.features.asof; both sides of the join below come partitioned by household
-    is_open = F.coalesce(
-        (F.col("opened_at") <= day) & ~F.coalesce(F.col("outcome_at") <= day, F.lit(False)),
-        F.lit(False),
-    )
-    newest_open = Window.partitionBy("household_id").orderBy(
-        is_open.desc(), F.col("opened_at").desc(), F.col("case_id").desc()
-    )
-    marked = c.withColumn("_own", is_open & (F.row_number().over(newest_open) == 1))
-    per_household = _history(marked, day)
-    units = surveys.join(per_household, "household_id", "full_outer").where(
-        F.col("survey_date").isNotNull() | F.col("case_id").isNotNull()
-    )
-    counts = [n for n in HISTORY_COLUMNS if n not in ("hist_days_since_case", "days_since_survey")]
-    units = units.fillna(0.0, subset=counts).select(
-        F.when(F.col("case_id").isNotNull(), "case").otherwise("survey").alias("unit"),
-        "household_id",
-        "case_id",
-        day.alias("as_of"),
-        *SURVEY_COLUMNS,
-        *CASE_COLUMNS,
-        *[n for n in HISTORY_COLUMNS if n != "days_since_survey"],
-        F.datediff(day, F.col("survey_date")).cast("double").alias("days_since_survey"),
-    )
-    return units
+    _require(h, _SURVEY_SIDE, households)
+    _require(c, _CASE_SIDE, cases)
+    if groups is None:
+        partitions = int(spark.conf.get("spark.sql.shuffle.partitions"))
+        groups = max(partitions, math.ceil(h.count() / GROUP_ROWS))
+    surveys = h.select(F.lit(0).alias("_side"), *_SURVEY_SIDE)
+    ledger = c.select(F.lit(1).alias("_side"), *_CASE_SIDE)
+    both = surveys.unionByName(ledger, allowMissingColumns=True)
+    return both.repartition(groups, "household_id")
 
 
-def _history(c: Any, day: Any) -> Any:
-    """Per household: the case marked ``_own`` (its columns; missing when none) and the ledger
-    history of the others as of ``day``, cases opened and outcomes recorded strictly before
-    it (risk.features.history)."""
-    from pyspark.sql import functions as F
-
-    other = ~F.col("_own")
-    opened_before = other & (F.col("opened_at") < day)
-    closed_before = other & (F.col("outcome_at") < day)
-    red_flag = (
-        F.coalesce(F.col("threat_to_kill"), F.lit(False))
-        | F.coalesce(F.col("weapon").isin("knife", "firearm"), F.lit(False))
-        | F.coalesce(F.col("strangulation"), F.lit(False))
-        | F.coalesce(F.col("injury") == "serious", F.lit(False))
-    )
-
-    def count(condition: Any) -> Any:
-        return F.sum(F.when(condition, 1.0).otherwise(0.0))
-
-    own = F.struct("case_id", *CASE_COLUMNS)
-    return (
-        c.groupBy("household_id")
-        .agg(
-            F.first(F.when(F.col("_own"), own), ignorenulls=True).alias("_case"),
-            count(opened_before).alias("hist_prior_cases"),
-            count(opened_before & (F.col("opened_at") >= F.date_sub(day, 365))).alias(
-                "hist_cases_12m"
-            ),
-            F.datediff(day, F.max(F.when(opened_before, F.col("opened_at"))))
-            .cast("double")
-            .alias("hist_days_since_case"),
-            (count(opened_before) - count(closed_before)).alias("hist_open_cases"),
-            count(closed_before & (F.col("outcome") == "recurred")).alias("hist_recurred"),
-            count(closed_before & (F.col("outcome") == "serious_harm")).alias("hist_serious_harm"),
-            count(opened_before & red_flag).alias("hist_red_flag_cases"),
-        )
-        .select("household_id", "_case.*", *[n for n in HISTORY_COLUMNS if n.startswith("hist_")])
-    )
+def _group_units(batches: Iterator[pa.RecordBatch], day: pd.Timestamp) -> pd.DataFrame | None:
+    """The units of one group of households, from its rows of both ledgers in Arrow (None
+    for an empty group)."""
+    found = [batch for batch in batches if batch.num_rows]
+    if not found:
+        return None
+    table = pa.Table.from_batches(found)
+    side = table.column("_side")
+    surveys = frame_from_arrow(table.filter(pc.equal(side, 0)), _SURVEY_SIDE)
+    ledger = frame_from_arrow(table.filter(pc.equal(side, 1)), _CASE_SIDE)
+    return household_units(surveys, ledger, day)
 
 
 def _dates(frame: Any) -> Any:
@@ -164,8 +166,11 @@ def _require(frame: Any, names: list[str], path: str) -> None:
         raise ContractError(f"{path}: missing columns {', '.join(missing)}")
 
 
-def _scorer(model: bytes) -> Any:
-    """The ``mapInArrow`` function: units → output rows, the model unpickled once per worker.
+def _scorer(
+    payload: Any, day: pd.Timestamp
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The ``mapInArrow`` function: one group's rows of both ledgers → its output rows, the
+    model (the broadcast ``payload``) unpickled once per worker.
 
     Arrow in and out, as the local engine's workers score: the enum columns go straight to
     their categories and the output table is the local engine's, its labels decoded to the
@@ -174,11 +179,10 @@ def _scorer(model: bytes) -> Any:
     def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from risk.batch.worker import loaded_pyfunc
 
-        pyfunc = loaded_pyfunc(model)
-        for batch in batches:
-            if batch.num_rows:
-                scored = pyfunc.predict(None, units_from_arrow(batch))
-                yield from output_table(scored).cast(SPARK_OUTPUT_SCHEMA).to_batches()
+        units = _group_units(batches, day)
+        if units is not None and len(units):
+            scored = loaded_pyfunc(payload.value).predict(None, units)
+            yield from output_table(scored).cast(SPARK_OUTPUT_SCHEMA).to_batches()
 
     return score
 
@@ -192,28 +196,30 @@ def score_spark(
     *,
     master: str = "local[*]",
     spark: Any = None,
+    groups: int | None = None,
 ) -> BatchReport:
     """Score every household as of ``as_of`` with Spark; write a Parquet directory at ``out``.
 
     ``model`` is the TriageModel, or a function that loads it: it is called in a thread
-    while Spark starts and plans the query, so the two overlap. On a local file system the
+    while Spark starts, counts the survey rows (to size the groups) and plans the query,
+    so the two overlap. On a local file system the
     directory is written beside ``out`` under a temporary name and renamed into place when
     complete; elsewhere (HDFS, S3) Spark's own commit protocol applies: the directory is
-    complete when its ``_SUCCESS`` marker is there.
+    complete when its ``_SUCCESS`` marker is there. ``groups``: how many groups of
+    households the library is called on (default: about GROUP_ROWS survey rows each).
     """
     started = time.perf_counter()
-    day = as_of_timestamp(as_of).date()
+    day = as_of_timestamp(as_of)
     with ThreadPoolExecutor(1, thread_name_prefix="load-model") as loader:
         loading = loader.submit(model if callable(model) else lambda: model)
         session = spark or spark_session(master)
         if session.sparkContext.master.startswith("local"):  # not waited for
             threading.Thread(target=_start_python_workers, args=(session,), daemon=True).start()
-        units = spark_units(session, str(households), str(cases), day)
+        grouped = _grouped(session, str(households), str(cases), groups)
         triage = loading.result()
-    ready = time.perf_counter()  # the scoring: the whole job, the ledgers' joins included
+    ready = time.perf_counter()  # the scoring: the whole job, the ledgers' shuffle included
     payload = session.sparkContext.broadcast(pickle.dumps(triage, protocol=5))
-    scorer = _broadcast_scorer(payload)
-    scored = units.mapInArrow(scorer, OUTPUT_DDL)
+    scored = grouped.mapInArrow(_scorer(payload, day), OUTPUT_DDL)
     # dictionary pages for the label columns only, as the local engine writes
     writer = scored.write.options(
         **{
@@ -257,13 +263,6 @@ def _start_python_workers(spark: Any) -> None:
 
 def _nothing(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     yield from ()
-
-
-def _broadcast_scorer(payload: Any) -> Any:
-    def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        yield from _scorer(payload.value)(batches)
-
-    return score
 
 
 def _replace_dir(new: Path, final: Path) -> None:

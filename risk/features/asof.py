@@ -6,8 +6,13 @@ of several, the latest opened), and its ledger history as of ``D``, computed by
 :func:`risk.features.history.add_history` as for training units. The history of a unit
 with a case leaves that case out: a training case unit, taken as of its opening, never
 counts itself, and a unit that did would look one case worse than any the model learnt
-from. A household with neither a survey on or before ``D`` nor an open case has nothing
-to score and no unit.
+from. Every household the ledgers know on ``D`` has a unit (DATA_CONTRACT.md: screening
+covers households surveyed or not): one with a survey on or before ``D``, an open case on
+it, or a case opened before it; one known only from past cases is screened on its ledger
+history alone. A household whose only records are dated after ``D`` has no unit.
+
+This is the one assembly of a household's unit: the local engine's workers and Spark's
+(per group of households) both call :func:`household_units`.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import pandas as pd
 from risk.features.history import HISTORY_COLUMNS, add_history
 from risk.features.units import CASE_COLUMNS, SURVEY_COLUMNS, conform_units
 
-__all__ = ["as_of_timestamp", "household_units", "latest_surveys", "open_cases"]
+__all__ = ["as_of_timestamp", "household_units", "is_open", "latest_surveys", "open_cases"]
 
 
 def as_of_timestamp(as_of: dt.date | str | pd.Timestamp) -> pd.Timestamp:
@@ -46,11 +51,18 @@ def latest_surveys(households: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFram
     return households.iloc[keep[order[last]]]
 
 
+def is_open(cases: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    """Which cases are open on ``as_of``: opened on or before it, no outcome recorded on or
+    before it."""
+    opened = (cases["opened_at"] <= as_of).fillna(False).to_numpy(bool)
+    closed = (cases["outcome_at"] <= as_of).fillna(False).to_numpy(bool)
+    return opened & ~closed
+
+
 def open_cases(cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Each household's open case on ``as_of``: opened on or before it, no outcome recorded on
-    or before it; of several, the latest opened (then the greatest case id)."""
-    closed = (cases["outcome_at"] <= as_of).fillna(False).astype(bool)
-    found = cases[(cases["opened_at"] <= as_of).fillna(False).astype(bool) & ~closed]
+    """Each household's open case on ``as_of`` (:func:`is_open`); of several, the latest
+    opened (then the greatest case id)."""
+    found = cases[is_open(cases, as_of)]
     ordered = found.sort_values(["household_id", "opened_at", "case_id"], kind="stable")
     return ordered.drop_duplicates("household_id", keep="last")
 
@@ -61,19 +73,21 @@ def household_units(
     """One unit per household as of ``as_of``, with ledger history, in UNIT_COLUMNS order.
 
     ``households`` holds survey waves, ``cases`` the case ledger (contract frames). Every
-    household with a survey on or before the date or an open case on it gets one unit;
-    ``unit`` is ``case`` when it has an open case, else ``survey``. Rows are ordered by
-    household id.
+    household known on the date gets one unit (see the module's docstring); ``unit`` is
+    ``case`` when it has an open case, else ``survey``. Rows are ordered by household id.
     """
     day = as_of_timestamp(as_of)
     surveys = latest_surveys(households, day)
     open_now = open_cases(cases, day)
     survey_ids = pd.Index(surveys["household_id"].to_numpy(dtype=object))
     case_ids = pd.Index(open_now["household_id"].to_numpy(dtype=object))
-    case_only = np.flatnonzero(survey_ids.get_indexer(case_ids) < 0)
-    ids = survey_ids.append(case_ids[case_only])
+    past = (cases["opened_at"] < day).fillna(False).to_numpy(bool)
+    past_ids = pd.Index(cases["household_id"].to_numpy(dtype=object)[past]).unique()
+    ids = survey_ids.append(case_ids[survey_ids.get_indexer(case_ids) < 0])
+    ids = ids.append(past_ids[ids.get_indexer(past_ids) < 0])  # known from past cases only
     # each unit's row in ``surveys`` and in ``open_now`` (-1: none)
-    survey_row = np.concatenate([np.arange(len(surveys)), np.full(len(case_only), -1)])
+    survey_row = np.full(len(ids), -1)
+    survey_row[: len(surveys)] = np.arange(len(surveys))
     case_row = case_ids.get_indexer(ids)
     columns: dict[str, object] = {"household_id": ids.to_numpy()}
     for name in SURVEY_COLUMNS:

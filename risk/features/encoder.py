@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from risk.features.conditions import is_missing
 from risk.features.history import HISTORY_COLUMNS
 from risk.features.notes import NOTE_PHRASES, note_flags, note_flags_one
 from risk.features.specs import FeatureKind, FeatureSource, FeatureSpec
@@ -143,9 +144,9 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
     def _value(self, record: Mapping[str, Any], spec: FeatureSpec) -> float:
         if spec.source == "unit":
             marker = _CASE_MARKER if spec.name == "has_case" else _SURVEY_MARKER
-            return 0.0 if _missing(record.get(marker)) else 1.0
+            return 0.0 if is_missing(record.get(marker)) else 1.0
         value = record.get(spec.name)
-        if _missing(value):
+        if is_missing(value):
             return np.nan
         if spec.name in self._codes_:
             return self._codes_[spec.name].get(str(value), np.nan)
@@ -153,12 +154,3 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
             return float(cast(Any, value))
         except (TypeError, ValueError):
             return np.nan
-
-
-def _missing(value: object) -> bool:
-    return (
-        value is None
-        or value is pd.NA
-        or value is pd.NaT
-        or (isinstance(value, float) and value != value)
-    )

@@ -3,11 +3,14 @@
 Training units are every case as of ``opened_at`` and every survey wave as of
 ``survey_date`` (DATA_CONTRACT.md). A unit row holds the unit's identity, the raw
 survey fields of the latest wave on or before the date, the raw case fields, and the
-ledger history known on the date (:mod:`risk.features.history`).
+ledger history known on the date (:mod:`risk.features.history`). Batch units, one per
+household as of a date, are :func:`risk.features.asof.household_units`; one unit as a
+dict (the service's) is :func:`unit_record`, with the same history definitions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -16,7 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.types import pandas_dtype
 
-from risk.features.history import HISTORY_COLUMNS, add_history
+from risk.errors import ContractError
+from risk.features.history import HISTORY_COLUMNS, add_history, history_one
+from risk.i18n import both
 from risk.schema import CASE, HOUSEHOLD_SURVEY
 
 __all__ = [
@@ -27,8 +32,9 @@ __all__ = [
     "build_units",
     "case_units",
     "conform_units",
+    "frame_from_arrow",
     "survey_units",
-    "units_from_arrow",
+    "unit_record",
 ]
 
 ID_COLUMNS = ["unit", "household_id", "case_id", "as_of"]
@@ -88,39 +94,107 @@ def build_units(households: pd.DataFrame, cases: pd.DataFrame, which: str = "all
     return add_history(units, cases)
 
 
-def _conform(part: pd.DataFrame) -> pd.DataFrame:
-    """Every unit column present, in order, in its contract dtype."""
+def unit_record(
+    as_of: Any, *fields: Mapping[str, Any], cases: Iterable[Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """One unit as a dict of contract fields: ``as_of``, then each of ``fields`` in turn (a
+    later one's over an earlier one's: a survey wave, a case, what a request sends), then,
+    when the household's ``cases`` are known, its ledger history as of the date
+    (:func:`risk.features.history.history_one`). Without ``cases`` the history is missing
+    (a unit sent without a household), not zero."""
+    record: dict[str, Any] = {"as_of": as_of}
+    for given in fields:
+        record.update(given)
+    if cases is not None:
+        record.update(history_one(as_of, cases, record.get("survey_date")))
+    return record
+
+
+def _conform(part: pd.DataFrame, names: list[str] | None = None) -> pd.DataFrame:
+    """Every unit column (or each of ``names``) present, in order, in its contract dtype."""
     out = {}
-    for name in ID_COLUMNS + SURVEY_COLUMNS + CASE_COLUMNS:
+    for name in names or ID_COLUMNS + SURVEY_COLUMNS + CASE_COLUMNS:
         dtype: Any = _UNIT_DTYPES[name]
         if name not in part:
             out[name] = pd.Series(pd.NA, index=part.index, dtype=dtype)
         else:  # (a column already in its dtype is taken as it is: astype would copy it)
             column = part[name]
-            out[name] = column if column.dtype == dtype else column.astype(dtype)
+            out[name] = column if column.dtype == dtype else _cast(name, column, dtype)
     return pd.DataFrame(out, copy=False)
 
 
 def conform_units(frame: pd.DataFrame) -> pd.DataFrame:
     """A units frame from outside (the pyfunc's input): every unit column, contract dtypes.
 
-    Absent columns are missing values; history columns are numbers. Values must already be
-    contract codes (the API and ingest validate them); anything else reads as missing.
+    Values arrive in their natural types: whole numbers as ints or floats, dates as dates
+    or ISO strings, yes/no as bools, choices as their contract codes; a value that is none
+    of these is a :class:`~risk.errors.ContractError` naming its row, field and value.
+    Absent columns are missing values, absent history columns unknown history (NaN). A
+    unit without ``as_of`` is scored as of its own date: ``opened_at`` for a case,
+    ``survey_date`` otherwise, as training units are.
     """
     out = _conform(frame)
     for name in HISTORY_COLUMNS:
-        out[name] = (
-            pd.to_numeric(frame[name], errors="coerce").astype("float64")
-            if name in frame
-            else np.nan
-        )
+        out[name] = _numbers(name, frame[name]) if name in frame else np.nan
+    undated = out["as_of"].isna()
+    if undated.any():
+        own = out["opened_at"].where(out["opened_at"].notna(), out["survey_date"])
+        out["as_of"] = out["as_of"].where(~undated, own)
     return out
 
 
-def units_from_arrow(units: pa.Table | pa.RecordBatch) -> pd.DataFrame:
-    """:func:`conform_units` of Arrow columns in the contract's types (a Spark batch), with
-    each enum column read straight into its contract categories (anything else is missing)."""
-    table = pa.Table.from_batches([units]) if isinstance(units, pa.RecordBatch) else units
+def _cast(name: str, column: pd.Series, dtype: Any) -> pd.Series:
+    """``column`` in the contract ``dtype`` of field ``name``; a value it cannot hold is a
+    ContractError (a choice outside the contract's codes included)."""
+    if (
+        isinstance(dtype, pd.CategoricalDtype)
+        and not (known := column.isin(dtype.categories) | column.isna()).all()
+    ):
+        raise _bad_value(name, column[~known], dtype)
+    try:
+        return column.astype(dtype)
+    except (TypeError, ValueError) as exc:
+        raise _bad_value(name, column, dtype) from exc
+
+
+def _numbers(name: str, column: pd.Series) -> pd.Series:
+    """A history column as float64 (NaN for unknown); a value that is not a number is an error."""
+    if column.dtype.kind in "fiu":  # (numbers already: the batch engine's columns)
+        return column.astype("float64")
+    numbers = pd.to_numeric(column, errors="coerce").astype("float64")
+    if (lost := numbers.isna() & column.notna()).any():
+        raise _bad_value(name, column[lost], np.dtype("float64"))
+    return numbers
+
+
+def _bad_value(name: str, column: pd.Series, dtype: Any) -> ContractError:
+    """The error naming the first value of ``column`` that ``dtype`` cannot hold."""
+    row, value = _first_bad(column, dtype)
+    allowed = ", ".join(map(str, getattr(dtype, "categories", ())))
+    zh, en = both(_MESSAGE_OF_KIND[_KINDS.get(name, "int")], value=value, allowed=allowed)
+    return ContractError(f"row {row}, {name}: {zh} / {en}")
+
+
+def _first_bad(column: pd.Series, dtype: Any) -> tuple[Any, Any]:
+    for row, value in column.items():
+        if pd.isna(value):
+            continue
+        if isinstance(dtype, pd.CategoricalDtype):
+            if value not in dtype.categories:
+                return row, value
+            continue
+        try:
+            pd.Series([value], dtype=object).astype(dtype)
+        except (TypeError, ValueError):
+            return row, value
+    return next(iter(column.items()))
+
+
+def frame_from_arrow(table: pa.Table, names: list[str]) -> pd.DataFrame:
+    """The columns ``names`` of contract records in Arrow, in the contract's types (a Spark
+    group's survey waves or cases), as a contract frame: each enum column read straight into
+    its contract categories (anything else is missing), an absent column missing."""
+    table = table.select([name for name in names if name in table.column_names])
     enums = {
         name: dtype
         for name in table.column_names
@@ -132,7 +206,7 @@ def units_from_arrow(units: pa.Table | pa.RecordBatch) -> pd.DataFrame:
     for name, dtype in enums.items():
         codes = pc.index_in(table[name], value_set=pa.array(dtype.categories, pa.string()))
         frame[name] = pd.Categorical.from_codes(codes.fill_null(-1).to_numpy(), dtype=dtype)
-    return conform_units(frame)
+    return _conform(frame, names)
 
 
 #: Arrow types read as the contract's nullable pandas dtypes.
@@ -153,3 +227,13 @@ def _unit_dtypes() -> dict[str, object]:
 
 
 _UNIT_DTYPES = _unit_dtypes()
+#: Each unit field's contract kind (history columns are numbers), for the message of a bad value.
+_KINDS = {"unit": "string", "as_of": "date"} | {
+    f.name: f.kind for k in (HOUSEHOLD_SURVEY, CASE) for f in k
+}
+_MESSAGE_OF_KIND = {
+    "int": "not_int",
+    "bool": "not_bool",
+    "date": "not_date",
+    "enum": "unknown_value",
+}

@@ -67,6 +67,32 @@ class Targets(_Strict):
             raise ValueError("max_yellow_or_red_share must be at least max_red_share")
         return self
 
+    def judge(
+        self,
+        *,
+        red_share: float,
+        yellow_or_red_share: float,
+        red_recall: float,
+        green_red_rate: float,
+        yellow_or_red_recall: float,
+    ) -> dict[str, bool | None]:
+        """Whether tiers achieving these figures meet each target: True or False, or None
+        where the figure is undefined (no event of its class to measure it on)."""
+
+        def at_most(value: float, limit: float) -> bool | None:
+            return None if value != value else value <= limit + 1e-9
+
+        def at_least(value: float, floor: float) -> bool | None:
+            return None if value != value else value >= floor - 1e-9
+
+        return {
+            "max_red_share": at_most(red_share, self.max_red_share),
+            "max_yellow_or_red_share": at_most(yellow_or_red_share, self.max_yellow_or_red_share),
+            "red_recall": at_least(red_recall, self.red_recall),
+            "max_green_red_rate": at_most(green_red_rate, self.max_green_red_rate),
+            "yellow_or_red_recall": at_least(yellow_or_red_recall, self.yellow_or_red_recall),
+        }
+
 
 class DecisionPolicy(_Strict):
     """One decision's targets and fallbacks."""

@@ -44,7 +44,8 @@ class ThresholdChoice:
     n_yellow_or_red: int
     #: How many units the capacity shares were measured on.
     n_capacity: int
-    targets_met: dict[str, bool]
+    #: Per target: met, missed, or None where its figure is undefined (no events).
+    targets_met: dict[str, bool | None]
     notes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def as_metrics(self, prefix: str = "policy_") -> dict[str, float]:
@@ -58,13 +59,15 @@ class ThresholdChoice:
             f"{prefix}yellow_or_red_recall": self.yellow_or_red_recall,
             f"{prefix}n_red": float(self.n_red),
         }
-        out.update({f"{prefix}met_{k}": float(v) for k, v in self.targets_met.items()})
+        out.update(
+            {f"{prefix}met_{k}": float(v) for k, v in self.targets_met.items() if v is not None}
+        )
         return out
 
     @property
     def missed(self) -> list[str]:
         """The targets not met, by name."""
-        return [k for k, ok in self.targets_met.items() if not ok]
+        return [k for k, ok in self.targets_met.items() if ok is False]
 
 
 def _candidates(p: np.ndarray) -> np.ndarray:
@@ -153,14 +156,7 @@ def choose_thresholds(
         "green_red_rate": float(is_red[tiered_green].mean()) if tiered_green.any() else 0.0,
         "yellow_or_red_recall": float((~tiered_green)[is_yr].mean()) if n_yr else float("nan"),
     }
-    met = {
-        "max_red_share": achieved["red_share"] <= targets.max_red_share + _EPS,
-        "max_yellow_or_red_share": achieved["yellow_or_red_share"]
-        <= targets.max_yellow_or_red_share + _EPS,
-        "red_recall": achieved["red_recall"] >= targets.red_recall,
-        "max_green_red_rate": achieved["green_red_rate"] <= targets.max_green_red_rate + _EPS,
-        "yellow_or_red_recall": achieved["yellow_or_red_recall"] >= targets.yellow_or_red_recall,
-    }
+    met = targets.judge(**achieved)
     return ThresholdChoice(
         Thresholds(red=float(t_red), yellow=float(t_yellow)),
         achieved["red_recall"],

@@ -15,7 +15,8 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from risk.features import build_units, extract_date, label_units
-from risk.features.history import HARD_FLAG_WEAPONS
+from risk.features.conditions import FieldIn
+from risk.features.history import HARD_RED_FLAG
 from risk.synth import Population
 
 __all__ = ["HARD_FLAG_RED_RATE", "ORACLE_AUROC_RED", "Realism", "hard_flags", "realism"]
@@ -39,14 +40,14 @@ class Realism:
 
 
 def hard_flags(cases: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Each hard red flag of :func:`risk.features.history.hard_red_flag`, one mask per flag."""
-    flags = {
-        "threat_to_kill": cases["threat_to_kill"].eq(True),
-        **{f"weapon_{w}": cases["weapon"].eq(w) for w in HARD_FLAG_WEAPONS},
-        "strangulation": cases["strangulation"].eq(True),
-        "injury_serious": cases["injury"].eq("serious"),
+    """Each hard red flag of :data:`risk.features.history.HARD_RED_FLAG`, one mask per flag
+    (``threat_to_kill``, ``weapon_knife``, ...: a yes/no field by its name, a choice by its
+    field and value)."""
+    return {
+        (c.field if v is True else f"{c.field}_{v}"): FieldIn(c.field, (v,)).mask(cases)
+        for c in HARD_RED_FLAG.conditions
+        for v in c.values
     }
-    return {name: mask.fillna(False).to_numpy(bool) for name, mask in flags.items()}
 
 
 def realism(population: Population) -> Realism:

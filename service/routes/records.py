@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from fastapi import APIRouter, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from service import cases, households, ledger
@@ -13,6 +14,7 @@ from service.errors import responses
 from service.schemas import (
     CaseHistory,
     CaseIn,
+    HouseholdFile,
     Id,
     Moved,
     MoveIn,
@@ -44,6 +46,14 @@ def _fields(body: Any) -> dict[str, Any]:
 def add_survey(body: SurveyIn, who: Authed, db: DatabaseDep, models: ModelsDep) -> dict[str, Any]:  # type: ignore[valid-type]
     """Store a survey wave and its screening score."""
     return households.add_survey(db, models, who, _fields(body))
+
+
+@router.get(
+    "/households/{household_id}", response_model=HouseholdFile, responses=responses(404, 422)
+)
+def household_file(household_id: Id, who: Authed, db: DatabaseDep) -> dict[str, Any]:
+    """The household's file: survey waves, cases with their tier and outcome, screening."""
+    return households.household_file(db, who, household_id)
 
 
 @router.post(
@@ -102,8 +112,8 @@ def add_outcome(case_id: Id, body: OutcomeIn, who: Authed, db: DatabaseDep) -> d
 )
 def export_ledger(who: Authed, db: DatabaseDep, kind: ledger.LedgerKind = "cases") -> Response:
     """The ledger in the contract's shape as Parquet: cases with outcomes, or survey waves."""
-    return Response(
-        ledger.export_parquet(db, who, kind),
+    return StreamingResponse(
+        ledger.export_stream(db, who, kind),
         media_type=PARQUET,
         headers={"Content-Disposition": f'attachment; filename="{kind}.parquet"'},
     )

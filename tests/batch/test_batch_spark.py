@@ -1,5 +1,7 @@
-"""The Spark engine agrees with the local engine: 50,000 households, same tiers and
-probabilities. Needs pyspark (the ``spark`` extra) and Java 17+; CI installs both."""
+"""The Spark engine: the one assembly of units, called per group of households, gives the
+units and scores of the local frames and of single records; its output appears only when
+complete; the workers fork from the library's daemon. Needs pyspark (the ``spark`` extra)
+and Java 17+; CI installs both."""
 
 from __future__ import annotations
 
@@ -13,17 +15,27 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import AS_OF
+from utils.builders import as_records
 
 from risk.batch import OUTPUT_COLUMNS, score_local
 from risk.cli import main
-from risk.synth import generate_to_dir
+from risk.features import build_units
+from risk.features.asof import household_units
+from risk.features.history import HISTORY_COLUMNS
+from risk.features.units import (
+    CASE_COLUMNS,
+    ID_COLUMNS,
+    SURVEY_COLUMNS,
+    frame_from_arrow,
+    unit_record,
+)
 
 if os.environ.get("CI") is None:  # in CI a missing Spark is a failure, not a skip
     pytest.importorskip("pyspark")
     if shutil.which("java") is None:
         pytest.skip("the Spark engine needs Java 17+", allow_module_level=True)
 
-from risk.batch.spark import score_spark, spark_session
+from risk.batch.spark import score_spark, spark_session, spark_units
 
 pytestmark = pytest.mark.slow
 
@@ -35,26 +47,73 @@ def spark():
     session.stop()
 
 
-@pytest.fixture(scope="module")
-def population(tmp_path_factory):
-    path = tmp_path_factory.mktemp("population")
-    generate_to_dir(path, households=50_000, years=3, seed=23, progress=False)
-    return path
-
-
 def _sorted(path) -> pd.DataFrame:
     return pd.read_parquet(path).sort_values("household_id", ignore_index=True)
 
 
-def test_spark_and_local_engines_agree_on_50000_households(population, model, spark, tmp_path):
-    h, c = population / "households.parquet", population / "cases.parquet"
-    local = score_local(h, c, tmp_path / "local.parquet", model, AS_OF, jobs=2)
-    remote = score_spark(h, c, tmp_path / "spark.parquet", model, AS_OF, spark=spark)
+def _records(
+    units: pd.DataFrame, surveys: pd.DataFrame, cases: pd.DataFrame, *, own_case: bool
+) -> list[dict]:
+    """Each unit as the service assembles one (unit_record): its survey wave and case as
+    dicts, and its household's cases for the history (``own_case``: the unit's own case
+    among them, as for a training unit; else left out, as batch units leave it)."""
+    waves = {(r["household_id"], r["survey_date"]): r for r in as_records(surveys)}
+    by_household: dict[str, list[dict]] = {}
+    for case in as_records(cases):
+        by_household.setdefault(case["household_id"], []).append(case)
+    out = []
+    for unit in as_records(units):
+        mine = by_household.get(unit["household_id"], [])
+        own = [c for c in mine if c["case_id"] == unit["case_id"]]
+        fields = [waves[(unit["household_id"], unit["survey_date"])]] if unit["survey_date"] else []
+        fields += [{k: c[k] for k in ("case_id", *CASE_COLUMNS)} for c in own]
+        history = mine if own_case else [c for c in mine if c["case_id"] != unit["case_id"]]
+        out.append(unit_record(unit["as_of"], *fields, cases=history))
+    return out
+
+
+def _same_as_records(model, units: pd.DataFrame, records: list[dict]) -> None:
+    for record, want in zip(records, units[HISTORY_COLUMNS].to_dict("records"), strict=True):
+        assert {n: record[n] for n in HISTORY_COLUMNS} == pytest.approx(want, nan_ok=True, abs=0)
+    np.testing.assert_array_equal(model.encoder.transform_records(records), model.features(units))
+
+
+def test_frames_records_and_spark_give_the_same_units_and_scores(ledger, model, spark, tmp_path):
+    h, c = ledger / "households.parquet", ledger / "cases.parquet"
+    surveys, cases = pd.read_parquet(h), pd.read_parquet(c)
+    units = household_units(surveys, cases, AS_OF)
+    kinds = units["unit"].where(units["survey_date"].notna() | (units["unit"] == "case"), "past")
+    assert set(kinds) == {"case", "survey", "past"}  # known only from past cases: screened
+
+    # Spark, three groups of households: the same units, column for column
+    table = spark_units(spark, str(h), str(c), AS_OF, groups=3).toArrow()
+    got = frame_from_arrow(table, ID_COLUMNS + SURVEY_COLUMNS + CASE_COLUMNS)
+    got[HISTORY_COLUMNS] = table.select(HISTORY_COLUMNS).to_pandas()
+    got = got.sort_values("household_id", ignore_index=True)
+    pd.testing.assert_frame_equal(got, units, check_exact=True)
+
+    # single records, as the service assembles them: the same history and features for
+    # these units and for the training units (every case on its opening day, every wave
+    # on its survey day), the same tiers and P(red)
+    training = build_units(surveys, cases)
+    _same_as_records(model, training, _records(training, surveys, cases, own_case=True))
+    records = _records(units, surveys, cases, own_case=False)
+    _same_as_records(model, units, records)
+    frame = model.predict_frame(units)
+    sample = np.r_[np.flatnonzero(kinds != "survey"), np.arange(0, len(units), 25)]
+    for i in np.unique(sample):
+        one = model.predict_record(records[i])
+        assert one["tier"] == frame["tier"].iloc[i], units["household_id"].iloc[i]
+        assert one["probabilities"]["red"] == pytest.approx(frame["p_red"].iloc[i], abs=1e-12)
+
+    # both engines end to end: the same rows, every column
+    local = score_local(h, c, tmp_path / "local.parquet", model, AS_OF, jobs=1, batch_rows=997)
+    remote = score_spark(h, c, tmp_path / "spark.parquet", model, AS_OF, spark=spark, groups=3)
     a, b = _sorted(local.out), _sorted(remote.out)
-    assert local.households_scored == remote.households_scored == len(a) == len(b) > 45_000
+    assert local.households_scored == remote.households_scored == len(a) == len(b) == len(units)
     assert list(b.columns) == OUTPUT_COLUMNS
-    assert a["household_id"].tolist() == b["household_id"].tolist()
-    assert a["tier"].astype(str).tolist() == b["tier"].astype(str).tolist()
+    assert a["household_id"].tolist() == units["household_id"].tolist()
+    assert a["tier"].astype(str).tolist() == frame["tier"].astype(str).tolist()
     for p in ("p_green", "p_yellow", "p_red"):
         np.testing.assert_allclose(a[p], b[p], rtol=0, atol=1e-12)
     for name in OUTPUT_COLUMNS:
@@ -62,15 +121,14 @@ def test_spark_and_local_engines_agree_on_50000_households(population, model, sp
             left = a[name].astype(object).where(a[name].notna(), None).astype(str)
             right = b[name].astype(object).where(b[name].notna(), None).astype(str)
             assert left.tolist() == right.tolist(), name
-    assert (b["unit"] == "case").sum() > 100  # the open-case join is exercised
 
 
-def test_spark_output_appears_only_when_complete(population, model, spark, tmp_path):
+def test_spark_output_appears_only_when_complete(ledger, model, spark, tmp_path):
     out = tmp_path / "scores.parquet"
     out.mkdir()
     (out / "stale.parquet").write_bytes(b"old")
     with pytest.raises(Exception, match=r"missing columns"):
-        score_spark(population / "cases.parquet", population / "cases.parquet", out, model,
+        score_spark(ledger / "cases.parquet", ledger / "cases.parquet", out, model,
                     AS_OF, spark=spark)  # fmt: skip
     assert (out / "stale.parquet").exists()  # the failed run left the old output alone
     assert [p.name for p in tmp_path.iterdir()] == ["scores.parquet"]

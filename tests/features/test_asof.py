@@ -39,6 +39,9 @@ def _ledger() -> tuple[pd.DataFrame, pd.DataFrame]:
             # H2: opened after the date → not open, not in history
             case_row(case_id="C5", household_id="H2", opened_at="2024-07-01",
                      outcome=None, outcome_at=None),
+            # H5: known only from a past case, closed before the date → screened on history
+            case_row(case_id="C6", household_id="H5", opened_at="2024-01-05", threat_to_kill=True,
+                     outcome="recurred", outcome_at="2024-03-01"),
         ],
         CASE,
     )  # fmt: skip
@@ -50,7 +53,7 @@ def test_household_units_pick_the_latest_survey_and_the_open_case():
     frame = household_units(surveys, cases, "2024-06-30")
     assert list(frame.columns) == UNIT_COLUMNS
     units = frame.set_index("household_id")
-    assert list(units.index) == ["H1", "H3", "H4"]  # H2's only survey is after the date
+    assert list(units.index) == ["H1", "H3", "H4", "H5"]  # H2's records are all after it
     h1 = units.loc["H1"]
     assert h1["survey_date"] == pd.Timestamp("2024-05-01") and h1["phq9"] == 9
     assert h1["unit"] == "case" and h1["case_id"] == "C2"  # C1 closed on the date; C2 latest
@@ -60,6 +63,9 @@ def test_household_units_pick_the_latest_survey_and_the_open_case():
     assert units.loc["H3", "unit"] == "survey" and pd.isna(units.loc["H3", "case_id"])
     h4 = units.loc["H4"]
     assert h4["unit"] == "case" and pd.isna(h4["survey_date"]) and h4["hist_prior_cases"] == 0
+    h5 = units.loc["H5"]
+    assert h5["unit"] == "survey" and pd.isna(h5["survey_date"]) and pd.isna(h5["case_id"])
+    assert (h5["hist_prior_cases"], h5["hist_recurred"], h5["hist_red_flag_cases"]) == (1, 1, 1)
     assert (frame["as_of"] == pd.Timestamp("2024-06-30")).all()
 
 
@@ -86,8 +92,8 @@ def _reference(surveys: pd.DataFrame, cases: pd.DataFrame, day: pd.Timestamp) ->
         mine = cases[cases["household_id"] == h]
         is_open = (mine["opened_at"] <= day) & ~(mine["outcome_at"] <= day).fillna(False)
         open_ = mine[is_open.astype(bool)].sort_values(["opened_at", "case_id"])
-        if waves.empty and open_.empty:
-            continue
+        if waves.empty and open_.empty and not (mine["opened_at"] < day).any():
+            continue  # known on the date: a survey, an open case or a past case
         own = open_["case_id"].iloc[-1] if len(open_) else None
         others = mine if own is None else mine[(mine["case_id"] != own).to_numpy(dtype=bool)]
         before = others[others["opened_at"] < day]

@@ -68,19 +68,27 @@ def test_floors_fire_exactly_on_their_conditions(record, floor, codes):
 
 
 def test_floors_only_raise_the_tier_the_one_rule_gives():
+    """The production rule with the packaged floors: each unit's tier is the higher of the
+    thresholds' tier and its floor, in the batch path and the one-unit path alike."""
     rng = np.random.default_rng(3)
     p_red = rng.random(500) * 0.5
     p_yr = np.minimum(p_red + rng.random(500) * 0.5, 1.0)
-    model = policy_ranks(p_red, p_yr, 0.3, 0.4)
     records = [
         {"threat_to_kill": bool(rng.random() < 0.1), "escalating": bool(rng.random() < 0.2)}
         for _ in range(500)
     ]
     floor, _ = POLICY.floors(_units(*records))
+    assert {0, 1, 2} <= set(floor.tolist())  # every floor occurs: nothing passes vacuously
+    model = np.where(p_red >= 0.3, 2, np.where(p_yr >= 0.4, 1, 0))  # the thresholds alone
+    assert {0, 1, 2} <= set(model.tolist())
     final = policy_ranks(p_red, p_yr, 0.3, 0.4, floor)
-    assert (final >= model).all() and (final >= floor).all()
-    assert (final[floor == 2] == 2).all()
-    assert (final[floor == 0] == model[floor == 0]).all()
+    assert final.tolist() == np.maximum(model, floor).tolist()
+    raised = (floor > model).sum()
+    assert raised > 0 and (final > model).sum() == raised  # raised exactly where a floor is higher
+    for i in range(500):
+        one_floor, _ = POLICY.floors_one(records[i])
+        one = policy_ranks(float(p_red[i]), float(p_yr[i]), 0.3, 0.4, one_floor)
+        assert one == final[i]
 
 
 def test_thresholds_are_respected_per_unit():

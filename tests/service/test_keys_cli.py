@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from risk.cli import main
 from service.auth import authenticate, list_keys
 from service.db import Database, migrate
+from service.roles import ROLES
 
 
 def test_keys_create_list_revoke(tmp_path, monkeypatch, capsys):
@@ -21,10 +24,26 @@ def test_keys_create_list_revoke(tmp_path, monkeypatch, capsys):
     listing = capsys.readouterr().out
     prefix = key.split("_")[1]
     assert prefix in listing and key.split("_", 2)[2] not in listing
+    assert main(["keys", "list", "--format", "json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert (listed["prefix"], listed["role"], listed["grids"]) == (prefix, "psychologist", "G1,G2")
+    assert listed["revoked"] == "" and key.split("_", 2)[2] not in json.dumps(listed)
     assert main(["keys", "revoke", prefix]) == 0
     assert authenticate(Database(url), key) is None
     assert main(["keys", "revoke", prefix]) == 1
-    assert main(["keys", "create", "--role", "wizard"]) == 2
+
+
+def test_keys_create_takes_a_role_from_the_choices(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RISK_DATABASE_URL", f"sqlite:///{tmp_path / 'keys.db'}")
+    assert main(["keys", "create", "--role", "wizard", "--all-grids"]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "'wizard' is not one of" in said
+    assert all(role in said for role in ROLES)
+    assert main(["keys", "create", "--role", "Supervisor", "--all-grids"]) == 0
+    caller = authenticate(
+        Database(f"sqlite:///{tmp_path / 'keys.db'}"), capsys.readouterr().out.strip()
+    )
+    assert caller is not None and caller.role == "supervisor"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,234 @@
+"""A city's ledger in the service: ``risk load`` time and memory, then pages and endpoints.
+
+One run, on 127.0.0.1 only, bounded in time and request count:
+
+1. ``risk generate`` N households (default 1,000,000) and their cases, 3 years;
+2. a temporary PostgreSQL database ``risk_bench_<random>`` (created here, dropped at the
+   end), an admin key, then ``risk load`` of both ledgers into it as a subprocess: wall
+   time and peak memory (resident set of the process and its children, sampled every
+   0.1 s with psutil; the PostgreSQL server's own memory is not in it);
+3. ``risk serve --workers 2`` on that database, then, each alone at ``--rate`` (50)
+   requests/s open loop (benchmarks/service_load.py's client: latency from the scheduled
+   send time) for ``--seconds``: the visit list of the grid with the most households, a
+   household's file and a case page (a different household and case per request);
+4. with that data in place, ``POST /v1/score`` at 200 requests/s and ``POST /v1/cases``
+   at 100 requests/s, open loop.
+
+    python benchmarks/city_load.py [--households 1000000] [--mlflow-uri URI] \
+        [--pg-admin-url postgresql://postgres@127.0.0.1:5432/test] [--seconds 30]
+
+Without ``--mlflow-uri`` the embedded default model is trained into a throwaway store
+first (minutes). Figures are printed and written as JSON (``--json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from service_load import (
+    SCORE_BODY,
+    Shot,
+    _bin,
+    _free_port,
+    case_body,
+    client_session,
+    create_key,
+    fire,
+    open_loop,
+    running,
+    serve_argv,
+    show,
+    summarise,
+    temp_postgres,
+)
+
+AS_OF = "2024-12-31"
+
+
+class PeakMemory:
+    """The largest resident set of a process and its children together, sampled."""
+
+    def __init__(self, pid: int, every: float = 0.1) -> None:
+        self.peak = 0
+        self._proc = psutil.Process(pid)
+        self._stop = threading.Event()
+        self._every = every
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            try:
+                procs = [self._proc, *self._proc.children(recursive=True)]
+                total = 0
+                for p in procs:
+                    with contextlib.suppress(psutil.Error):
+                        total += p.memory_info().rss
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                return
+            time.sleep(self._every)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def run_timed(argv: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
+    """Run ``argv``; its wall time, peak memory (MiB, children included) and output tail."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    memory = PeakMemory(proc.pid)
+    output, _ = proc.communicate()
+    peak = memory.stop()
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"error: {' '.join(argv[:2])} exited {proc.returncode}:\n{output[-3000:]}")
+    return {"wall_s": wall, "peak_mib": peak / 2**20, "output": output.strip().splitlines()[-4:]}
+
+
+def pick_targets(database_url: str, count: int = 2000) -> dict[str, Any]:
+    """The grid with the most households, and households and open cases to ask for."""
+    import psycopg
+
+    url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as conn:
+        grid = conn.execute(
+            "SELECT grid_id FROM scores GROUP BY grid_id ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()[0]
+        households = [
+            r[0]
+            for r in conn.execute(
+                "SELECT household_id FROM scores TABLESAMPLE SYSTEM (5) LIMIT %s", (count,)
+            )
+        ]
+        cases = [
+            r[0]
+            for r in conn.execute(
+                "SELECT case_id FROM scores WHERE case_id IS NOT NULL LIMIT %s", (count,)
+            )
+        ]
+        in_grid = conn.execute(
+            "SELECT count(DISTINCT household_id) FROM scores WHERE grid_id = %s", (grid,)
+        ).fetchone()[0]
+        sizes = dict(
+            conn.execute(
+                "SELECT 'survey_waves', count(*) FROM survey_waves UNION ALL "
+                "SELECT 'cases', count(*) FROM cases UNION ALL "
+                "SELECT 'outcomes', count(*) FROM outcomes UNION ALL "
+                "SELECT 'scores', count(*) FROM scores"
+            ).fetchall()
+        )
+    return {"grid": grid, "grid_households": in_grid, "households": households,
+            "cases": cases, "rows": sizes}  # fmt: skip
+
+
+def get_loop(base: str, auth: str, paths: list[str], rate: float, seconds: float) -> dict:
+    """GET ``paths`` in turn at ``rate`` requests/s, open loop; figures as summarise."""
+
+    async def go() -> Any:
+        async with client_session({"Authorization": auth}) as session:
+            return await fire(
+                session, lambda i: Shot("GET", base + paths[i % len(paths)]), rate, seconds
+            )
+
+    return summarise(asyncio.run(go()), rate, lambda status: status == "200")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=1_000_000)
+    parser.add_argument("--years", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--mlflow-uri", default=None)
+    parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--rate", type=float, default=50.0, help="page requests/s")
+    parser.add_argument("--seconds", type=float, default=30.0, help="per page phase")
+    parser.add_argument("--score-rate", type=float, default=200.0)
+    parser.add_argument("--store-rate", type=float, default=100.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    results: dict[str, Any] = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "households": args.households,
+        "machine": f"{platform.node()} {os.cpu_count()} cores",
+    }
+    with tempfile.TemporaryDirectory(prefix="risk-city-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = {**os.environ, "RISK_HOME": str(tmp)}
+        if args.mlflow_uri is None:
+            from service.bootstrap import ensure_champion
+
+            args.mlflow_uri = f"sqlite:///{tmp / 'mlflow.db'}"
+            ensure_champion(args.mlflow_uri)
+        env["RISK_MLFLOW_URI"] = args.mlflow_uri
+        data = tmp / "data"
+        generate = [_bin("risk"), "generate", "-n", str(args.households), "-y", str(args.years),
+                    "-s", str(args.seed), "-o", str(data)]  # fmt: skip
+        results["generate"] = run_timed(generate, env, tmp)
+        show("risk generate", results["generate"])
+        with temp_postgres(args.pg_admin_url) as database_url:
+            env["RISK_DATABASE_URL"] = database_url
+            key = create_key(env, tmp, role="admin")
+            load = [_bin("risk"), "load", "--key", key, "--households",
+                    str(data / "households.parquet"), "--cases", str(data / "cases.parquet"),
+                    "--as-of", AS_OF, "--quiet"]  # fmt: skip
+            print(f"loading (load average {os.getloadavg()[0]:.1f}) …", flush=True)
+            results["load"] = run_timed(load, env, tmp)
+            show("risk load", results["load"])
+            targets = pick_targets(database_url)
+            results["rows"] = targets["rows"]
+            results["grid_households"] = targets["grid_households"]
+            print(f"  stored: {targets['rows']}; grid {targets['grid']}: "
+                  f"{targets['grid_households']:,} households")  # fmt: skip
+            port = _free_port()
+            with running("serve", serve_argv(port, args.workers), env, tmp, port, "/readyz",
+                         args.workers) as server:  # fmt: skip
+                auth = f"Bearer {create_key(env, tmp)}"
+                pages = {
+                    "visits": [f"/v1/visits?grid={targets['grid']}&capacity=20"],
+                    "household": [f"/v1/households/{h}" for h in targets["households"]],
+                    "case": [f"/v1/cases/{c}" for c in targets["cases"]],
+                }
+                for name, paths in pages.items():
+                    random.Random(0).shuffle(paths)
+                    r = get_loop(server.base, auth, paths, args.rate, args.seconds)
+                    results[name] = r
+                    show(f"GET {name}, {args.rate:g} req/s open loop, {args.seconds:g} s", r)
+                body = json.dumps(SCORE_BODY, ensure_ascii=False).encode()
+                results["score"] = open_loop(server.base + "/v1/score", auth, lambda _: body,
+                                             args.score_rate, args.seconds, ok=200)  # fmt: skip
+                show(f"POST /v1/score, {args.score_rate:g} req/s open loop", results["score"])
+                run = f"city{random.Random().randrange(10**6)}"
+                results["cases_post"] = open_loop(server.base + "/v1/cases", auth,
+                                                  case_body(run), args.store_rate,
+                                                  args.seconds, ok=201)  # fmt: skip
+                show(f"POST /v1/cases, {args.store_rate:g} req/s open loop", results["cases_post"])
+    if args.json is not None:
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(json.dumps({k: v for k, v in results.items() if k != "load"}, default=str)[:2000])
+
+
+if __name__ == "__main__":
+    main()

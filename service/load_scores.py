@@ -1,0 +1,219 @@
+"""Scores of a whole ledger at once, as the service stores them: the batch engine's units
+and scoring (:func:`risk.features.asof.household_units`, the pyfunc's ``predict`` over a
+frame), each result written as the JSON a stored score holds.
+
+A stored result carries what the visit list and the case page show (tier, probabilities,
+flags, reasons in both languages, prediction set, follow-up, actions, model), in the keys
+:meth:`TriageModel.predict_record` uses. It is written by joining JSON pieces made once
+per distinct value (a flag set, a reason and its value, a tier), not by one ``dict`` and
+``json.dumps`` per row: a million rows take seconds, not minutes. Two things a one-unit
+score adds are left out: the answers the model could not see (``unseen``), and the value
+of a reason from a pair of answers (its label names both; its value is empty).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from risk.batch.worker import pyfunc_of
+from risk.features.asof import household_units
+from risk.models.decision import DECISIONS
+from risk.models.tiers import TIERS
+from risk.models.triage import TriageModel
+from risk.schema import TIERS as CONTRACT_TIERS
+
+__all__ = ["SCORE_COLUMNS", "ledger_scores"]
+
+#: The columns of a frame of scores to store (``result``: JSON text); the inputs of each
+#: are the row of the units frame that comes with it.
+SCORE_COLUMNS = [
+    "household_id",
+    "case_id",
+    "grid_id",
+    "tier",
+    "p_red",
+    "follow_up_date",
+    "result",
+    "model_version",
+]
+_HOUSEHOLDS_PER_BATCH = 50_000
+
+
+def ledger_scores(
+    model: TriageModel,
+    waves: pd.DataFrame,
+    cases: pd.DataFrame,
+    as_of: dt.date,
+    households_per_batch: int = _HOUSEHOLDS_PER_BATCH,
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Every household of the two contract frames scored as of ``as_of`` (its open case
+    if it has one, else its latest survey), in batches of households: (the scores, as
+    SCORE_COLUMNS; the units they scored, row for row)."""
+    ids = pd.Index(pd.concat([waves["household_id"], cases["household_id"]]).unique()).sort_values()
+    scorer, render = pyfunc_of(model), _Results(model)
+    wave_ids, case_ids = waves["household_id"].to_numpy(), cases["household_id"].to_numpy()
+    wave_order = np.argsort(wave_ids, kind="stable")
+    case_order = np.argsort(case_ids, kind="stable")
+    sorted_waves, sorted_cases = wave_ids[wave_order], case_ids[case_order]
+    for start in range(0, len(ids), households_per_batch):
+        first, last = ids[start], ids[min(start + households_per_batch, len(ids)) - 1]
+        batch_waves = waves.iloc[wave_order[_between(sorted_waves, first, last)]]
+        batch_cases = cases.iloc[case_order[_between(sorted_cases, first, last)]]
+        units = household_units(batch_waves, batch_cases, as_of)
+        if len(units):
+            yield _stored(units, scorer.predict(None, units), render), units
+
+
+def _between(sorted_ids: np.ndarray, first: str, last: str) -> slice:
+    return slice(
+        int(np.searchsorted(sorted_ids, first, "left")),
+        int(np.searchsorted(sorted_ids, last, "right")),
+    )
+
+
+def _stored(units: pd.DataFrame, scored: pd.DataFrame, render: _Results) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "household_id": units["household_id"].to_numpy(),
+            "case_id": units["case_id"].to_numpy(),
+            "grid_id": units["grid_id"].to_numpy(),
+            "tier": scored["tier"].astype(str).to_numpy(),
+            "p_red": scored["p_red"].to_numpy(),
+            "follow_up_date": pd.to_datetime(scored["follow_up_date"]).to_numpy(),
+            "result": render(scored),
+            "model_version": scored["model_version"].astype(str).to_numpy(),
+        }
+    )
+
+
+def json_lines(frame: pd.DataFrame) -> np.ndarray:
+    """Each row as a JSON object: dates as ISO days, missing values as null (the database
+    leaves them out when it stores them, as :func:`service.store.json_fields` does)."""
+    out = frame.copy(deep=False)
+    for name, dtype in frame.dtypes.items():
+        if dtype.kind == "M":
+            out[name] = frame[name].dt.strftime("%Y-%m-%d")
+    if not len(out):
+        return np.array([], object)
+    text = out.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+    return np.array(text.rstrip("\n").split("\n"), object)
+
+
+def _js(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class _Results:
+    """Writes the result JSON of scored rows from pieces made once per distinct value."""
+
+    def __init__(self, model: TriageModel) -> None:
+        self.model = model
+        policy = model.policy
+        labels = {c.code: c.zh for c in CONTRACT_TIERS}
+        self.tier_piece = {
+            tier: (
+                f'"tier":{_js(tier)},"tier_label":{_js(labels[tier])},'
+                f'"actions":{_js(list(policy.tiers[tier].actions("zh")))},'
+                f'"follow_up_days":{policy.tiers[tier].follow_up_days}'
+            )
+            for tier in TIERS
+        }
+        self.flags = {f.code: f for f in policy.red_flags}
+        self.model_piece = _js({"name": model.info.name, "version": model.info.version})
+        self.spec_of: dict[str, Any] = {}
+        self.labels_of: dict[str, tuple[str, str]] = {}
+        for name in DECISIONS:
+            for terms in (model.decisions[name].red, model.decisions[name].yellow_or_red):
+                for t, (code, main) in enumerate(zip(terms.codes, terms.main_feature, strict=True)):
+                    self.spec_of[str(code)] = None if main < 0 else terms.specs[int(main)]
+                    self.labels_of[str(code)] = (str(terms.labels_zh[t]), str(terms.labels_en[t]))
+
+    def __call__(self, scored: pd.DataFrame) -> np.ndarray:
+        n = len(scored)
+        tiers = scored["tier"].astype(str).to_numpy()
+        pieces = [
+            _mapped(scored["decision"], lambda d: f'{{"decision":{_js(d)},'),
+            np.array([self.tier_piece[t] for t in tiers], object),
+            _mapped(scored["model_tier"], lambda t: f',"model_tier":{_js(t)},"probabilities":'),
+            _probabilities(scored),
+            _mapped(scored["flags"], lambda f: f',"flags":{self._flags(f)},"reasons":'),
+            self._reasons(scored, n),
+            _mapped(scored["reasons_model"], lambda m: f',"reasons_model":{_js(m)},"base":'),
+            _numbers(scored["base"]),
+            np.full(n, ',"logit":', object),
+            _numbers(scored["logit"]),
+            _mapped(scored["prediction_set"], lambda s: f',"prediction_set":{_js(s.split("|"))}'),
+            np.where(
+                scored["review_recommended"].to_numpy(bool),
+                ',"review_recommended":true',
+                ',"review_recommended":false',
+            ).astype(object),
+            ',"follow_up_date":"'
+            + pd.to_datetime(scored["follow_up_date"]).dt.strftime("%Y-%m-%d").to_numpy(object)
+            + '"',
+            np.full(n, f',"model":{self.model_piece}}}', object),
+        ]
+        out = pieces[0]
+        for piece in pieces[1:]:
+            out = out + piece
+        return out
+
+    def _flags(self, codes: str) -> str:
+        fired = [self.flags[c] for c in codes.split(";") if c]
+        shown = [
+            {"code": f.code, "tier": f.tier, "label": f.label("zh"), "zh": f.zh, "en": f.en}
+            for f in fired
+        ]
+        return _js(shown)
+
+    def _reasons(self, scored: pd.DataFrame, n: int) -> np.ndarray:
+        """Each row's reasons as a JSON list, in the order the model ranks them."""
+        k = self.model.policy.reasons.top_k
+        parts = []
+        for j in range(1, k + 1):
+            codes = scored[f"reason_{j}_code"].astype(object).to_numpy()
+            values = scored[f"reason_{j}_value"].to_numpy(float)
+            sizes = scored[f"reason_{j}_size"].to_numpy(float)
+            heads = pd.Series(list(zip(codes, values, strict=True)), dtype=object)
+            head = _mapped(heads, lambda cv: self._reason_head(*cv))
+            size = np.array([repr(float(s)) for s in sizes], object)
+            rises = np.where(sizes > 0, '"raises"', '"lowers"').astype(object)
+            one = head + ',"direction":' + rises + ',"size":' + size + "}"
+            parts.append(np.where(pd.isna(codes), "", one).astype(object))
+        joined = [",".join(p for p in row if p) for row in zip(*parts, strict=True)]
+        return "[" + np.array(joined, object) + "]" if n else np.array([], object)
+
+    def _reason_head(self, code: Any, value: float) -> str:
+        if code is None or (isinstance(code, float) and code != code):
+            return ""
+        spec = self.spec_of.get(str(code))
+        terms = self.labels_of.get(str(code), (str(code), str(code)))
+        zh = "" if spec is None else spec.value_label(value, "zh")
+        en = "" if spec is None else spec.value_label(value, "en")
+        return (
+            f'{{"code":{_js(code)},"label_zh":{_js(terms[0])},"label_en":{_js(terms[1])},'
+            f'"value_zh":{_js(zh)},"value_en":{_js(en)},'
+            f'"label":{_js(terms[0])},"value":{_js(zh)}'  # (as stored in Chinese, the default)
+        )
+
+
+def _mapped(column: pd.Series, piece: Any) -> np.ndarray:
+    """``piece(value)`` of every row, computed once per distinct value."""
+    codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=False)
+    made = np.array([piece(v) for v in uniques], object)
+    return made[codes] if len(codes) else np.array([], object)
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    return np.array([repr(float(v)) for v in column.to_numpy(float)], object)
+
+
+def _probabilities(scored: pd.DataFrame) -> np.ndarray:
+    green, yellow, red = (_numbers(scored[f"p_{t}"]) for t in TIERS)
+    return '{"green":' + green + ',"yellow":' + yellow + ',"red":' + red + "}"

@@ -322,9 +322,23 @@ def generate(
             ),
         ),
     ] = False,
+    shift: Annotated[
+        str | None,
+        typer.Option(
+            "--shift",
+            help="A shifted population (docs/synthetic-data.md): 'rural', a more rural county "
+            "with more drinking, blank police notes and more risk than its records show; its "
+            "ids start with R.",
+        ),
+    ] = None,
 ) -> int:
     """Generate a synthetic population: households.parquet, cases.parquet and truth.parquet."""
     from risk.synth import generate_to_dir
+    from risk.synth.shift import SHIFTS
+
+    if shift is not None and shift not in SHIFTS:
+        err.print(f"[red]error:[/red] --shift: expected one of {', '.join(SHIFTS)}, got {shift!r}")
+        raise typer.Exit(2)
 
     counts = generate_to_dir(
         out_dir,
@@ -334,6 +348,7 @@ def generate(
         messy=messy,
         start=start.date(),
         progress=True,
+        shift=shift,
     )
     for name, rows in counts.items():
         out.print(f"{name}: {rows:,} rows → {out_dir / name}", highlight=False)
@@ -366,6 +381,7 @@ def contract(
 from risk import (  # noqa: E402,F401
     cli_load,
     cli_model,
+    cli_monitor,
     cli_score,
     cli_serve,
 )

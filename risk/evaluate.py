@@ -186,15 +186,22 @@ FAIRNESS_METRICS = ("auroc_red", "observed_expected_red", "fnr_red")
 
 def fairness_gaps(table: pd.DataFrame, min_units: int = 500, min_red: int = 20) -> dict[str, float]:
     """The worst absolute gap to all units, per metric, over subgroups large enough to
-    measure (at least ``min_units`` units and ``min_red`` red ones); 0 when none is."""
-    rows = table[(table["group"] != "all") & (table["n"] >= min_units)]
+    measure (at least ``min_units`` units and ``min_red`` red ones), and the worst
+    calibration in the large of a grid group; NaN when no subgroup is large enough
+    (insufficient evidence, which the gate reports as such and never as a pass)."""
+    others = table[table["group"] != "all"]
+    rows = others[others["n"] >= min_units]
     if "n_red" in rows:
         rows = rows[rows["n_red"] >= min_red]
     out = {}
     for metric in FAIRNESS_METRICS:
         gaps = rows[f"{metric}_gap"].abs().dropna()
-        out[f"worst_gap_{metric}"] = float(gaps.max()) if len(gaps) else 0.0
+        out[f"worst_gap_{metric}"] = float(gaps.max()) if len(gaps) else float("nan")
+    grids = rows[rows["group"] == "grid_group"]
+    citl = grids["citl_red"].abs().dropna() if "citl_red" in grids else pd.Series(dtype=float)
+    out["worst_citl_red_grid_group"] = float(citl.max()) if len(citl) else float("nan")
     out["groups_measured"] = float(len(rows))
+    out["groups_insufficient"] = float(len(others) - len(rows))
     return out
 
 

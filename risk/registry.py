@@ -53,13 +53,19 @@ def fairness_minimums(path: Path | None = None) -> tuple[int, int]:
     return int(data.get("fairness_min_units", 500)), int(data.get("fairness_min_red", 20))
 
 
+def gate_settings(path: Path | None = None) -> dict[str, Any]:
+    """The gate file's other sections (``monitoring`` bands, bootstrap size, ...)."""
+    return {k: v for k, v in _gate_file(path).items() if k != "metrics"}
+
+
 def load_gate(path: Path | None = None) -> dict[str, tuple[str, float]]:
-    """The gate's rules, metric → (which direction is better, tolerance), from YAML."""
+    """The gate's rules, metric → (which direction is better, tolerance), from YAML.
+    ``zero`` is better for a signed figure whose ideal is 0 (calibration in the large)."""
     data = _gate_file(path)
     rules = {}
     for metric, rule in (data.get("metrics") or {}).items():
-        if rule.get("better") not in ("higher", "lower"):
-            raise ModelError(f"gate {metric}: 'better' must be higher or lower")
+        if rule.get("better") not in ("higher", "lower", "zero"):
+            raise ModelError(f"gate {metric}: 'better' must be higher, lower or zero")
         rules[metric] = (str(rule["better"]), float(rule["tolerance"]))
     return rules
 
@@ -78,7 +84,10 @@ class GateResult:
         for c in self.checks:
             mark = "ok " if c["ok"] else "NO "
             if not c.get("measured", True):
-                lines.append(f"n/a {c['metric']}: not measurable on these units (both undefined)")
+                lines.append(
+                    f"证据不足 / insufficient evidence {c['metric']}: not measurable on these "
+                    "units (too few units or events of its class); not judged, not passed"
+                )
                 continue
             lines.append(
                 f"{mark}{c['metric']}: candidate {c['candidate']:.4f}, champion "
@@ -95,21 +104,30 @@ def gate(
     """Whether ``candidate`` is no worse than ``champion`` on every gate metric.
 
     A metric the candidate lacks fails; one the champion lacks passes (nothing to compare).
-    A figure undefined for both on the same units (NaN: e.g. no red unit to rank) passes,
-    and the check says it was not measured.
+    A figure undefined for both on the same units (NaN: e.g. no red unit to rank, no
+    subgroup large enough), or resting on fewer held-out events of its class than
+    gate.yaml's ``min_events``, is not judged: the check says "insufficient evidence", and
+    it does not stop the promotion unless gate.yaml says ``insufficient_evidence: refuse``.
     """
+    settings = gate_settings()
+    refuse_unmeasured = settings.get("insufficient_evidence", "report") == "refuse"
+    min_events = int(settings.get("min_events", 0))
     checks = []
     for metric, (direction, tolerance) in (rules or GATE).items():
         new, old = _defined(candidate.get(metric)), _defined(champion.get(metric))
+        events = _events(metric, candidate)
         unmeasured = metric in candidate and metric in champion and new is None and old is None
+        unmeasured = unmeasured or (events is not None and events < min_events)
         if unmeasured:
-            ok = True
+            ok = not refuse_unmeasured
         elif old is None:
             ok = new is not None
         elif new is None:
             ok = False
         elif direction == "higher":
             ok = new >= old - tolerance
+        elif direction == "zero":
+            ok = abs(new) <= abs(old) + tolerance
         else:
             ok = new <= old + tolerance
         checks.append(
@@ -124,6 +142,20 @@ def gate(
             }
         )
     return GateResult(all(c["ok"] for c in checks), checks)
+
+
+def _events(metric: str, figures: dict[str, float]) -> float | None:
+    """The held-out events a decision's red or yellow-or-red figure rests on (None when
+    the figures do not say, or the metric is a fairness gap, judged per subgroup)."""
+    parts = metric.split("_")
+    if len(parts) < 3 or "fairness" in parts:
+        return None
+    head = "_".join(parts[:2])  # test_intake, test_screening
+    red = figures.get(f"{head}_n_label_red")
+    if metric.endswith("yellow_or_red"):
+        yellow = figures.get(f"{head}_n_label_yellow")
+        return None if red is None or yellow is None else red + yellow
+    return red if metric.endswith("_red") or "red_" in metric else None
 
 
 def _defined(value: float | None) -> float | None:

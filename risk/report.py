@@ -100,7 +100,7 @@ def write_report(
         with tempfile.TemporaryDirectory() as tmp:
             reference = registry.ledger_of(champion, Path(tmp))
             if reference is not None:
-                drifted = ledger_drift(reference, data.ledger, data.units["label"])
+                drifted = ledger_drift(reference, data.ledger, current_units=data.units)
                 drift_table = drifted.fields.sort_values("psi", ascending=False).head(15)
     evaluation = assess(model, data, champion=champion_model)
     html = render_card(model, data, evaluation, drift_table)

@@ -110,7 +110,7 @@ def _prepare(
         data = prepare(ledger)
         drifted = None
         if reference is not None:
-            drifted = ledger_drift(reference, ledger, data.units["label"])
+            drifted = ledger_drift(reference, ledger, current_units=data.units)
             if base is not None:
                 data = prepare(reference.combine(ledger))
     return data, drifted

@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterator
 from typing import Any, Literal
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from service.db import Database
 from service.store import case_record, contract_frame, latest_outcomes
 from service.tables import Case, SurveyWave
 
-__all__ = ["EXPORT_BATCH_ROWS", "LedgerKind", "export_parquet", "export_stream"]
+__all__ = ["EXPORT_BATCH_ROWS", "LedgerKind", "export_parquet", "export_stream", "ledger_frame"]
 
 LedgerKind = Literal["cases", "households"]
 #: Rows read, written and sent at a time.
@@ -37,6 +38,14 @@ def export_stream(
     export is audited with its row count once the last row group is sent."""
     require(who, "export")
     return _stream(db, who, kind, batch_rows)
+
+
+def ledger_frame(db: Database, who: Caller, kind: LedgerKind) -> pd.DataFrame:
+    """The ledger of ``kind`` the caller sees, as one contract frame in memory (for the
+    monitor; not audited here: its caller audits the read)."""
+    record_kind = CASE if kind == "cases" else HOUSEHOLD_SURVEY
+    records = [r for batch in _batches(db, who, kind, EXPORT_BATCH_ROWS) for r in batch]
+    return contract_frame(records, record_kind)
 
 
 def export_parquet(db: Database, who: Caller, kind: LedgerKind) -> bytes:

@@ -32,6 +32,7 @@ from service.routes import (
     life_pages,
     load,
     model,
+    monitor,
     overrides,
     pages,
     records,
@@ -195,7 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.failures = RateLimiter(settings.failed_keys_per_minute)
     install_handlers(app)
 
-    routers = (health, score, records, visits, model, load, life, files, overrides)
+    routers = (health, score, records, visits, model, load, life, files, overrides, monitor)
     for router in (r.router for r in routers):
         app.include_router(router)
     app.include_router(life_pages.router)  # before the case page's /cases/{case_id}

@@ -31,10 +31,12 @@ __all__ = [
     "CONTENT_TYPE_LATEST",
     "LATENCY",
     "MODEL_SERVED",
+    "MONITOR",
     "REQUESTS",
     "exposition",
     "method_label",
     "model_served",
+    "monitor_figures",
     "multiprocess_dir",
     "route_label",
     "worker_exit",
@@ -107,3 +109,19 @@ def multiprocess_dir() -> Iterator[str]:
         else:
             os.environ[MULTIPROC] = before
         shutil.rmtree(folder, ignore_errors=True)
+
+
+#: The monitor's figures over every month and tier, per decision (set each time the monitor
+#: runs in the service: ``GET /v1/monitor`` or the ``/monitor`` page); the latest wins.
+MONITOR = Gauge(
+    "risk_monitor_figure",
+    "The model monitor's figures per decision (risk/monitor.py)",
+    ["decision", "figure"],
+    multiprocess_mode="mostrecent",
+)
+
+
+def monitor_figures(values: dict[tuple[str, str], float]) -> None:
+    """Set each (decision, figure) gauge."""
+    for (decision, figure), value in values.items():
+        MONITOR.labels(decision, figure).set(value)

@@ -511,6 +511,34 @@ class Reloaded(BaseModel):
     version: str = described("page_model_version")
 
 
+class MonitorAlert(BaseModel):
+    decision: str = described("field_decision")
+    month: str = described("field_monitor_month")
+    figure: str = described("field_monitor_figure")
+    value: float = described("field_monitor_value")
+    low: float = described("field_monitor_band_low")
+    high: float = described("field_monitor_band_high")
+    message_zh: str = described("field_monitor_message")
+    message_en: str = described("field_monitor_message")
+
+
+class MonitorRow(BaseModel):
+    decision: str = described("field_decision")
+    month: str = described("field_monitor_month")
+    tier: str = described("field_monitor_tier")
+    figures: dict[str, float | None] = described("field_monitor_figures")
+
+
+class MonitorReportOut(BaseModel):
+    """The model in service: outcomes against predictions, drift, alerts."""
+
+    generated: str = described("field_monitor_generated")
+    alerts: list[MonitorAlert] = described("field_monitor_alerts")
+    rows: list[MonitorRow] = described("field_monitor_rows")
+    drift_zh: list[str] = described("field_monitor_drift")
+    drift_en: list[str] = described("field_monitor_drift")
+
+
 #: Tier names as the contract spells them (for validation messages).
 TIER_CODES = tuple(c.code for c in TIERS)
 HISTORY = tuple(HISTORY_COLUMNS)

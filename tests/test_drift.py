@@ -88,3 +88,48 @@ def test_drift_prints_json_and_csv_for_scripts(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert printed == (tmp_path / "drift.csv").read_text("utf-8")
     assert printed.splitlines()[0].startswith("kind,kind_zh,kind_en,field,field_zh")
+
+
+def test_a_category_moving_inside_a_stable_field_is_reported():
+    pop = generate(20_000, 2, 1)
+    a, b = pop.households.iloc[::2].copy(), pop.households.iloc[1::2].copy()
+    frequent = b.index[b["alcohol_misuse"] == "none"][: int(0.06 * len(b))]
+    b.loc[frequent, "alcohol_misuse"] = "frequent"  # frequent drinking about doubles
+    report = drift({"households": a}, {"households": b})
+    field = report.fields.set_index("field").loc["alcohol_misuse"]
+    assert field["psi"] < 0.25  # the field's whole distribution hides it...
+    shifted = report.categories.set_index(["field", "value"])
+    assert ("alcohol_misuse", "frequent") in shifted.index  # ...its category does not
+    assert any("经常" in line for line in report.findings("zh"))
+    assert any("frequent" in line for line in report.findings("en"))
+
+
+def test_new_grids_and_blank_police_notes_are_caught_in_a_shifted_population():
+    a, b = generate(6_000, 2, 1), generate(6_000, 2, 2, shift="rural")
+    report = drift(
+        {"households": a.households, "cases": a.cases},
+        {"households": b.households, "cases": b.cases},
+    )
+    grids = report.ids.set_index("field").loc["grid_id"]
+    assert grids["unseen_share"] == 1.0 and grids["verdict"] == "major"
+    police = report.text.set_index("value").loc["police"]
+    assert police["missing_current"] > police["missing_reference"] + 0.2
+    assert police["verdict"] == "major"
+    assert report.worst == "major"
+    assert any("网格编号" in line for line in report.findings("zh"))
+
+
+def test_halves_of_one_population_have_no_category_or_text_shift():
+    pop = generate(20_000, 2, 1)
+    half = pop.households["household_id"].drop_duplicates().sample(frac=0.5, random_state=0)
+    inside = {
+        k: f[f["household_id"].isin(half)]
+        for k, f in (("households", pop.households), ("cases", pop.cases))
+    }
+    outside = {
+        k: f[~f["household_id"].isin(half)]
+        for k, f in (("households", pop.households), ("cases", pop.cases))
+    }
+    report = drift(inside, outside)
+    assert report.categories.empty, report.categories
+    assert set(report.text["verdict"]) == {"stable"}

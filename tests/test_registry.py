@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -55,8 +56,27 @@ def test_gate_passes_a_figure_neither_model_can_have_on_the_same_units():
     result = gate(undefined, undefined)
     assert result.passed
     assert [c["metric"] for c in result.checks if not c["measured"]] == [metric]
-    assert "not measurable" in result.summary()
+    assert "insufficient evidence" in result.summary()
     assert not gate(undefined, GOOD).passed  # only the candidate lacks it: refused
+
+
+def test_gate_judges_calibration_in_the_large_by_its_distance_from_zero():
+    metric = next(m for m, (d, _) in GATE.items() if d == "zero")
+    tolerance = GATE[metric][1]
+    champion = {**GOOD, metric: 0.01}
+    assert gate({**GOOD, metric: -0.01}, champion).passed  # as far off, the other way
+    assert not gate({**GOOD, metric: -(0.01 + tolerance + 0.005)}, champion).passed
+
+
+def test_a_red_figure_on_too_few_events_reads_insufficient_evidence_not_a_pass():
+    counts = {"test_intake_n_label_red": 12.0, "test_intake_n_label_yellow": 400.0}
+    worse = {**GOOD, **counts, "test_intake_auroc_red": 0.5}
+    result = gate(worse, {**GOOD, **counts})
+    check = next(c for c in result.checks if c["metric"] == "test_intake_auroc_red")
+    assert not check["measured"]
+    assert "insufficient evidence test_intake_auroc_red" in result.summary()
+    judged = next(c for c in result.checks if c["metric"] == "test_intake_auroc_yellow_or_red")
+    assert judged["measured"]  # 412 yellow-or-red events: judged
 
 
 def test_every_gate_metric_is_a_decision_figure():
@@ -162,7 +182,11 @@ def test_promote_refuses_a_worse_candidate_unless_forced(store, trained, capsys)
     code = main(["promote", worse.version, "--tracking-uri", uri])
     assert code == 1
     printed = capsys.readouterr()
-    assert "NO test_intake_auroc_red" in printed.out and "refused" in printed.err
+    # a figure on too few held-out events reads insufficient evidence (gate.yaml min_events);
+    # the blind model is refused on the figures there is evidence for
+    refused = re.findall(r"^NO (test_\w+)", printed.out, re.M)
+    assert refused and "refused" in printed.err, printed.out
+    assert all(f"insufficient evidence {m}" not in printed.out for m in refused)
     assert str(registry.champion().version) == trained.version
     # Both were measured on the same held-out units: the candidate's test period.
     new, old = registry.held_out_metrics(

@@ -63,9 +63,10 @@ def _auroc(positive: np.ndarray, score: np.ndarray) -> float:
 def probability_metrics(y: Any, proba: Any) -> dict[str, float]:
     """AUROC, PR-AUC, Brier and ECE for each tier one-vs-rest and for yellow-or-red.
 
-    Keys are ``{auroc,pr_auc,brier,ece,observed_expected}_{green,yellow,red,yellow_or_red}``
-    (observed over expected: the class's count over its summed probability); P(yellow or
-    red) is ``1 − p_green``.
+    Keys are ``{auroc,pr_auc,brier,ece,observed_expected,citl}_{green,yellow,red,yellow_or_red}``
+    (observed over expected: the class's count over its summed probability; ``citl``,
+    calibration in the large: the class's observed rate minus its mean probability);
+    P(yellow or red) is ``1 − p_green``.
     """
     y = _labels(y)
     proba = _proba(proba, y.size)
@@ -81,6 +82,7 @@ def probability_metrics(y: Any, proba: Any) -> dict[str, float]:
         out[f"ece_{name}"] = expected_calibration_error(positive, p)
         expected = float(p.sum())
         out[f"observed_expected_{name}"] = float(positive.sum() / expected) if expected else NAN
+        out[f"citl_{name}"] = float(positive.mean() - p.mean())
     return out
 
 
@@ -140,8 +142,9 @@ def subgroup_table(groups: pd.DataFrame, y: Any, proba: Any, tiers: Any) -> pd.D
     One row per (group, value), after a first row for all units (group and value
     ``"all"``); missing values form their own subgroup ``"missing"``. Columns: group,
     value, n, n_red (red-labelled units), auroc_red, observed_expected_red (red labels
-    over summed P(red)), red_share (tiered red), fnr_red (red-labelled units not tiered
-    red), and ``<figure>_gap`` = the subgroup's figure minus all units'.
+    over summed P(red)), citl_red (red rate minus mean P(red)), red_share (tiered red),
+    fnr_red (red-labelled units not tiered red), and ``<figure>_gap`` = the subgroup's
+    figure minus all units'.
     """
     y = _labels(y)
     proba = _proba(proba, y.size)
@@ -177,6 +180,7 @@ def _group_row(
         "n_red": int(is_red.sum()),
         "auroc_red": _auroc(is_red, proba[mask, 2]),
         "observed_expected_red": float(is_red.sum() / expected) if expected > 0 else NAN,
+        "citl_red": float(is_red.mean() - proba[mask, 2].mean()) if mask.any() else NAN,
         "red_share": float((rank[mask] == 2).mean()),
         "fnr_red": _share(rank[mask][is_red] != 2),
     }

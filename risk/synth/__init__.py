@@ -30,6 +30,7 @@ from risk.synth.frames import id_strings
 from risk.synth.households import Households, annual_case_rate, build_households, incident_rate
 from risk.synth.notes import write_notes
 from risk.synth.severity import red_marking_terms
+from risk.synth.shift import shifted
 from risk.synth.surveys import draw_waves, survey_frame
 from risk.synth.truth import Rates, label_probabilities, truth_frame, window_intensities
 
@@ -54,11 +55,18 @@ def generate(
     seed: int,
     start: dt.date = dt.date(2022, 1, 1),
     progress: bool = False,
+    shift: str | None = None,
 ) -> Population:
-    """Draw ``households`` households over ``years`` years from ``start``.
+    """Draw ``households`` households over ``years`` years from ``start``; ``shift`` names
+    a shifted population (:data:`risk.synth.shift.SHIFTS`).
 
     The same arguments give the same frames, value for value.
     """
+    with shifted(shift):
+        return _generate(households, years, seed, start, progress)
+
+
+def _generate(households: int, years: int, seed: int, start: dt.date, progress: bool) -> Population:
     if households < 1:
         raise ValueError(f"households: must be at least 1, got {households}")
     if years < 1:
@@ -68,8 +76,8 @@ def generate(
     calendar = Calendar(start, years)
     with steps("households and yearly traits"):
         world = build_households(rng, households, years)
-        household_ids = id_strings("H", households)
-        grid_ids = id_strings("G", world.grids.count)
+        household_ids = id_strings(P.ID_PREFIX + "H", households)
+        grid_ids = id_strings(P.ID_PREFIX + "G", world.grids.count)
     with steps("case rates and red-marking terms"):
         rates, incidents = _rates(world)
     with steps("survey waves"):
@@ -138,11 +146,12 @@ def generate_to_dir(
     messy: bool = False,
     start: dt.date = dt.date(2022, 1, 1),
     progress: bool = True,
+    shift: str | None = None,
 ) -> dict[str, int]:
     """Generate and write households/cases/truth Parquet files (and messy CSVs); rows per file."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    population = generate(households, years, seed, start=start, progress=progress)
+    population = generate(households, years, seed, start=start, progress=progress, shift=shift)
     steps = Steps(progress, "synth")
     counts: dict[str, int] = {}
     for name, frame in (

@@ -282,7 +282,7 @@ def case_frame(
     values = true_values(draw)
     unrecorded = draw.outcome_day > calendar.end_day
     columns: dict[str, object] = {
-        "case_id": id_strings("C", len(draw)),
+        "case_id": id_strings(P.ID_PREFIX + "C", len(draw)),
         "household_id": household_ids.take(draw.household),
         "opened_at": date_column(calendar.to_datetime(draw.day)),
         "notes": notes,

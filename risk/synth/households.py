@@ -208,7 +208,7 @@ def _yearly_traits(
     z, rural, g, violence = s["z"], s["rural"], s["grid_effect"], s["violence"]
     hardship = _levels(0.6 * z + 0.35 * rural + 0.5 * g + noise(), (0.75, 1.6))
     unemployed = 0.5 * z + 0.5 * hardship + noise() > 1.75
-    alcohol = _levels(0.8 * z + 0.3 * violence + noise(), (1.05, 1.85))
+    alcohol = _levels(0.8 * z + 0.3 * violence + noise(), P.ALCOHOL_CUTS)
     gambling = 0.6 * z + 0.3 * alcohol + noise() > 2.15
     debt = 0.4 * z + 0.5 * hardship + 0.6 * gambling + noise() > 1.6
     caregiver = noise() + 1.4 * (s["elderly"] > 0) + 0.3 * s["smi"] > 2.05

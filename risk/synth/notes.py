@@ -169,5 +169,6 @@ def write_notes(
         _pick(rng, FILLER, n),
     ]
     text = ["".join(parts) for parts in zip(*pieces, strict=True)]
-    blank = rng.random(n) < notes_missing
+    by_source = np.array([P.NOTES_MISSING_BY_SOURCE.get(c, 1.0) for c in CASE["source"].codes])
+    blank = rng.random(n) < notes_missing * by_source[i.source]
     return pd.array([None if b else t for t, b in zip(text, blank, strict=True)], dtype="string")

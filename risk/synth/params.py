@@ -8,6 +8,7 @@ estimated from data. Coefficients are on the log scale (log-rate or log-odds) un
 from __future__ import annotations
 
 # --- grids and households --------------------------------------------------------------
+ID_PREFIX = ""  # put before every household, case and grid id (a second population's ids)
 HOUSEHOLDS_PER_GRID = 3000
 GRID_RURAL_SHARE = 0.55
 GRID_EFFECT_SD = 0.25  # grid shift of case rates and of hardship/neighbour tension
@@ -16,6 +17,10 @@ NEVER_SURVEYED = 0.04
 DRIFT_SHARE = 0.08  # households whose risk escalates year on year
 DRIFT_RANGE = (0.25, 0.6)  # added to the log case rate per year elapsed
 PERSISTENCE = 0.75  # year-to-year correlation of the latent drivers of yearly traits
+ALCOHOL_CUTS = (
+    1.05,
+    1.85,
+)  # latent drinking score: occasional from the first, frequent from the second
 
 # --- case arrivals: annual rate, log-linear (multipliers are exp of these) --------------
 RATE_INTERCEPT = -4.6
@@ -159,6 +164,7 @@ RURAL_SURVEY_MISSING_LOGIT = 0.4  # ... and skip more survey answers
 HARD_FLAG_UNRECORDED = 0.05  # a true hard flag left blank in the fields ...
 NOTE_MENTIONS_UNRECORDED = 0.9  # ... but written in the notes this often
 NOTES_MISSING_BETA = (1.0, 9.0)
+NOTES_MISSING_BY_SOURCE: dict[str, float] = {}  # a source's factor on its grid's blank-note share
 TIER_MISSING = 0.1
 SURVEY_MISSING_LOGIT = (-3.4, 0.8)  # per-grid mean and spread of the log-odds of a blank
 SURVEY_MISSING_ITEM = {

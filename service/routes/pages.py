@@ -17,9 +17,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from risk.i18n import text
+from risk.monitor import SUMMARY
 from risk.schema import CASE
 from risk.schema import Field as ContractField
-from service import assessments, cases, lifecycle
+from service import assessments, cases, lifecycle, monitoring
 from service.audit import audit
 from service.auth import Caller
 from service.centre import tier_policy
@@ -489,3 +490,25 @@ def model_page(request: Request, who: PageCaller, db: DatabaseDep, models: Model
         if code in flags
     ]
     return render(request, "model.html", who, info=info, flags=names)
+
+
+@router.get("/monitor", response_class=HTMLResponse)
+def monitor_page(request: Request, who: PageCaller, db: DatabaseDep, models: ModelsDep) -> Response:
+    if who is None:
+        return _to(request, "/login")
+    try:
+        report = monitoring.monitor_service(db, models.uri, who)
+    except ServiceError as exc:
+        return _refused(request, who, exc)
+    lang = page_lang(request)
+    rows = report.figures[report.figures["month"] == "all"] if len(report.figures) else None
+    return render(
+        request,
+        "monitor.html",
+        who,
+        alerts=report.alert_lines(lang),
+        has_alerts=not report.alerts.empty,
+        rows=[] if rows is None else rows.to_dict("records"),
+        figures=SUMMARY,
+        drift=[] if report.drift is None else report.drift.findings(lang),
+    )

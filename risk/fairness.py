@@ -1,0 +1,172 @@
+"""Subgroup figures with their uncertainty: every gap with a bootstrap interval, and a
+subgroup too small to judge read as "insufficient evidence" (证据不足), never as a pass.
+
+Figures per subgroup (fairlearn's :class:`~fairlearn.metrics.MetricFrame`, its bootstrap
+for the 95% intervals): red AUROC, observed over expected red (O/E), calibration in the
+large (observed red rate minus mean P(red)) and the false-negative rate of the red tier.
+A subgroup's gap is its figure minus all units'; its interval is the subgroup's interval
+minus the all-units figure (the all-units figure, on every unit, varies far less than a
+subgroup's). A subgroup needs ``fairness_min_units`` units and ``fairness_min_red`` red
+outcomes (``risk/config/gate.yaml``) before its gap is judged.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from fairlearn.metrics import MetricFrame
+from sklearn.metrics import roc_auc_score
+
+from risk.i18n import Lang, text
+from risk.models.tiers import tier_codes
+from risk.registry import fairness_minimums
+
+__all__ = ["FIGURES", "INSUFFICIENT", "MEASURED", "audit", "audit_lines"]
+
+MEASURED, INSUFFICIENT = "measured", "insufficient_evidence"
+NAN = float("nan")
+
+
+def _auroc_red(y: np.ndarray, p: np.ndarray) -> float:
+    return float(roc_auc_score(y, p)) if 0 < y.sum() < y.size else NAN
+
+
+def _observed_expected_red(y: np.ndarray, p: np.ndarray) -> float:
+    return float(y.sum() / p.sum()) if p.sum() > 0 else NAN
+
+
+def _citl_red(y: np.ndarray, p: np.ndarray) -> float:
+    return float(y.mean() - p.mean()) if y.size else NAN
+
+
+def _fnr_red(y: np.ndarray, p: np.ndarray, tier_red: np.ndarray) -> float:
+    red = np.asarray(y) == 1
+    return float((np.asarray(tier_red)[red] == 0).mean()) if red.any() else NAN
+
+
+#: The figures audited per subgroup.
+FIGURES = {
+    "auroc_red": _auroc_red,
+    "observed_expected_red": _observed_expected_red,
+    "citl_red": _citl_red,
+    "fnr_red": _fnr_red,
+}
+COLUMNS = (
+    "group",
+    "value",
+    "n",
+    "n_red",
+    "status",
+    "metric",
+    "figure",
+    "low",
+    "high",
+    "all_units",
+    "gap",
+    "gap_low",
+    "gap_high",
+)
+
+
+def audit(
+    groups: pd.DataFrame,
+    y: Any,
+    proba: Any,
+    tiers: Any,
+    *,
+    n_boot: int = 100,
+    seed: int = 0,
+    minimums: tuple[int, int] | None = None,
+) -> pd.DataFrame:
+    """One row per (grouping column, subgroup, figure): the figure, its 95% interval, the
+    gap to all units with its interval, and the status (measured or insufficient evidence,
+    in which case the gap is not judged: figure and gap are left as computed, for reading)."""
+    min_units, min_red = minimums or fairness_minimums()
+    is_red = (tier_codes(y) == 2).astype(int)
+    p_red = np.asarray(proba, np.float64)[:, 2]
+    tier_red = (tier_codes(tiers) == 2).astype(int)
+    rows: list[dict[str, Any]] = []
+    for column in groups.columns:
+        values = groups[column].astype(object).where(groups[column].notna(), "missing")
+        with warnings.catch_warnings():
+            # a small subgroup's figure is undefined in some replicates (one class only):
+            # its interval is then NaN, read as insufficient evidence, not an error
+            warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+            frame = MetricFrame(
+                metrics=FIGURES,
+                y_true=is_red,
+                y_pred=p_red,
+                sensitive_features=pd.Series(values.astype(str).to_numpy(), name=str(column)),
+                sample_params={"fnr_red": {"tier_red": tier_red}},
+                n_boot=n_boot if n_boot > 1 else None,
+                ci_quantiles=[0.025, 0.975] if n_boot > 1 else None,
+                random_state=seed,
+            )
+        by_group, overall = frame.by_group, frame.overall
+        low, high = frame.by_group_ci if n_boot > 1 else (by_group, by_group)
+        counts = pd.Series(values.astype(str).to_numpy()).value_counts()
+        reds = pd.Series(is_red).groupby(values.astype(str).to_numpy()).sum()
+        for value in by_group.index:
+            n, n_red = int(counts.get(value, 0)), int(reds.get(value, 0))
+            enough = n >= min_units and n_red >= min_red
+            for metric in FIGURES:
+                everyone = float(overall[metric])
+                figure = float(by_group.loc[value, metric])
+                lo, hi = float(low.loc[value, metric]), float(high.loc[value, metric])
+                rows.append(
+                    {
+                        "group": str(column),
+                        "value": str(value),
+                        "n": n,
+                        "n_red": n_red,
+                        "status": MEASURED if enough else INSUFFICIENT,
+                        "metric": metric,
+                        "figure": figure,
+                        "low": lo,
+                        "high": hi,
+                        "all_units": everyone,
+                        "gap": figure - everyone,
+                        "gap_low": lo - everyone,
+                        "gap_high": hi - everyone,
+                    }
+                )
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def audit_lines(table: pd.DataFrame, lang: Lang = "zh", metric: str = "citl_red") -> list[str]:
+    """The audit as sentences: each subgroup's gap on ``metric`` with its interval, or
+    "insufficient evidence" with the counts it has and needs."""
+    min_units, min_red = fairness_minimums()
+    out = []
+    for r in table[table["metric"] == metric].itertuples():
+        if r.status == INSUFFICIENT:
+            out.append(
+                text(
+                    "fairness_insufficient",
+                    lang,
+                    group=r.group,
+                    value=r.value,
+                    n=r.n,
+                    n_red=r.n_red,
+                    need_units=min_units,
+                    need_red=min_red,
+                )
+            )
+        else:
+            out.append(
+                text(
+                    "fairness_gap",
+                    lang,
+                    group=r.group,
+                    value=r.value,
+                    metric=metric,
+                    gap=f"{r.gap:+.4f}",
+                    low=f"{r.gap_low:+.4f}",
+                    high=f"{r.gap_high:+.4f}",
+                    n=r.n,
+                )
+            )
+    return out

@@ -1,0 +1,48 @@
+"""GET /v1/monitor and the /monitor page: who may see them, what they hold, the gauges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from conftest import auth
+from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def page(client: TestClient) -> Iterator[TestClient]:
+    with_jar = TestClient(client.app, follow_redirects=False)
+    yield with_jar
+    with_jar.close()
+
+
+def test_monitor_answers_data_scientists_and_refuses_case_workers(client, keys):
+    assert client.get("/v1/monitor", headers=auth(keys["caseworker"])).status_code == 403
+    response = client.get("/v1/monitor", headers=auth(keys["datascientist"]))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"generated", "alerts", "rows", "drift_zh", "drift_en"}
+    for alert in body["alerts"]:
+        assert alert["message_zh"] and alert["message_en"]
+    metrics = client.get("/metrics", headers=auth(keys["admin"])).text
+    if body["rows"]:
+        assert 'risk_monitor_figure{decision="' in metrics
+
+
+def test_monitor_takes_a_start_date_and_refuses_a_bad_one(client, keys):
+    ok = client.get("/v1/monitor?since=2030-01-01", headers=auth(keys["supervisor"]))
+    assert ok.status_code == 200 and ok.json()["rows"] == []
+    bad = client.get("/v1/monitor?since=not-a-date", headers=auth(keys["supervisor"]))
+    assert bad.status_code == 422
+
+
+def test_monitor_page_in_chinese_and_english(page, keys):
+    page.get("/login")
+    token = page.cookies.get("risk_csrf")
+    assert (
+        page.post("/login", data={"key": keys["datascientist"], "csrf": token}).status_code == 303
+    )
+    zh = page.get("/monitor")
+    assert zh.status_code == 200 and "模型运行监测" in zh.text
+    en = page.get("/monitor?lang=en")
+    assert "Model monitoring" in en.text

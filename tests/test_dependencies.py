@@ -21,8 +21,6 @@ SOURCES = ("risk", "service", "tests", "benchmarks")
 #: Declared, but not imported under their own name: the file (in this repository, or
 #: ``module:`` in an installed package) and the text there that uses each.
 USED_OTHERWISE = {
-    # pandas.read_excel's engine
-    "openpyxl": ("risk/readers.py", 'engine="openpyxl"'),
     # Starlette's parser of the pages' forms (service/deps.py: request.form())
     "python-multipart": ("module:starlette.formparsers", "import python_multipart"),
     # the kernel nbclient runs the notebooks in
@@ -49,6 +47,7 @@ PROJECTS = {
     "matplotlib": ("matplotlib/matplotlib",),
     "fastapi": ("fastapi/fastapi",),
     "fastapi-offline": ("turettn/fastapi_offline",),
+    "fairlearn": ("fairlearn/fairlearn",),
     "starlette": ("Kludex/starlette", "encode/starlette"),
     "anyio": ("agronholm/anyio",),
     "uvicorn": ("Kludex/uvicorn", "encode/uvicorn"),

@@ -4,9 +4,10 @@ supervisors, admins)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
 
 from service import monitoring
 from service.deps import Authed, DatabaseDep, ModelsDep
@@ -18,7 +19,24 @@ router = APIRouter(prefix="/v1", tags=["monitor"], responses=responses(401, 429,
 
 @router.get("/monitor", response_model=MonitorReportOut, responses=responses(403, 422))
 def get_monitor(
-    who: Authed, db: DatabaseDep, models: ModelsDep, since: dt.date | None = None
+    who: Authed,
+    db: DatabaseDep,
+    models: ModelsDep,
+    since: Annotated[
+        str | None,
+        Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="first day, YYYY-MM-DD"),
+    ] = None,
 ) -> dict[str, Any]:
     """Outcomes against predictions per decision, month and tier; drift; alerts."""
-    return monitoring.report_body(monitoring.monitor_service(db, models.uri, who, since))
+    day = None if since is None else _day(since)
+    return monitoring.report_body(monitoring.monitor_service(db, models.uri, who, day))
+
+
+def _day(value: str) -> dt.date:
+    """An ISO day the pattern let through; one that is no date (2024-13-40) is a 422."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise RequestValidationError(
+            [{"loc": ("query", "since"), "msg": "not a date", "type": "date_parsing"}]
+        ) from exc

@@ -10,6 +10,7 @@ import pandas as pd
 from risk.dataset import Ledger
 from service import cases, households
 from service.auth import Caller
+from service.centre import load_centre
 from service.errors import ServiceError
 
 __all__ = ["feed", "feed_outcomes"]
@@ -61,7 +62,7 @@ def feed(
         else:
             record.pop("outcome", None)
             record.pop("outcome_at", None)
-            cases.add_case(db, models, who, record)
+            cases.add_case(db, models, who, record, load_centre())
             counts["cases"] += 1
     return counts
 

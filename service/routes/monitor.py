@@ -24,7 +24,11 @@ def get_monitor(
     models: ModelsDep,
     since: Annotated[
         str | None,
-        Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="first day, YYYY-MM-DD"),
+        Query(
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            description="first day, YYYY-MM-DD",
+            json_schema_extra={"format": "date"},
+        ),
     ] = None,
 ) -> dict[str, Any]:
     """Outcomes against predictions per decision, month and tier; drift; alerts."""

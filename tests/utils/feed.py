@@ -50,6 +50,11 @@ def feed(
     events = [(r["survey_date"], 0, r) for r in waves.to_dict("records")]
     events += [(r["opened_at"], 1, r) for r in opened.to_dict("records")]
     counts = {"waves": 0, "cases": 0, "refused": 0}
+    # intake names the case's grid (its household's, from the ledger) and says when the
+    # service has not met the household yet
+    grids = ledger.households.drop_duplicates("household_id", keep="last").set_index(
+        "household_id"
+    )["grid_id"]
     for _, kind, row in sorted(events, key=lambda e: (e[0], e[1])):
         record = _record(row)
         if kind == 0:
@@ -62,6 +67,8 @@ def feed(
         else:
             record.pop("outcome", None)
             record.pop("outcome_at", None)
+            grid = grids.get(record["household_id"])
+            record |= {"new_household": True} | ({} if pd.isna(grid) else {"grid_id": grid})
             cases.add_case(db, models, who, record, load_centre())
             counts["cases"] += 1
     return counts

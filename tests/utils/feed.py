@@ -43,7 +43,8 @@ def feed(
     """Store and score the ledger's survey waves and cases dated ``first`` to ``last``.
 
     A wave for a household the service first met through a case (grid not yet known) is
-    refused by the service (409) and counted as such; nothing else is skipped."""
+    refused by the service (409) and counted as such, and so is a case of a household no
+    wave places in a grid (intake needs one); nothing else is skipped."""
     db, models = app.state.db, app.state.models
     waves = ledger.households[ledger.households["survey_date"].between(first, last)]
     opened = ledger.cases[ledger.cases["opened_at"].between(first, last)]
@@ -68,7 +69,10 @@ def feed(
             record.pop("outcome", None)
             record.pop("outcome_at", None)
             grid = grids.get(record["household_id"])
-            record |= {"new_household": True} | ({} if pd.isna(grid) else {"grid_id": grid})
+            if grid is None or pd.isna(grid):  # no survey, no grid: intake would refuse it
+                counts["refused"] += 1
+                continue
+            record |= {"new_household": True, "grid_id": grid}
             cases.add_case(db, models, who, record, load_centre())
             counts["cases"] += 1
     return counts
@@ -77,12 +81,19 @@ def feed(
 def feed_outcomes(
     app: Any, who: Caller, ledger: Ledger, first: pd.Timestamp, last: pd.Timestamp
 ) -> int:
-    """Record the outcomes of the ledger's cases opened ``first`` to ``last``."""
+    """Record the outcomes of the ledger's cases opened ``first`` to ``last`` that the
+    service holds (:func:`feed` refuses the cases of households in no grid); how many."""
     opened = ledger.cases[
         ledger.cases["opened_at"].between(first, last) & ledger.cases["outcome"].notna()
     ]
+    recorded = 0
     for row in opened.to_dict("records"):
-        cases.add_outcome(
-            app.state.db, who, row["case_id"], row["outcome"], row["outcome_at"].date()
-        )
-    return len(opened)
+        try:
+            cases.add_outcome(
+                app.state.db, who, row["case_id"], row["outcome"], row["outcome_at"].date()
+            )
+        except ServiceError as exc:
+            assert exc.status == 404, exc  # a case feed() refused
+            continue
+        recorded += 1
+    return recorded

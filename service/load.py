@@ -23,19 +23,22 @@ What "newer" means (loading the same ledger twice changes nothing):
 from __future__ import annotations
 
 import datetime as dt
-import io
+import pickle
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-from pyarrow.csv import WriteOptions, write_csv
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.orm import Session
 
+from risk.atomic import sweep_leftovers, temporary_prefix
+from risk.batch.pool import ordered_map, worker_pool
 from risk.errors import RiskError
 from risk.i18n import Lang
 from risk.i18n import text as label
@@ -43,10 +46,12 @@ from risk.ids import id_ok
 from risk.ingest import IngestResult, empty_frame, read_ledger
 from risk.models.triage import TriageModel
 from risk.schema import CASE, HOUSEHOLD_SURVEY
+from service.ahead import Ahead
 from service.auth import Caller, require
 from service.db import Database
 from service.errors import ServiceError
-from service.load_scores import json_lines, ledger_scores
+from service.load_scores import household_chunks
+from service.load_spool import ScoreTask, Spooled, StageTask, Stamp, read_spooled, spool
 from service.tables import AuditEvent
 
 __all__ = ["LedgerFile", "LoadReport", "Progress", "load_from_dir", "load_ledger"]
@@ -54,11 +59,15 @@ __all__ = ["LedgerFile", "LoadReport", "Progress", "load_from_dir", "load_ledger
 #: ``progress(phase, rows done, rows in all)``, called after each batch is written
 Progress = Callable[[str, int, int], None]
 BATCH_ROWS = 100_000
+#: Worker processes making the staging rows (None: one per core)
+LOAD_JOBS: int | None = None
 _FILLED = ("survey_waves", "cases", "outcomes", "scores")
 #: How long one statement of a load (or its commit) may take, in seconds; the service's
 #: own sessions allow ``RISK_DB_TIMEOUT_SECONDS`` (1 s), made for requests.
 LOAD_SECONDS = 3600.0
 _OUTCOME = ("outcome", "outcome_at")
+#: The advisory lock a load holds on PostgreSQL (any number no other code uses)
+_LOAD_LOCK = 72_0020
 
 
 @dataclass(frozen=True)
@@ -141,30 +150,64 @@ def _write(
     report: LoadReport,
     tell: Progress,
 ) -> None:
-    """Stage, merge and score, in one transaction with the load's audit record."""
+    """Stage, merge and score, in one transaction with the load's audit record.
+
+    The staging rows are made by worker processes (:mod:`service.load_spool`), from the
+    first ledger batch to the last household's score, while this process copies those
+    made so far into the database and the database merges them."""
     day = report.as_of
-    with db.session() as session:
+    stamp = Stamp(who.key_id, dt.datetime.now(dt.UTC), db.engine.dialect.name == "postgresql")
+    spool_dir = Path(tempfile.gettempdir())
+    sweep_leftovers(spool_dir)  # what killed loads left
+    with (
+        worker_pool(LOAD_JOBS) as pool,
+        tempfile.TemporaryDirectory(
+            prefix=temporary_prefix("risk-load"), suffix=".part", dir=spool_dir
+        ) as folder,
+        Ahead(
+            ordered_map(spool, _tasks(model, waves, case_rows, day, stamp, Path(folder)), pool), 0
+        ) as files,
+        db.session() as session,
+    ):
         event = AuditEvent(key_id=who.key_id, action="load_ledger", resource="ledger", status=200)
         session.add(event)
         session.flush()  # first, so that on SQLite the load holds the writer lock throughout
-        sql = _Sql(session, who.key_id)
-        sql.stage("load_waves", _batches(_wave_rows(waves)), tell, "survey waves", len(waves))
-        sql.stage("load_cases", _batches(_case_rows(case_rows)), tell, "cases", len(case_rows))
-        report.counts.update(sql.merge_ledger())
-        scored = 0
-
-        def scores() -> Iterator[_Rows]:
-            nonlocal scored
-            for batch, units in ledger_scores(model, waves, case_rows, day):
-                scored += len(batch)
-                yield _Rows(batch, units)
-
-        sql.stage("load_scores", scores(), tell, "scores", _households(waves, case_rows))
-        report.counts.update(scores_added=sql.merge_scores(), scored=scored)
+        sql = _Sql(session, stamp)
+        counts = sql.store_waves(islice(files, _batch_count(len(waves))), tell, len(waves))
+        counts |= sql.store_cases(islice(files, _batch_count(len(case_rows))), tell, len(case_rows))
+        scored, counts["scores_added"] = sql.store_scores(
+            files, tell, _households(waves, case_rows)
+        )
+        report.counts.update(counts, scored=scored)
         sql.drop()
         event.resource = (
             f"ledger:waves={len(waves)},cases={len(case_rows)},scored={scored},as_of={day}"
         )
+
+
+def _tasks(
+    model: TriageModel,
+    waves: pd.DataFrame,
+    cases: pd.DataFrame,
+    day: dt.date,
+    stamp: Stamp,
+    folder: Path,
+) -> Iterator[StageTask | ScoreTask]:
+    """The load's work in the order the database takes it: the survey waves' batches, the
+    cases', then the households' chunks to score."""
+    for name, (keys, fields) in (("waves", _wave_rows(waves)), ("cases", _case_rows(cases))):
+        for n, i in enumerate(range(0, _batch_count(len(keys)) * BATCH_ROWS, BATCH_ROWS)):
+            part = slice(i, i + BATCH_ROWS)
+            yield StageTask(keys.iloc[part], fields.iloc[part], stamp, folder / f"{name}-{n:05d}")
+    pickled = pickle.dumps(model, protocol=5)
+    for n, (chunk_waves, chunk_cases) in enumerate(household_chunks(waves, cases)):
+        yield ScoreTask(chunk_waves, chunk_cases, day, pickled, stamp, folder / f"scores-{n:05d}")
+
+
+def _batch_count(rows: int) -> int:
+    """Batches of ``BATCH_ROWS`` (none: one empty batch, which makes the staging table
+    the merges read)."""
+    return max(-(-rows // BATCH_ROWS), 1)
 
 
 def load_from_dir(
@@ -224,79 +267,44 @@ def _households(waves: pd.DataFrame, cases: pd.DataFrame) -> int:
     return int(pd.concat([waves["household_id"], cases["household_id"]]).nunique())
 
 
-def _day(column: pd.Series) -> pd.Series:
-    return column.dt.strftime("%Y-%m-%d")
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """Rows to stage: ``keys``, columns stored as they are, and ``fields``, the record
-    stored as JSON (the same rows, in the same order)."""
-
-    keys: pd.DataFrame
-    fields: pd.DataFrame
-
-
-def _wave_rows(waves: pd.DataFrame) -> _Rows:
+def _wave_rows(waves: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Survey waves: key and grid; every contract field as JSON (as ``POST /v1/households``)."""
-    return _Rows(waves[["household_id", "survey_date", "grid_id"]], waves)
+    return waves[["household_id", "survey_date", "grid_id"]], waves
 
 
-def _case_rows(cases: pd.DataFrame) -> _Rows:
+def _case_rows(cases: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cases: key, household, opening day, outcome; as JSON every contract field but the
     case id and the outcome (which goes to the outcomes table)."""
     keys = cases[["case_id", "household_id", "opened_at", *_OUTCOME]]
-    return _Rows(keys, cases.drop(columns=["case_id", *_OUTCOME]))
+    return keys, cases.drop(columns=["case_id", *_OUTCOME])
 
 
-def _batches(rows: _Rows) -> Iterator[_Rows]:
-    for i in range(0, max(len(rows.keys), 1), BATCH_ROWS):
-        part = slice(i, i + BATCH_ROWS)
-        yield _Rows(rows.keys.iloc[part], rows.fields.iloc[part])
-
-
-def _pg_type(dtype: Any) -> str:
-    if dtype.kind == "M":
-        return "DATE"
-    if pd.api.types.is_bool_dtype(dtype):
-        return "BOOLEAN"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "BIGINT"
-    if pd.api.types.is_float_dtype(dtype):
-        return "DOUBLE PRECISION"
-    return "TEXT"
-
-
-def _csv(frame: pd.DataFrame) -> bytes:
-    """The frame as CSV for ``COPY ... (FORMAT csv)``, written by Arrow (C++): missing
-    values as empty fields (NULL), dates as days, labels as text."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    columns = []
-    for kind, column in zip(table.schema.types, table.columns, strict=True):
-        if pa.types.is_dictionary(kind):
-            column = column.cast(pa.string())
-        elif pa.types.is_timestamp(kind):
-            column = column.cast(pa.date32())
-        columns.append(column)
-    sink = io.BytesIO()
-    write_csv(pa.table(columns, names=table.column_names), sink, WriteOptions(include_header=False))
-    return sink.getvalue()
+def _sqlite_value(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A staged column as SQLite takes it: days and times as text (the merges store the
+    load's time as SQLAlchemy writes it, ``:now``), the rest as it is."""
+    kind = column.type
+    return column.cast(pa.string()) if pa.types.is_temporal(kind) else column
 
 
 class _Sql:
     """The load's statements in one session, in the dialect's words where they differ.
 
-    A staging table holds a batch's key columns and its record: on PostgreSQL the record's
-    fields as typed columns (``f_<name>``), COPYed as CSV, and made JSON by the database;
-    on SQLite the record as JSON text, inserted with ``executemany``.
+    Staged rows (:mod:`service.load_spool`: key columns, the record as JSON text, the
+    load's key and time) are COPYed in ``COPY``'s text format on PostgreSQL and inserted
+    with ``executemany`` on SQLite, into a staging table whose rows a few set-based
+    statements then merge into the service's table; or, on PostgreSQL, straight into the
+    service's table when it has no rows yet (a first load: nothing to merge, and one
+    write of each row instead of two).
     """
 
-    def __init__(self, session: Session, key_id: int) -> None:
+    def __init__(self, session: Session, stamp: Stamp) -> None:
         self.session = session
-        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.postgres = stamp.postgres
         self.raw: Any = session.connection().connection.driver_connection
-        self.values = {"key": key_id, "now": dt.datetime.now(dt.UTC)}
-        self.fields: dict[str, list[str]] = {}  # staging table: its record's field names
+        self.values = {"key": stamp.key_id, "now": stamp.now}
+        self.tables: set[str] = set()  # the staging tables made
+        if self.postgres:  # one load at a time (two first loads would both copy)
+            self._run(f"SELECT pg_advisory_xact_lock({_LOAD_LOCK})")
 
     def _run(self, statement: str) -> int:
         """Run ``statement`` with the key (``:key``) and the time (``:now``) it names;
@@ -310,15 +318,17 @@ class _Sql:
     def _count(self, statement: str) -> int:
         return int(self.session.execute(text(statement)).scalar_one())
 
+    def _empty(self, table: str) -> bool:
+        """Whether rows can go straight into ``table``: PostgreSQL, and no row in it yet."""
+        return self.postgres and not self._count(
+            f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1) AS t"
+        )
+
     # -- dialect ----------------------------------------------------------------------
 
-    def record(self, table: str, alias: str = "l") -> str:
-        """The staged record as stored JSON, without its missing fields (as
-        :func:`service.store.json_fields` stores a request's)."""
-        if not self.postgres:
-            return f"json_patch('{{}}', {alias}.fields)"
-        named = ", ".join(f"{alias}.f_{n} AS {n}" for n in self.fields[table])
-        return f"json_strip_nulls((SELECT row_to_json(r) FROM (SELECT {named}) AS r))"
+    def record(self, column: str = "fields", alias: str = "l") -> str:
+        """The staged record as stored JSON."""
+        return f"{alias}.{column}::json" if self.postgres else f"{alias}.{column}"
 
     def _differs(self, a: str, b: str) -> str:
         if self.postgres:
@@ -331,65 +341,84 @@ class _Sql:
     # -- staging ----------------------------------------------------------------------
 
     def stage(
-        self, table: str, batches: Iterator[_Rows], tell: Progress, phase: str, total: int
-    ) -> None:
+        self,
+        table: str,
+        files: Iterable[Spooled],
+        tell: Progress,
+        phase: str,
+        total: int,
+        *,
+        staging: bool = True,
+    ) -> int:
+        """Copy the spooled batches into ``table``, a staging table made from the first
+        batch's columns (``staging``) or a service table; the number of rows."""
         done = 0
         tell(phase, 0, total)
-        for rows in batches:
-            if table not in self.fields:
-                self._create(table, rows)
-            self._copy(table, rows)
-            done += len(rows.keys)
+        for item in files:
+            if item.path is None:
+                continue
+            if staging and table not in self.tables:
+                self._create(table, item.columns)
+            self._copy(table, item)
+            done += item.rows
             tell(phase, done, total)
         tell(phase, done, done)  # (households with nothing to score as of the day: none)
+        return done
 
-    def _create(self, table: str, rows: _Rows) -> None:
-        self.fields[table] = [str(name) for name in rows.fields.columns]
-        if self.postgres:
-            columns = [f"{k} {_pg_type(t)}" for k, t in rows.keys.dtypes.items()]
-            columns += [f"f_{k} {_pg_type(t)}" for k, t in rows.fields.dtypes.items()]
-            end = "ON COMMIT DROP"
-        else:
-            columns = [f"{k} {_pg_type(t)}" for k, t in rows.keys.dtypes.items()]
-            columns += ["fields TEXT"]
-            end = ""
-        self._run(f"CREATE TEMP TABLE {table} ({', '.join(columns)}) {end}")
+    def _create(self, table: str, columns: tuple[tuple[str, str], ...]) -> None:
+        self.tables.add(table)
+        named = ", ".join(f"{name} {kind}" for name, kind in columns)
+        end = "ON COMMIT DROP" if self.postgres else ""
+        self._run(f"CREATE TEMP TABLE {table} ({named}) {end}")
 
-    def _copy(self, table: str, rows: _Rows) -> None:
-        if not len(rows.keys):
+    def _copy(self, table: str, item: Spooled) -> None:
+        names = ", ".join(name for name, _ in item.columns)
+        data = read_spooled(item)
+        if not item.rows:
             return
-        if self.postgres:
-            fields = rows.fields.set_axis([f"f_{c}" for c in rows.fields.columns], axis=1)
-            both = pd.concat(
-                [rows.keys.reset_index(drop=True), fields.reset_index(drop=True)], axis=1
-            )
-            names = ", ".join(both.columns)
+        if isinstance(data, bytes):
             with (
                 self.raw.cursor() as cursor,
-                cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv)") as copy,
+                cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
             ):
-                copy.write(_csv(both))
+                copy.write(data)
             return
-        keys = rows.keys.copy()
-        for name, dtype in keys.dtypes.items():
-            if dtype.kind == "M":
-                keys[name] = _day(keys[name])
-        keys["fields"] = json_lines(rows.fields)
-        names = ", ".join(keys.columns)
-        marks = ", ".join("?" * len(keys.columns))
-        values = keys.astype(object).where(keys.notna(), None).itertuples(index=False, name=None)
+        columns = [_sqlite_value(c) for c in data.columns]
+        values = zip(*(c.to_pylist() for c in columns), strict=True)
+        marks = ", ".join("?" * data.num_columns)
         self.raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
 
     def drop(self) -> None:
         if not self.postgres:  # (PostgreSQL drops them at commit)
-            for table in self.fields:
+            for table in self.tables:
                 self._run(f"DROP TABLE temp.{table}")
+
+    # -- storing ----------------------------------------------------------------------
+
+    def store_waves(self, files: Iterable[Spooled], tell: Progress, total: int) -> dict[str, int]:
+        if self._empty("survey_waves"):
+            added = self.stage("survey_waves", files, tell, "survey waves", total, staging=False)
+            return {"waves_replaced": 0, "waves_added": added}
+        self.stage("load_waves", files, tell, "survey waves", total)
+        return self.merge_waves()
+
+    def store_cases(self, files: Iterable[Spooled], tell: Progress, total: int) -> dict[str, int]:
+        self.stage("load_cases", files, tell, "cases", total)
+        return self.merge_cases()
+
+    def store_scores(self, files: Iterable[Spooled], tell: Progress, total: int) -> tuple[int, int]:
+        """The scores stored: (households scored, scores added)."""
+        if self._empty("scores"):
+            added = self.stage("scores", files, tell, "scores", total, staging=False)
+            return added, added
+        scored = self.stage("load_scores", files, tell, "scores", total)
+        return scored, self.merge_scores()
 
     # -- merging ----------------------------------------------------------------------
 
-    def merge_ledger(self) -> dict[str, int]:
+    def merge_waves(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        fields = self.record("load_waves")
+        fields = self.record()
         counts["waves_replaced"] = self._run(
             f"""UPDATE survey_waves SET grid_id = l.grid_id, fields = {fields}
             FROM load_waves AS l
@@ -407,7 +436,11 @@ class _Sql:
                               WHERE w.household_id = l.household_id
                                 AND w.survey_date = l.survey_date)"""
         )
-        fields = self.record("load_cases")
+        return counts
+
+    def merge_cases(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        fields = self.record()
         new_cases = self._count(
             """SELECT count(*) FROM load_cases AS l
             WHERE NOT EXISTS (SELECT 1 FROM cases AS c WHERE c.case_id = l.case_id)"""
@@ -454,7 +487,7 @@ class _Sql:
         """Store each staged score unless its unit's latest stored score says the same;
         case units and screenings apart, so that each lookup is one probe of
         ``ix_scores_unit`` (household, case, id)."""
-        if "load_scores" not in self.fields:
+        if "load_scores" not in self.tables:
             return 0  # nothing was scored
         result = "l.result::json" if self.postgres else "l.result"
         added = 0
@@ -467,7 +500,7 @@ class _Sql:
                                         follow_up_date, inputs, result, model_version, key_id,
                                         created_at)
                 SELECT l.case_id, l.household_id, l.grid_id, l.tier, l.p_red, l.follow_up_date,
-                       {self.record("load_scores")}, {result}, l.model_version, :key, :now
+                       {self.record("inputs")}, {result}, l.model_version, :key, :now
                 FROM load_scores AS l
                 WHERE {which} AND NOT EXISTS (
                     SELECT 1 FROM scores AS last

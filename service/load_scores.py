@@ -28,7 +28,7 @@ from risk.models.tiers import TIERS
 from risk.models.triage import TriageModel
 from risk.schema import TIERS as CONTRACT_TIERS
 
-__all__ = ["SCORE_COLUMNS", "ledger_scores"]
+__all__ = ["SCORE_COLUMNS", "chunk_scores", "household_chunks"]
 
 #: The columns of a frame of scores to store (``result``: JSON text); the inputs of each
 #: are the row of the units frame that comes with it.
@@ -45,29 +45,34 @@ SCORE_COLUMNS = [
 _HOUSEHOLDS_PER_BATCH = 50_000
 
 
-def ledger_scores(
-    model: TriageModel,
-    waves: pd.DataFrame,
-    cases: pd.DataFrame,
-    as_of: dt.date,
-    households_per_batch: int = _HOUSEHOLDS_PER_BATCH,
+def household_chunks(
+    waves: pd.DataFrame, cases: pd.DataFrame, households_per_batch: int = _HOUSEHOLDS_PER_BATCH
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-    """Every household of the two contract frames scored as of ``as_of`` (its open case
-    if it has one, else its latest survey), in batches of households: (the scores, as
-    SCORE_COLUMNS; the units they scored, row for row)."""
+    """The two contract frames cut by household: each chunk holds every survey wave and
+    case of ``households_per_batch`` households (in household-id order)."""
     ids = pd.Index(pd.concat([waves["household_id"], cases["household_id"]]).unique()).sort_values()
-    scorer, render = pyfunc_of(model), _Results(model)
     wave_ids, case_ids = waves["household_id"].to_numpy(), cases["household_id"].to_numpy()
     wave_order = np.argsort(wave_ids, kind="stable")
     case_order = np.argsort(case_ids, kind="stable")
     sorted_waves, sorted_cases = wave_ids[wave_order], case_ids[case_order]
     for start in range(0, len(ids), households_per_batch):
         first, last = ids[start], ids[min(start + households_per_batch, len(ids)) - 1]
-        batch_waves = waves.iloc[wave_order[_between(sorted_waves, first, last)]]
-        batch_cases = cases.iloc[case_order[_between(sorted_cases, first, last)]]
-        units = household_units(batch_waves, batch_cases, as_of)
-        if len(units):
-            yield _stored(units, scorer.predict(None, units), render), units
+        yield (
+            waves.iloc[wave_order[_between(sorted_waves, first, last)]],
+            cases.iloc[case_order[_between(sorted_cases, first, last)]],
+        )
+
+
+def chunk_scores(
+    model: TriageModel, waves: pd.DataFrame, cases: pd.DataFrame, as_of: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """A chunk's households scored as of ``as_of`` (its open case if it has one, else its
+    latest survey): (the scores, as SCORE_COLUMNS; the units they scored, row for row),
+    or None when no household of the chunk has anything to score on the day."""
+    units = household_units(waves, cases, as_of)
+    if not len(units):
+        return None
+    return _stored(units, pyfunc_of(model).predict(None, units), _results(model)), units
 
 
 def _between(sorted_ids: np.ndarray, first: str, last: str) -> slice:
@@ -75,6 +80,16 @@ def _between(sorted_ids: np.ndarray, first: str, last: str) -> slice:
         int(np.searchsorted(sorted_ids, first, "left")),
         int(np.searchsorted(sorted_ids, last, "right")),
     )
+
+
+_RESULTS: list[tuple[TriageModel, _Results]] = []
+
+
+def _results(model: TriageModel) -> _Results:
+    """The result writer of ``model``, made once per model (its pieces take a moment)."""
+    if not _RESULTS or _RESULTS[0][0] is not model:
+        _RESULTS[:] = [(model, _Results(model))]
+    return _RESULTS[0][1]
 
 
 def _stored(units: pd.DataFrame, scored: pd.DataFrame, render: _Results) -> pd.DataFrame:
@@ -90,19 +105,6 @@ def _stored(units: pd.DataFrame, scored: pd.DataFrame, render: _Results) -> pd.D
             "model_version": scored["model_version"].astype(str).to_numpy(),
         }
     )
-
-
-def json_lines(frame: pd.DataFrame) -> np.ndarray:
-    """Each row as a JSON object: dates as ISO days, missing values as null (the database
-    leaves them out when it stores them, as :func:`service.store.json_fields` does)."""
-    out = frame.copy(deep=False)
-    for name, dtype in frame.dtypes.items():
-        if dtype.kind == "M":
-            out[name] = frame[name].dt.strftime("%Y-%m-%d")
-    if not len(out):
-        return np.array([], object)
-    text = out.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
-    return np.array(text.rstrip("\n").split("\n"), object)
 
 
 def _js(value: Any) -> str:

@@ -6,12 +6,13 @@ grid limits and audit hold alike; a refusal is shown as a message on the page.""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from risk.i18n import text
 from risk.schema import CASE, HOUSEHOLD_SURVEY
@@ -21,10 +22,9 @@ from service.errors import ServiceError
 from service.override_report import override_report
 from service.page_kit import (
     TIER_CODES,
-    csrf_ok,
-    field_errors,
     form_fields,
     localised,
+    page_form,
     page_lang,
     parse_form,
     redirect,
@@ -176,24 +176,16 @@ def survey(
 ) -> Response:
     if who is None:
         return redirect(request, "/login")
-    lang = page_lang(request)
     values, raw = parse_form(form, SURVEY_FIELDS)
-    if not csrf_ok(request, form):
-        return _survey_page(request, who, 403, values=raw, error=text("page_csrf_failed", lang))
-    try:
+
+    def act() -> str:
         body = SurveyIn.model_validate(values)
-    except ValidationError as exc:
-        errors = field_errors(exc, lang)
-        error = text("page_form_invalid", lang)
-        return _survey_page(request, who, 422, values=raw, errors=errors, error=error)
-    try:
         households.add_survey(db, models, who, cast(BaseModel, body).model_dump(exclude_none=True))
-    except ServiceError as exc:
-        message = text(exc.key, lang, **exc.values)
-        errors = {"grid_id": message}
-        return _survey_page(request, who, exc.status, values=raw, errors=errors, error=message)
-    household = quote(body.household_id, safe="")  # type: ignore[attr-defined]
-    return redirect(request, f"/households/{household}?done=survey")
+        household = quote(body.household_id, safe="")  # type: ignore[attr-defined]
+        return f"/households/{household}?done=survey"
+
+    show = partial(_survey_page, request, who, values=raw)
+    return page_form(request, form, act, show, refusal_field=lambda _: "grid_id")
 
 
 # --- the household's file -----------------------------------------------------------------
@@ -249,27 +241,17 @@ def visit_note(
 ) -> Response:
     if who is None:
         return redirect(request, "/login")
-    lang = page_lang(request)
     sent = {k: str(form.get(k, "")).strip() for k in ("visited_on", "note", "case_id")}
-    if not csrf_ok(request, form):
-        error = text("page_csrf_failed", lang)
-        return _file_page(request, who, db, policy, household_id, 403, sent=sent, error=error)
-    try:
+
+    def act() -> str:
         body = VisitNoteIn.model_validate({k: v for k, v in sent.items() if v})
         household_file.add_visit_note(
             db, who, household_id, body.visited_on, body.note, body.case_id
         )
-    except ValidationError as exc:
-        errors, error = field_errors(exc, lang), text("page_form_invalid", lang)
-        return _file_page(
-            request, who, db, policy, household_id, 422, sent=sent, errors=errors, error=error
-        )
-    except ServiceError as exc:
-        error = text(exc.key, lang, **exc.values)
-        return _file_page(
-            request, who, db, policy, household_id, exc.status, sent=sent, error=error
-        )
-    return redirect(request, f"/households/{quote(household_id, safe='')}?done=visit")
+        return f"/households/{quote(household_id, safe='')}?done=visit"
+
+    show = partial(_file_page, request, who, db, policy, household_id, sent=sent)
+    return page_form(request, form, act, show)
 
 
 # --- overrides that teach -----------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -29,6 +29,7 @@ __all__ = [
     "LANG_COOKIE",
     "TIER_CODES",
     "csrf_ok",
+    "done_notice",
     "field_errors",
     "finish",
     "form_fields",
@@ -180,6 +181,15 @@ def refused(
         here=here,
         error=text(exc.key, page_lang(request), **exc.values),
     )
+
+
+def done_notice(request: Request, forms: Collection[str], status: int) -> str | None:
+    """The notice a page shows after one of its ``forms`` succeeded (``?done=<form>``);
+    none when the page answers a problem."""
+    done = request.query_params.get("done")
+    if done in forms and status == 200:
+        return text(f"page_{done}_done", page_lang(request))
+    return None
 
 
 def page_form(

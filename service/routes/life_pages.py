@@ -14,7 +14,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from risk.i18n import text
 from risk.schema import CASE, HOUSEHOLD_SURVEY
 from service import assessments, cases, household_file, households, xlsx_export
 from service.deps import DatabaseDep, ModelsDep, PageCaller, PolicyDep, SignedInForm
@@ -22,6 +21,7 @@ from service.errors import ServiceError
 from service.override_report import override_report
 from service.page_kit import (
     TIER_CODES,
+    done_notice,
     form_fields,
     localised,
     page_form,
@@ -204,11 +204,6 @@ def _file_page(
         body = household_file.household_file(db, who, household_id, policy)
     except ServiceError as exc:
         return refused(request, who, exc)
-    done = request.query_params.get("done")
-    lang = page_lang(request)
-    notice = (
-        text(f"page_{done}_done", lang) if done in ("survey", "visit") and status == 200 else None
-    )
     return render(
         request,
         "household.html",
@@ -217,7 +212,7 @@ def _file_page(
         file=body,
         may_store=who.may("store"),
         here=f"/households/{quote(household_id, safe='')}",
-        **{"notice": notice, **context},
+        **{"notice": done_notice(request, ("survey", "visit"), status), **context},
     )
 
 

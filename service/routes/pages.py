@@ -44,6 +44,7 @@ from service.model_holder import ModelHolder
 from service.model_info import read_model
 from service.page_kit import (
     TIER_CODES,
+    done_notice,
     form_fields,
     page_form,
     page_lang,
@@ -225,8 +226,6 @@ def _case_page(
         tier_history = assessments.read_assessments(db, who, case_id)
     except ServiceError as exc:
         return _refused(request, who, exc, here=f"/cases/{quote(case_id, safe='')}")
-    done = request.query_params.get("done")
-    notice = text(f"page_{done}_done", lang) if done in DONE and status == 200 else None
     scores = [{**s, "result": _localised(s["result"], lang, model)} for s in case["scores"]]
     return render(
         request,
@@ -245,7 +244,7 @@ def _case_page(
         outcomes=[(c.code, c.zh if lang == "zh" else c.en) for c in CASE["outcome"].choices],
         may_store=who.may("store"),
         here=f"/cases/{quote(case_id, safe='')}",
-        **{"notice": notice, **context},
+        **{"notice": done_notice(request, DONE, status), **context},
     )
 
 

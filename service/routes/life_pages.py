@@ -41,14 +41,6 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 SURVEY_FIELDS = tuple(HOUSEHOLD_SURVEY)
 
 
-def _workbook(data: bytes, name: str) -> Response:
-    return Response(
-        data,
-        media_type=xlsx_export.XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
-
-
 @router.get("/worklist", response_class=HTMLResponse)
 def worklist_page(
     request: Request, who: PageCaller, db: DatabaseDep, policy: PolicyDep
@@ -99,7 +91,7 @@ def case_xlsx_page(
     if who is None:
         return redirect(request, "/login")
     try:
-        return _workbook(xlsx_export.export_case(db, who, case_id, policy), "case")
+        return xlsx_export.download(xlsx_export.export_case(db, who, case_id, policy), "case")
     except ServiceError as exc:
         return refused(request, who, exc)
 
@@ -114,7 +106,7 @@ def visits_xlsx_page(
         data = xlsx_export.export_visits(db, who, grid.strip() or None, 1000)
     except ServiceError as exc:
         return refused(request, who, exc)
-    return _workbook(data, "visits")
+    return xlsx_export.download(data, "visits")
 
 
 @router.get("/search", response_class=HTMLResponse)

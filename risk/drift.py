@@ -292,8 +292,8 @@ class DriftReport:
         out = []
         for table, finding in shifts:
             for r in table.itertuples():
-                v = str(r.verdict)
-                out.append((VERDICTS.index(v), f"{verdict[v]}: {finding(r, lang)}"))
+                v, f = str(r.verdict), _field(str(r.kind), str(r.field))
+                out.append((VERDICTS.index(v), f"{verdict[v]}: {finding(r, f, lang)}"))
         return out
 
     def labelled(self) -> pd.DataFrame:
@@ -354,9 +354,8 @@ def _values(f: Field, values: str | tuple[str, ...], lang: Lang) -> str:
     )
 
 
-def _field_finding(r: Any, lang: Lang) -> str:
+def _field_finding(r: Any, f: Field, lang: Lang) -> str:
     """A field's distribution or missing rate moved, values appeared or vanished."""
-    f = _field(str(r.kind), str(r.field))
     detail = text(
         "drift_finding_field",
         lang,
@@ -374,9 +373,8 @@ def _field_finding(r: Any, lang: Lang) -> str:
     return detail
 
 
-def _category_finding(r: Any, lang: Lang) -> str:
+def _category_finding(r: Any, f: Field, lang: Lang) -> str:
     """One category's share moved."""
-    f = _field(str(r.kind), str(r.field))
     return text(
         "drift_category",
         lang,
@@ -388,9 +386,8 @@ def _category_finding(r: Any, lang: Lang) -> str:
     )
 
 
-def _id_finding(r: Any, lang: Lang) -> str:
+def _id_finding(r: Any, f: Field, lang: Lang) -> str:
     """An id-like field holds values the reference never had."""
-    f = _field(str(r.kind), str(r.field))
     return text(
         "drift_ids",
         lang,
@@ -401,9 +398,9 @@ def _id_finding(r: Any, lang: Lang) -> str:
     )
 
 
-def _text_finding(r: Any, lang: Lang) -> str:
+def _text_finding(r: Any, f: Field, lang: Lang) -> str:
     """Free text went missing more (or less) often for one value of another field."""
-    f, by = _field(str(r.kind), str(r.field)), _field(str(r.kind), str(r.by))
+    by = _field(str(r.kind), str(r.by))
     return text(
         "drift_text_missing",
         lang,

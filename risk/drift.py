@@ -281,60 +281,19 @@ class DriftReport:
         return [sentence for _, sentence in sorted(self._findings(lang), key=lambda f: -f[0])]
 
     def _findings(self, lang: Lang) -> list[tuple[int, str]]:
-        out = []
+        """Each shift that is not stable as (its verdict's rank, "verdict: what moved")."""
         verdict = {v: text(f"drift_{v}", lang) for v in VERDICTS}
-        for r in self.fields[self.fields["verdict"] != "stable"].itertuples():
-            f = _field(str(r.kind), str(r.field))
-            detail = text(
-                "drift_finding_field",
-                lang,
-                field=f.label(lang),
-                psi=f"{r.psi:.3f}",
-                before=f"{r.missing_reference:.1%}",
-                now=f"{r.missing_current:.1%}",
-            )
-            if r.new_values:
-                new = _values(f, str(r.new_values), lang)
-                detail += text("drift_finding_new_values", lang, values=new)
-            if r.vanished_values:
-                gone = _values(f, str(r.vanished_values), lang)
-                detail += text("drift_vanished_values", lang, values=gone)
-            out.append((VERDICTS.index(str(r.verdict)), f"{verdict[str(r.verdict)]}: {detail}"))
-        for r in self.categories.itertuples():
-            f = _field(str(r.kind), str(r.field))
-            detail = text(
-                "drift_category",
-                lang,
-                field=f.label(lang),
-                value=_values(f, str(r.value), lang),
-                before=f"{r.reference:.1%}",
-                now=f"{r.current:.1%}",
-                ratio=f"{r.ratio:.2f}",
-            )
-            out.append((VERDICTS.index(str(r.verdict)), f"{verdict[str(r.verdict)]}: {detail}"))
-        for r in self.ids[self.ids["verdict"] != "stable"].itertuples():
-            f = _field(str(r.kind), str(r.field))
-            detail = text(
-                "drift_ids",
-                lang,
-                field=f.label(lang),
-                share=f"{r.unseen_share:.1%}",
-                unseen=r.unseen_values,
-                vanished=r.vanished_values,
-            )
-            out.append((VERDICTS.index(str(r.verdict)), f"{verdict[str(r.verdict)]}: {detail}"))
-        for r in self.text[self.text["verdict"] != "stable"].itertuples():
-            f, by = _field(str(r.kind), str(r.field)), _field(str(r.kind), str(r.by))
-            detail = text(
-                "drift_text_missing",
-                lang,
-                field=f.label(lang),
-                by=by.label(lang),
-                value=_values(by, str(r.value), lang),
-                before=f"{r.missing_reference:.1%}",
-                now=f"{r.missing_current:.1%}",
-            )
-            out.append((VERDICTS.index(str(r.verdict)), f"{verdict[str(r.verdict)]}: {detail}"))
+        shifts = (
+            (self.fields[self.fields["verdict"] != "stable"], _field_finding),
+            (self.categories, _category_finding),
+            (self.ids[self.ids["verdict"] != "stable"], _id_finding),
+            (self.text[self.text["verdict"] != "stable"], _text_finding),
+        )
+        out = []
+        for table, finding in shifts:
+            for r in table.itertuples():
+                v, f = str(r.verdict), _field(str(r.kind), str(r.field))
+                out.append((VERDICTS.index(v), f"{verdict[v]}: {finding(r, f, lang)}"))
         return out
 
     def labelled(self) -> pd.DataFrame:
@@ -392,6 +351,64 @@ def _values(f: Field, values: str | tuple[str, ...], lang: Lang) -> str:
         "、".join(named.get(c, c) for c in codes)
         if lang == "zh"
         else ", ".join(named.get(c, c) for c in codes)
+    )
+
+
+def _field_finding(r: Any, f: Field, lang: Lang) -> str:
+    """A field's distribution or missing rate moved, values appeared or vanished."""
+    detail = text(
+        "drift_finding_field",
+        lang,
+        field=f.label(lang),
+        psi=f"{r.psi:.3f}",
+        before=f"{r.missing_reference:.1%}",
+        now=f"{r.missing_current:.1%}",
+    )
+    if r.new_values:
+        new = _values(f, str(r.new_values), lang)
+        detail += text("drift_finding_new_values", lang, values=new)
+    if r.vanished_values:
+        gone = _values(f, str(r.vanished_values), lang)
+        detail += text("drift_vanished_values", lang, values=gone)
+    return detail
+
+
+def _category_finding(r: Any, f: Field, lang: Lang) -> str:
+    """One category's share moved."""
+    return text(
+        "drift_category",
+        lang,
+        field=f.label(lang),
+        value=_values(f, str(r.value), lang),
+        before=f"{r.reference:.1%}",
+        now=f"{r.current:.1%}",
+        ratio=f"{r.ratio:.2f}",
+    )
+
+
+def _id_finding(r: Any, f: Field, lang: Lang) -> str:
+    """An id-like field holds values the reference never had."""
+    return text(
+        "drift_ids",
+        lang,
+        field=f.label(lang),
+        share=f"{r.unseen_share:.1%}",
+        unseen=r.unseen_values,
+        vanished=r.vanished_values,
+    )
+
+
+def _text_finding(r: Any, f: Field, lang: Lang) -> str:
+    """Free text went missing more (or less) often for one value of another field."""
+    by = _field(str(r.kind), str(r.by))
+    return text(
+        "drift_text_missing",
+        lang,
+        field=f.label(lang),
+        by=by.label(lang),
+        value=_values(by, str(r.value), lang),
+        before=f"{r.missing_reference:.1%}",
+        now=f"{r.missing_current:.1%}",
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -29,10 +29,12 @@ __all__ = [
     "LANG_COOKIE",
     "TIER_CODES",
     "csrf_ok",
+    "done_notice",
     "field_errors",
     "finish",
     "form_fields",
     "localised",
+    "page_form",
     "page_lang",
     "parse_form",
     "redirect",
@@ -179,6 +181,42 @@ def refused(
         here=here,
         error=text(exc.key, page_lang(request), **exc.values),
     )
+
+
+def done_notice(request: Request, forms: Collection[str], status: int) -> str | None:
+    """The notice a page shows after one of its ``forms`` succeeded (``?done=<form>``);
+    none when the page answers a problem."""
+    done = request.query_params.get("done")
+    if done in forms and status == 200:
+        return text(f"page_{done}_done", page_lang(request))
+    return None
+
+
+def page_form(
+    request: Request,
+    form: Any,
+    act: Callable[[], str],
+    show: Callable[..., Response],
+    refusal_field: Callable[[ServiceError], str] | None = None,
+) -> Response:
+    """A page's posted form: CSRF checked, then ``act`` (which validates what was sent,
+    calls the domain and names the page to go to). A problem is shown again on the page by
+    ``show(status, error=..., errors=...)``: the fields' problems in the page language, or
+    the domain's refusal (beside the field ``refusal_field`` names, when given)."""
+    lang = page_lang(request)
+    if not csrf_ok(request, form):
+        return show(403, error=text("page_csrf_failed", lang))
+    try:
+        done = act()
+    except ValidationError as exc:
+        errors = field_errors(exc, lang)
+        return show(422, errors=errors, error=text("page_form_invalid", lang))
+    except ServiceError as exc:
+        message = text(exc.key, lang, **exc.values)
+        if refusal_field is None:
+            return show(exc.status, error=message)
+        return show(exc.status, errors={refusal_field(exc): message}, error=message)
+    return redirect(request, done)
 
 
 def form_fields(fields: Sequence[ContractField], lang: Lang) -> list[dict[str, Any]]:

@@ -494,11 +494,9 @@ class DecisionInfo(BaseModel):
     pooled: bool = described("field_pooled")
 
 
-class ModelDescription(BaseModel):
+class ModelDescription(ModelRef):
     """The served model: what it is, when and on what it was trained, its thresholds."""
 
-    name: str = described("page_model_name")
-    version: str = described("page_model_version")
     trained_at: str = described("field_trained_at")
     data: dict[str, Any] = described("field_training_data")
     decisions: dict[Literal["intake", "screening"], DecisionInfo] = described("field_decisions")
@@ -511,9 +509,14 @@ class Reloaded(BaseModel):
     version: str = described("page_model_version")
 
 
-class MonitorAlert(BaseModel):
+class _MonitorCell(BaseModel):
+    """What a monitor's alert or row is about: one decision in one month."""
+
     decision: str = described("field_decision")
     month: str = described("field_monitor_month")
+
+
+class MonitorAlert(_MonitorCell):
     figure: str = described("field_monitor_figure")
     value: float = described("field_monitor_value")
     low: float = described("field_monitor_band_low")
@@ -522,9 +525,7 @@ class MonitorAlert(BaseModel):
     message_en: str = described("field_monitor_message")
 
 
-class MonitorRow(BaseModel):
-    decision: str = described("field_decision")
-    month: str = described("field_monitor_month")
+class MonitorRow(_MonitorCell):
     tier: str = described("field_monitor_tier")
     figures: dict[str, float | None] = described("field_monitor_figures")
 

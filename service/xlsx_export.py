@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi.responses import Response
 from openpyxl import Workbook
 
 from risk.cells import neutral
@@ -29,6 +30,7 @@ __all__ = [
     "XLSX",
     "Sheet",
     "case_workbook",
+    "download",
     "export_case",
     "export_visits",
     "visits_workbook",
@@ -45,6 +47,15 @@ class Sheet:
     title: str
     header: Sequence[str]
     rows: Iterable[Sequence[Any]]
+
+
+def download(data: bytes, name: str) -> Response:
+    """A workbook as an answer the browser saves as ``<name>.xlsx`` (API and pages alike)."""
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
 
 
 def _cell(value: Any) -> Any:

@@ -18,14 +18,6 @@ XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _workbook(data: bytes, name: str) -> Response:
-    return Response(
-        data,
-        media_type=xlsx_export.XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
-
-
 @router.get(
     "/households/{household_id}/file",
     response_model=HouseholdTimeline,
@@ -73,7 +65,7 @@ def visits_xlsx(
     capacity: Annotated[int, Query(ge=1, le=1000)] = 20,
 ) -> Response:
     """The visit list (as ``GET /v1/visits``) as an Excel workbook."""
-    return _workbook(xlsx_export.export_visits(db, who, grid, capacity), "visits")
+    return xlsx_export.download(xlsx_export.export_visits(db, who, grid, capacity), "visits")
 
 
 @router.get(
@@ -84,4 +76,4 @@ def visits_xlsx(
 )
 def case_xlsx(case_id: Id, who: Authed, db: DatabaseDep, policy: PolicyDep) -> Response:
     """A case, its tier over time, its steps and overrides as an Excel workbook."""
-    return _workbook(xlsx_export.export_case(db, who, case_id, policy), "case")
+    return xlsx_export.download(xlsx_export.export_case(db, who, case_id, policy), "case")

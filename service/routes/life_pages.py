@@ -6,14 +6,14 @@ grid limits and audit hold alike; a refusal is shown as a message on the page.""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from risk.i18n import text
 from risk.schema import CASE, HOUSEHOLD_SURVEY
 from service import assessments, cases, household_file, households, xlsx_export
 from service.deps import DatabaseDep, ModelsDep, PageCaller, PolicyDep, SignedInForm
@@ -21,10 +21,10 @@ from service.errors import ServiceError
 from service.override_report import override_report
 from service.page_kit import (
     TIER_CODES,
-    csrf_ok,
-    field_errors,
+    done_notice,
     form_fields,
     localised,
+    page_form,
     page_lang,
     parse_form,
     redirect,
@@ -39,14 +39,6 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 SURVEY_FIELDS = tuple(HOUSEHOLD_SURVEY)
-
-
-def _workbook(data: bytes, name: str) -> Response:
-    return Response(
-        data,
-        media_type=xlsx_export.XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
 
 
 @router.get("/worklist", response_class=HTMLResponse)
@@ -99,7 +91,7 @@ def case_xlsx_page(
     if who is None:
         return redirect(request, "/login")
     try:
-        return _workbook(xlsx_export.export_case(db, who, case_id, policy), "case")
+        return xlsx_export.download(xlsx_export.export_case(db, who, case_id, policy), "case")
     except ServiceError as exc:
         return refused(request, who, exc)
 
@@ -114,7 +106,7 @@ def visits_xlsx_page(
         data = xlsx_export.export_visits(db, who, grid.strip() or None, 1000)
     except ServiceError as exc:
         return refused(request, who, exc)
-    return _workbook(data, "visits")
+    return xlsx_export.download(data, "visits")
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -176,24 +168,16 @@ def survey(
 ) -> Response:
     if who is None:
         return redirect(request, "/login")
-    lang = page_lang(request)
     values, raw = parse_form(form, SURVEY_FIELDS)
-    if not csrf_ok(request, form):
-        return _survey_page(request, who, 403, values=raw, error=text("page_csrf_failed", lang))
-    try:
+
+    def act() -> str:
         body = SurveyIn.model_validate(values)
-    except ValidationError as exc:
-        errors = field_errors(exc, lang)
-        error = text("page_form_invalid", lang)
-        return _survey_page(request, who, 422, values=raw, errors=errors, error=error)
-    try:
         households.add_survey(db, models, who, cast(BaseModel, body).model_dump(exclude_none=True))
-    except ServiceError as exc:
-        message = text(exc.key, lang, **exc.values)
-        errors = {"grid_id": message}
-        return _survey_page(request, who, exc.status, values=raw, errors=errors, error=message)
-    household = quote(body.household_id, safe="")  # type: ignore[attr-defined]
-    return redirect(request, f"/households/{household}?done=survey")
+        household = quote(body.household_id, safe="")  # type: ignore[attr-defined]
+        return f"/households/{household}?done=survey"
+
+    show = partial(_survey_page, request, who, values=raw)
+    return page_form(request, form, act, show, refusal_field=lambda _: "grid_id")
 
 
 # --- the household's file -----------------------------------------------------------------
@@ -212,11 +196,6 @@ def _file_page(
         body = household_file.household_file(db, who, household_id, policy)
     except ServiceError as exc:
         return refused(request, who, exc)
-    done = request.query_params.get("done")
-    lang = page_lang(request)
-    notice = (
-        text(f"page_{done}_done", lang) if done in ("survey", "visit") and status == 200 else None
-    )
     return render(
         request,
         "household.html",
@@ -225,7 +204,7 @@ def _file_page(
         file=body,
         may_store=who.may("store"),
         here=f"/households/{quote(household_id, safe='')}",
-        **{"notice": notice, **context},
+        **{"notice": done_notice(request, ("survey", "visit"), status), **context},
     )
 
 
@@ -249,27 +228,17 @@ def visit_note(
 ) -> Response:
     if who is None:
         return redirect(request, "/login")
-    lang = page_lang(request)
     sent = {k: str(form.get(k, "")).strip() for k in ("visited_on", "note", "case_id")}
-    if not csrf_ok(request, form):
-        error = text("page_csrf_failed", lang)
-        return _file_page(request, who, db, policy, household_id, 403, sent=sent, error=error)
-    try:
+
+    def act() -> str:
         body = VisitNoteIn.model_validate({k: v for k, v in sent.items() if v})
         household_file.add_visit_note(
             db, who, household_id, body.visited_on, body.note, body.case_id
         )
-    except ValidationError as exc:
-        errors, error = field_errors(exc, lang), text("page_form_invalid", lang)
-        return _file_page(
-            request, who, db, policy, household_id, 422, sent=sent, errors=errors, error=error
-        )
-    except ServiceError as exc:
-        error = text(exc.key, lang, **exc.values)
-        return _file_page(
-            request, who, db, policy, household_id, exc.status, sent=sent, error=error
-        )
-    return redirect(request, f"/households/{quote(household_id, safe='')}?done=visit")
+        return f"/households/{quote(household_id, safe='')}?done=visit"
+
+    show = partial(_file_page, request, who, db, policy, household_id, sent=sent)
+    return page_form(request, form, act, show)
 
 
 # --- overrides that teach -----------------------------------------------------------------

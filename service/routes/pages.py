@@ -9,12 +9,13 @@ storage behave exactly as they do there; a refusal is shown as a message on the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from risk.i18n import text
 from risk.monitor import SUMMARY
@@ -43,14 +44,15 @@ from service.model_holder import ModelHolder
 from service.model_info import read_model
 from service.page_kit import (
     TIER_CODES,
+    done_notice,
     form_fields,
+    page_form,
     page_lang,
     parse_form,
     render,
     static_files,
 )
 from service.page_kit import csrf_ok as _csrf_ok
-from service.page_kit import field_errors as _field_errors
 from service.page_kit import localised as _localised
 from service.page_kit import redirect as _to
 from service.page_kit import refused as _refused
@@ -184,30 +186,25 @@ def intake(
 ) -> Response:
     if who is None:
         return _to(request, "/login")
-    lang = page_lang(request)
     values, raw = parse_form(form, INTAKE_FIELDS)
     raw["grid_id"] = str(form.get("grid_id", "")).strip()
     raw["new_household"] = "true" if form.get("new_household") == "true" else ""
     if raw["grid_id"]:
         values["grid_id"] = raw["grid_id"]
     values["new_household"] = raw["new_household"] == "true"
-    if not _csrf_ok(request, form):
-        return _intake(request, who, 403, values=raw, error=text("page_csrf_failed", lang))
-    try:
+
+    def act() -> str:
         body = CaseIn.model_validate(values)
-    except ValidationError as exc:
-        errors = _field_errors(exc, lang)
-        return _intake(
-            request, who, 422, values=raw, errors=errors, error=text("page_form_invalid", lang)
-        )
-    try:
-        fields = cast(BaseModel, body).model_dump(exclude_none=True)
-        cases.add_case(db, models, who, fields, centre)
-    except ServiceError as exc:
-        field = exc.values.get("field") or ("case_id" if exc.key == "case_exists" else "grid_id")
-        message = text(exc.key, lang, **exc.values)
-        return _intake(request, who, exc.status, values=raw, errors={field: message}, error=message)
-    return _to(request, f"/cases/{quote(body.case_id, safe='')}")  # type: ignore[attr-defined]
+        cases.add_case(db, models, who, cast(BaseModel, body).model_dump(exclude_none=True), centre)
+        return f"/cases/{quote(body.case_id, safe='')}"  # type: ignore[attr-defined]
+
+    show = partial(_intake, request, who, values=raw)
+    return page_form(request, form, act, show, refusal_field=_intake_field)
+
+
+def _intake_field(exc: ServiceError) -> str:
+    """The intake field a refusal is about (the case id, or else the grid)."""
+    return exc.values.get("field") or ("case_id" if exc.key == "case_exists" else "grid_id")
 
 
 # --- a case: result, override, history ---------------------------------------------------
@@ -229,8 +226,6 @@ def _case_page(
         tier_history = assessments.read_assessments(db, who, case_id)
     except ServiceError as exc:
         return _refused(request, who, exc, here=f"/cases/{quote(case_id, safe='')}")
-    done = request.query_params.get("done")
-    notice = text(f"page_{done}_done", lang) if done in DONE and status == 200 else None
     scores = [{**s, "result": _localised(s["result"], lang, model)} for s in case["scores"]]
     return render(
         request,
@@ -249,7 +244,7 @@ def _case_page(
         outcomes=[(c.code, c.zh if lang == "zh" else c.en) for c in CASE["outcome"].choices],
         may_store=who.may("store"),
         here=f"/cases/{quote(case_id, safe='')}",
-        **{"notice": notice, **context},
+        **{"notice": done_notice(request, DONE, status), **context},
     )
 
 
@@ -273,48 +268,15 @@ def override(
 ) -> Response:
     if who is None:
         return _to(request, "/login")
-    lang = page_lang(request)
     sent = {"tier": str(form.get("tier", "")), "reason": str(form.get("reason", "")).strip()}
-    if not _csrf_ok(request, form):
-        return _case_page(
-            request,
-            db,
-            models,
-            case_id,
-            who,
-            403,
-            override=sent,
-            error=text("page_csrf_failed", lang),
-        )
-    try:
+
+    def act() -> str:
         body = OverrideIn.model_validate(sent)
-    except ValidationError as exc:
-        errors = _field_errors(exc, lang)
-        return _case_page(
-            request,
-            db,
-            models,
-            case_id,
-            who,
-            422,
-            override=sent,
-            errors=errors,
-            error=text("page_form_invalid", lang),
-        )
-    try:
         cases.override(db, who, case_id, body.tier, body.reason, tier_policy(models))
-    except ServiceError as exc:
-        return _case_page(
-            request,
-            db,
-            models,
-            case_id,
-            who,
-            exc.status,
-            override=sent,
-            error=text(exc.key, lang, **exc.values),
-        )
-    return _to(request, f"/cases/{quote(case_id, safe='')}?done=override")
+        return f"/cases/{quote(case_id, safe='')}?done=override"
+
+    show = partial(_case_page, request, db, models, case_id, who, override=sent)
+    return page_form(request, form, act, show)
 
 
 def _case_form(
@@ -327,25 +289,16 @@ def _case_form(
     done: str,
     act: Callable[[], object],
 ) -> Response:
-    """A case page's form: CSRF checked, then ``act`` (which validates what was sent and
-    calls the domain); a problem is shown on the case page, success reloads it."""
-    lang = page_lang(request)
+    """A case page's form (:func:`~service.page_kit.page_form`): ``act`` validates what was
+    sent and calls the domain; a problem is shown on the case page, success reloads it."""
     sent = {k: str(v) for k, v in form.items() if k != "csrf"}
-    if not _csrf_ok(request, form):
-        error = text("page_csrf_failed", lang)
-        return _case_page(request, db, models, case_id, who, 403, sent=sent, error=error)
-    try:
+
+    def run() -> str:
         act()
-    except ValidationError as exc:
-        errors = _field_errors(exc, lang)
-        error = text("page_form_invalid", lang)
-        return _case_page(
-            request, db, models, case_id, who, 422, sent=sent, errors=errors, error=error
-        )
-    except ServiceError as exc:
-        error = text(exc.key, lang, **exc.values)
-        return _case_page(request, db, models, case_id, who, exc.status, sent=sent, error=error)
-    return _to(request, f"/cases/{quote(case_id, safe='')}?done={done}")
+        return f"/cases/{quote(case_id, safe='')}?done={done}"
+
+    show = partial(_case_page, request, db, models, case_id, who, sent=sent)
+    return page_form(request, form, run, show)
 
 
 def _optional(form: Any, name: str) -> str | None:

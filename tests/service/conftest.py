@@ -83,6 +83,14 @@ def stored_household(client: TestClient, key: str, survey: dict[str, Any], grid:
     return household
 
 
+@pytest.fixture
+def page(client: TestClient) -> Iterator[TestClient]:
+    """A browser of its own (its own cookie jar) on the session's app."""
+    with_jar = TestClient(client.app, follow_redirects=False)
+    yield with_jar
+    with_jar.close()
+
+
 def page_login(page: TestClient, key: str) -> None:
     """Log ``page`` (a client with its own cookie jar) in with ``key`` through the form."""
     page.get("/login")

@@ -9,18 +9,11 @@ import io
 import pandas as pd
 import pytest
 from service.conftest import auth, stored_household, unique
+from utils.builders import survey_answers
 
 from risk.models.tiers import TIERS
 
-SURVEY = {
-    "survey_date": "2024-03-05",
-    "area": "rural",
-    "household_size": 4,
-    "children": 1,
-    "elderly": 0,
-    "alcohol_misuse": "frequent",
-    "conflict_frequency": "weekly",
-}
+SURVEY = survey_answers(alcohol_misuse="frequent", conflict_frequency="weekly")
 CASE = {
     "opened_at": "2024-04-01",
     "source": "police",

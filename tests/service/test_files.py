@@ -5,25 +5,16 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 
 import openpyxl
-import pytest
-from fastapi.testclient import TestClient
 from service.conftest import auth, page_login, stored_household, unique
 from sqlalchemy import update
+from utils.builders import survey_answers
 
 from risk.i18n import text
 from service.tables import Case, Score
 
-SURVEY = {
-    "survey_date": "2024-03-05",
-    "area": "rural",
-    "household_size": 4,
-    "children": 1,
-    "elderly": 0,
-    "phq9": 12,
-}
+SURVEY = survey_answers(phq9=12)
 CASE = {
     "opened_at": "2024-04-01",
     "source": "grid_worker",
@@ -32,13 +23,6 @@ CASE = {
     "threat_to_kill": True,
     "notes": '=HYPERLINK("http://example.invalid")',
 }
-
-
-@pytest.fixture
-def page(client: TestClient) -> Iterator[TestClient]:
-    with_jar = TestClient(client.app, follow_redirects=False)
-    yield with_jar
-    with_jar.close()
 
 
 def _household_with_case(client, key, grid="G-A"):

@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from conftest import auth
-from fastapi.testclient import TestClient
-
-
-@pytest.fixture
-def page(client: TestClient) -> Iterator[TestClient]:
-    with_jar = TestClient(client.app, follow_redirects=False)
-    yield with_jar
-    with_jar.close()
 
 
 def test_monitor_answers_data_scientists_and_refuses_case_workers(client, keys):

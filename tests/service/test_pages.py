@@ -5,22 +5,16 @@ CSRF refusal, language switch, field-level messages, grid limits."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from service.conftest import auth, stored_household, unique
+from utils.builders import survey_answers
 
 from risk.i18n import text
 from risk.schema import CASE
 
-SURVEY = {
-    "survey_date": "2024-03-05",
-    "area": "rural",
-    "household_size": 4,
-    "children": 1,
-    "elderly": 0,
-}
+SURVEY = survey_answers()
 #: A form as a browser sends it: every value a string, unknowns left empty.
 FORM = {
     "opened_at": "2024-04-01",
@@ -31,14 +25,6 @@ FORM = {
     "threats": "false",
     "notes": "邻里因排水沟发生口角",
 }
-
-
-@pytest.fixture
-def page(client: TestClient) -> Iterator[TestClient]:
-    """A browser of its own (its own cookie jar) on the session's app."""
-    with_jar = TestClient(client.app, follow_redirects=False)
-    yield with_jar
-    with_jar.close()
 
 
 def _household(client: TestClient, key: str, grid: str = "G-A") -> str:

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from service.conftest import auth, page_login, stored_household, unique
 from sqlalchemy import select
+from utils.builders import survey_answers
 
 from service import auth as keys_module
 from service.auth import create_key
@@ -23,13 +24,7 @@ from service.main import SECURITY_HEADERS, create_app
 from service.settings import Settings
 from service.tables import ApiKey, AuditEvent
 
-SURVEY = {
-    "survey_date": "2024-03-05",
-    "area": "rural",
-    "household_size": 3,
-    "children": 1,
-    "elderly": 0,
-}
+SURVEY = survey_answers(household_size=3)
 CASE = {
     "opened_at": "2024-04-01",
     "source": "police",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,13 +13,6 @@ from sqlalchemy import select, update
 
 from service.auth import create_key, revoke_key
 from service.tables import PageSession
-
-
-@pytest.fixture
-def page(client: TestClient) -> Iterator[TestClient]:
-    with_jar = TestClient(client.app, follow_redirects=False)
-    yield with_jar
-    with_jar.close()
 
 
 def _with_cookie(client: TestClient, session_id: str) -> TestClient:

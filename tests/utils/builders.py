@@ -40,6 +40,20 @@ def household_row(**overrides: Any) -> dict[str, Any]:
     return row
 
 
+def survey_answers(**overrides: Any) -> dict[str, Any]:
+    """The few answers a survey wave needs, without its household and grid (the test
+    stores it where it wants: ``conftest.stored_household``)."""
+    answers: dict[str, Any] = {
+        "survey_date": "2024-03-05",
+        "area": "rural",
+        "household_size": 4,
+        "children": 1,
+        "elderly": 0,
+    }
+    answers.update(overrides)
+    return answers
+
+
 def case_row(**overrides: Any) -> dict[str, Any]:
     """One dispute case with every field filled, in English field names and codes."""
     row: dict[str, Any] = {

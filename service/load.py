@@ -27,6 +27,7 @@ import pickle
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -125,24 +126,27 @@ def load_ledger(
         raise ServiceError(403, "load_needs_all_grids")
     started = time.perf_counter()
     day = as_of or dt.date.today()
-    waves_read = _read(households, HOUSEHOLD_SURVEY)
-    cases_read = _read(cases, CASE)
-    waves = waves_read.frame if waves_read else empty_frame(HOUSEHOLD_SURVEY)
-    case_rows = cases_read.frame if cases_read else empty_frame(CASE)
-    report = LoadReport(waves_read, cases_read, day, model.info.version)
-    tell = progress or (lambda *_: None)
-    loading = Database(db.url, timeout=LOAD_SECONDS)  # its statements take minutes, not 1 s
-    try:
-        _write(loading, model, who, waves, case_rows, report, tell)
-        _refresh_statistics(loading)
-    finally:
-        loading.engine.dispose()
+    # the workers start first: they import the library while the ledgers are read
+    with worker_pool(LOAD_JOBS) as pool:
+        waves_read = _read(households, HOUSEHOLD_SURVEY)
+        cases_read = _read(cases, CASE)
+        waves = waves_read.frame if waves_read else empty_frame(HOUSEHOLD_SURVEY)
+        case_rows = cases_read.frame if cases_read else empty_frame(CASE)
+        report = LoadReport(waves_read, cases_read, day, model.info.version)
+        tell = progress or (lambda *_: None)
+        loading = Database(db.url, timeout=LOAD_SECONDS)  # statements of minutes, not 1 s
+        try:
+            _write(loading, pool, model, who, waves, case_rows, report, tell)
+            _refresh_statistics(loading)
+        finally:
+            loading.engine.dispose()
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _write(
     db: Database,
+    pool: ProcessPoolExecutor,
     model: TriageModel,
     who: Caller,
     waves: pd.DataFrame,
@@ -160,7 +164,6 @@ def _write(
     spool_dir = Path(tempfile.gettempdir())
     sweep_leftovers(spool_dir)  # what killed loads left
     with (
-        worker_pool(LOAD_JOBS) as pool,
         tempfile.TemporaryDirectory(
             prefix=temporary_prefix("risk-load"), suffix=".part", dir=spool_dir
         ) as folder,

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from risk.batch.worker import pyfunc_of
 from risk.features.asof import household_units
@@ -138,33 +140,32 @@ class _Results:
 
     def __call__(self, scored: pd.DataFrame) -> np.ndarray:
         n = len(scored)
-        tiers = scored["tier"].astype(str).to_numpy()
+        if not n:
+            return np.array([], object)
+        follow_up = pa.array(pd.to_datetime(scored["follow_up_date"]).to_numpy("datetime64[D]"))
         pieces = [
             _mapped(scored["decision"], lambda d: f'{{"decision":{_js(d)},'),
-            np.array([self.tier_piece[t] for t in tiers], object),
+            _mapped(scored["tier"].astype(str), self.tier_piece.__getitem__),
             _mapped(scored["model_tier"], lambda t: f',"model_tier":{_js(t)},"probabilities":'),
             _probabilities(scored),
             _mapped(scored["flags"], lambda f: f',"flags":{self._flags(f)},"reasons":'),
-            self._reasons(scored, n),
+            self._reasons(scored),
             _mapped(scored["reasons_model"], lambda m: f',"reasons_model":{_js(m)},"base":'),
             _numbers(scored["base"]),
-            np.full(n, ',"logit":', object),
+            ',"logit":',
             _numbers(scored["logit"]),
             _mapped(scored["prediction_set"], lambda s: f',"prediction_set":{_js(s.split("|"))}'),
-            np.where(
-                scored["review_recommended"].to_numpy(bool),
+            pc.if_else(
+                pa.array(scored["review_recommended"].to_numpy(bool)),
                 ',"review_recommended":true',
                 ',"review_recommended":false',
-            ).astype(object),
-            ',"follow_up_date":"'
-            + pd.to_datetime(scored["follow_up_date"]).dt.strftime("%Y-%m-%d").to_numpy(object)
-            + '"',
-            np.full(n, f',"model":{self.model_piece}}}', object),
+            ),
+            ',"follow_up_date":"',
+            follow_up.cast(pa.string()),
+            f'","model":{self.model_piece}}}',
         ]
-        out = pieces[0]
-        for piece in pieces[1:]:
-            out = out + piece
-        return out
+        joined = pc.binary_join_element_wise(*pieces, "")
+        return joined.to_numpy(zero_copy_only=False)
 
     def _flags(self, codes: str) -> str:
         fired = [self.flags[c] for c in codes.split(";") if c]
@@ -174,22 +175,33 @@ class _Results:
         ]
         return _js(shown)
 
-    def _reasons(self, scored: pd.DataFrame, n: int) -> np.ndarray:
+    def _reasons(self, scored: pd.DataFrame) -> pa.Array:
         """Each row's reasons as a JSON list, in the order the model ranks them."""
         k = self.model.policy.reasons.top_k
         parts = []
         for j in range(1, k + 1):
-            codes = scored[f"reason_{j}_code"].astype(object).to_numpy()
-            values = scored[f"reason_{j}_value"].to_numpy(float)
+            pairs = pd.DataFrame(
+                {
+                    "code": scored[f"reason_{j}_code"].astype(object).to_numpy(),
+                    "value": scored[f"reason_{j}_value"].to_numpy(float),
+                }
+            )
+            # each (code, value) once: groups numbered in order of first appearance
+            group = pairs.groupby(["code", "value"], dropna=False, sort=False).ngroup()
+            made = [self._reason_head(c, v) for c, v in pairs.drop_duplicates().itertuples(False)]
             sizes = scored[f"reason_{j}_size"].to_numpy(float)
-            heads = pd.Series(list(zip(codes, values, strict=True)), dtype=object)
-            head = _mapped(heads, lambda cv: self._reason_head(*cv))
-            size = np.array([repr(float(s)) for s in sizes], object)
-            rises = np.where(sizes > 0, '"raises"', '"lowers"').astype(object)
-            one = head + ',"direction":' + rises + ',"size":' + size + "}"
-            parts.append(np.where(pd.isna(codes), "", one).astype(object))
-        joined = [",".join(p for p in row if p) for row in zip(*parts, strict=True)]
-        return "[" + np.array(joined, object) + "]" if n else np.array([], object)
+            one = pc.binary_join_element_wise(
+                pc.take(pa.array(made, pa.string()), pa.array(group.to_numpy())),
+                ',"direction":',
+                pc.if_else(pa.array(sizes > 0), '"raises"', '"lowers"'),
+                ',"size":',
+                pa.array(sizes).cast(pa.string()),
+                "},",
+                "",
+            )
+            parts.append(pc.if_else(pa.array(pairs["code"].isna().to_numpy()), "", one))
+        listed = pc.utf8_rtrim(pc.binary_join_element_wise(*parts, ""), ",")
+        return pc.binary_join_element_wise("[", listed, "]", "")
 
     def _reason_head(self, code: Any, value: float) -> str:
         if code is None or (isinstance(code, float) and code != code):
@@ -205,17 +217,20 @@ class _Results:
         )
 
 
-def _mapped(column: pd.Series, piece: Any) -> np.ndarray:
+def _mapped(column: pd.Series, piece: Any) -> pa.Array:
     """``piece(value)`` of every row, computed once per distinct value."""
     codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=False)
-    made = np.array([piece(v) for v in uniques], object)
-    return made[codes] if len(codes) else np.array([], object)
+    made = pa.array([piece(v) for v in uniques], pa.string())
+    return pc.take(made, pa.array(codes))
 
 
-def _numbers(column: pd.Series) -> np.ndarray:
-    return np.array([repr(float(v)) for v in column.to_numpy(float)], object)
+def _numbers(column: pd.Series) -> pa.Array:
+    """Numbers as JSON: the shortest text that reads back as the same double."""
+    return pa.array(column.to_numpy(float)).cast(pa.string())
 
 
-def _probabilities(scored: pd.DataFrame) -> np.ndarray:
+def _probabilities(scored: pd.DataFrame) -> pa.Array:
     green, yellow, red = (_numbers(scored[f"p_{t}"]) for t in TIERS)
-    return '{"green":' + green + ',"yellow":' + yellow + ',"red":' + red + "}"
+    return pc.binary_join_element_wise(
+        '{"green":', green, ',"yellow":', yellow, ',"red":', red, "}", ""
+    )

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from risk.i18n import LANGS, text
@@ -37,9 +37,9 @@ __all__ = [
     "STATES",
     "Action",
     "Life",
-    "closed_cases",
     "closure_problem",
     "life",
+    "not_closed",
     "register",
     "take_step",
     "transition",
@@ -59,10 +59,18 @@ ACTIONS: dict[str, tuple[frozenset[str], str | None]] = {
 }
 
 
-def closed_cases() -> Select[Any]:
-    """The ids of the cases whose latest step closed them (a query to filter by)."""
-    latest = select(func.max(CaseEvent.id)).group_by(CaseEvent.case_id)
-    return select(CaseEvent.case_id).where(CaseEvent.id.in_(latest), CaseEvent.state == "closed")
+def not_closed(case_id: Any) -> ColumnElement[bool]:
+    """Whether the case ``case_id`` (a column) is not closed: its latest step, if it has
+    one, did not close it. One probe of the case's steps per row, not a pass over every
+    case's steps."""
+    latest = (
+        select(CaseEvent.state)
+        .where(CaseEvent.case_id == case_id)
+        .order_by(CaseEvent.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(latest, "") != "closed"
 
 
 def _labels(prefix: str, code: str, name: str) -> dict[str, str]:

@@ -17,16 +17,15 @@ from service.audit import audit
 from service.auth import Caller
 from service.db import Database
 from service.errors import ServiceError
-from service.lifecycle import closed_cases
+from service.lifecycle import not_closed
 from service.tables import Case, Outcome, Override, Score
 
 __all__ = ["visit_list"]
 
 
+#: The tiers a visit list walks, most urgent first.
 _URGENT = ("red", "yellow")
-# the scores are walked in ``tier`` order, as text: "red" sorts before "yellow", which is
-# their order of urgency
-assert sorted(_URGENT) == list(_URGENT) and TIERS.index("red") > TIERS.index("yellow")
+assert sorted(_URGENT, key=TIERS.index, reverse=True) == list(_URGENT)
 _SHOWN = (
     Score.id,
     Score.household_id,
@@ -54,26 +53,37 @@ def _open_latest(who: Caller, grid: str | None) -> list[Any]:
             later.id > Score.id,
         ),
         ~exists().where(Outcome.case_id == Score.case_id),  # a case with an outcome is closed
-        or_(Score.case_id.is_(None), Score.case_id.not_in(closed_cases())),  # and a closed one
+        or_(Score.case_id.is_(None), not_closed(Score.case_id)),  # and a closed one
     ]
     if grid is not None:
         where.append(Score.grid_id == grid)
     return where
 
 
-def _by_urgency(who: Caller, grid: str | None, limit: int) -> Any:
-    """The first ``limit`` open yellow and red units by urgency (tier, follow-up date,
-    P(red), then the order scored) whose case no override decides, walked in the order of
-    ``ix_scores_grid_urgency``: the database stops after ``limit`` rows, whatever the
-    number of candidates."""
+def _by_urgency(who: Caller, grid: str | None, tier: str, limit: int) -> Any:
+    """The first ``limit`` open units of ``tier`` by urgency (follow-up date, P(red), then
+    the order scored) whose case no override decides, walked in the order of
+    ``ix_scores_grid_urgency`` with the grid and the tier fixed: the database reads only
+    the rows it returns, whatever the number of candidates (a list of tiers would make it
+    read the grid's greens too, to keep the index's order)."""
     overridden = exists().where(Override.case_id == Score.case_id)
     return (
         select(*_SHOWN, Score.tier)
         .outerjoin(Case, Case.case_id == Score.case_id)
-        .where(Score.tier.in_(_URGENT), ~overridden, *_open_latest(who, grid))
-        .order_by(Score.tier, Score.follow_up_date, Score.p_red.desc(), Score.id)
+        .where(Score.tier == tier, ~overridden, *_open_latest(who, grid))
+        .order_by(Score.follow_up_date, Score.p_red.desc(), Score.id)
         .limit(limit)
     )
+
+
+def _walk(session: Session, who: Caller, grid: str | None, limit: int) -> list[Any]:
+    """The first ``limit`` open red and yellow units in order of urgency: the reds, then
+    as many yellows as the limit leaves."""
+    walked: list[Any] = []
+    for tier in _URGENT:
+        if len(walked) < limit:
+            walked += session.execute(_by_urgency(who, grid, tier, limit - len(walked))).all()
+    return walked
 
 
 def _overridden(who: Caller, grid: str | None) -> Any:
@@ -108,7 +118,7 @@ def _ranked(session: Session, who: Caller, grid: str | None, capacity: int) -> l
     decided = [r for r in session.execute(_overridden(who, grid)).all() if r.tier != "green"]
     limit = capacity * 4
     while True:
-        walked = session.execute(_by_urgency(who, grid, limit)).all()
+        walked = _walk(session, who, grid, limit)
         listed: dict[str, Any] = {}
         for row in sorted([*walked, *decided], key=_urgency):
             listed.setdefault(row.household_id, row)

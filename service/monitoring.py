@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from risk.dataset import Ledger
+from risk.models.tiers import TIERS
 from risk.monitor import (
     SCORE_COLUMNS,
     SUBGROUPS,
@@ -30,36 +31,53 @@ __all__ = ["monitor_service", "recorded", "report_body", "scores_frame"]
 
 def scores_frame(db: Database, who: Caller) -> pd.DataFrame:
     """One row per scored unit the caller sees (:data:`risk.monitor.SCORE_COLUMNS`, and
-    the subgroup fields its inputs had)."""
+    the subgroup fields its inputs had). Only those figures are read of each score, taken
+    out of its JSON by the database, not each whole record."""
+    fields = [g for g in SUBGROUPS if g != "grid_id"]
+    probability = {t: Score.result[("probabilities", t)].as_float() for t in TIERS}
+    query = (
+        select(
+            Score.household_id,
+            Score.case_id,
+            Score.grid_id,
+            Score.tier,
+            Score.model_version,
+            Score.inputs["as_of"].as_string(),
+            Score.result["decision"].as_string(),
+            *probability.values(),
+            *(Score.inputs[g].as_string() for g in fields),
+        )
+        .where(who.sees_in_sql(Score.grid_id))
+        .order_by(Score.id)
+    )
     with db.session() as session:
-        overrides = {
-            o.case_id: o.to_tier for o in session.scalars(select(Override).order_by(Override.id))
-        }
+        overrides = dict(
+            session.execute(select(Override.case_id, Override.to_tier).order_by(Override.id)).all()
+        )
         rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for s in session.scalars(select(Score).order_by(Score.id)):
-            if not who.sees(s.grid_id):
-                continue
-            as_of = str(s.inputs.get("as_of", ""))[:10]
-            key = (s.household_id, s.case_id or "", as_of)
+        for household, case_id, grid, tier, version, as_of, decision, *rest in session.execute(
+            query
+        ):
+            key = (household, case_id or "", str(as_of or "")[:10])
             if key in rows:  # a later score of the same unit: the first decided its tier
                 continue
-            p = s.result["probabilities"]
+            green, yellow, red, *groups = rest
             rows[key] = {
-                "unit": "case" if s.case_id else "survey",
-                "household_id": s.household_id,
-                "case_id": s.case_id,
-                "grid_id": s.grid_id,
-                "as_of": as_of,
-                "decision": s.result.get("decision", "intake" if s.case_id else "screening"),
-                "tier": s.tier,
-                "final_tier": overrides.get(s.case_id, s.tier) if s.case_id else s.tier,
-                "p_green": float(p["green"]),
-                "p_yellow": float(p["yellow"]),
-                "p_red": float(p["red"]),
-                "model_version": s.model_version,
-                **{g: s.inputs.get(g) for g in SUBGROUPS if g != "grid_id"},
+                "unit": "case" if case_id else "survey",
+                "household_id": household,
+                "case_id": case_id,
+                "grid_id": grid,
+                "as_of": key[2],
+                "decision": decision or ("intake" if case_id else "screening"),
+                "tier": tier,
+                "final_tier": overrides.get(case_id, tier) if case_id else tier,
+                "p_green": float(green),
+                "p_yellow": float(yellow),
+                "p_red": float(red),
+                "model_version": version,
+                **dict(zip(fields, groups, strict=True)),
             }
-    frame = pd.DataFrame(list(rows.values()), columns=[*SCORE_COLUMNS, *SUBGROUPS[:-1]])
+    frame = pd.DataFrame(list(rows.values()), columns=[*SCORE_COLUMNS, *fields])
     frame["as_of"] = pd.to_datetime(frame["as_of"])
     return frame
 

@@ -718,6 +718,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{group} = {value}：{metric} 差距 {gap}（95% 区间 {low} 至 {high}，{n} 个单位）",
         "{group} = {value}: {metric} gap {gap} (95% interval {low} to {high}, {n} units)",
     ),
+    "fairness_measured": ("已测量", "measured"),
     "fairness_insufficient": (
         "{group} = {value}：证据不足（{n} 个单位、{n_red} 个红色结果，"
         "需 {need_units} 个单位、{need_red} 个红色结果）",

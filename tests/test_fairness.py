@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from risk.fairness import INSUFFICIENT, MEASURED, audit, audit_lines
+from risk.fairness import INSUFFICIENT, MEASURED, audit, audit_lines, status_label
 
 
 def _units(n: int = 4000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
@@ -37,3 +37,21 @@ def test_every_gap_has_an_interval_around_it():
     assert (measured["gap_low"] <= measured["gap"] + 1e-12).all()
     assert (measured["gap"] <= measured["gap_high"] + 1e-12).all()
     assert (measured["gap_high"] > measured["gap_low"]).all()
+
+
+def test_measured_intervals_bootstrap_only_the_subgroups_judged():
+    groups, y, proba, tiers = _units()
+    every = audit(groups, y, proba, tiers, n_boot=50, minimums=(500, 20))
+    table = audit(groups, y, proba, tiers, n_boot=50, minimums=(500, 20), intervals="measured")
+    intervals = ["low", "high", "gap_low", "gap_high"]
+    pd.testing.assert_frame_equal(table.drop(columns=intervals), every.drop(columns=intervals))
+    tiny = table[table["value"] == "tiny"]
+    assert tiny[intervals].isna().all().all()
+    measured = table[table["status"] == MEASURED]
+    assert (measured["low"] <= measured["figure"]).all()
+    assert (measured["figure"] <= measured["high"]).all()
+
+
+def test_status_labels_come_from_the_label_table():
+    assert status_label(INSUFFICIENT) == ("证据不足", "insufficient evidence")
+    assert status_label(MEASURED) == ("已测量", "measured")

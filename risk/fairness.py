@@ -25,6 +25,7 @@ import pandas as pd
 from fairlearn.metrics import MetricFrame
 from sklearn.metrics import roc_auc_score
 
+from risk.errors import ModelError
 from risk.i18n import Lang, both, text
 from risk.models.tiers import tier_codes
 from risk.registry import fairness_minimums
@@ -99,9 +100,19 @@ def audit(
     if intervals not in ("all", "measured"):
         raise ValueError(f"intervals: expected 'all' or 'measured', got {intervals!r}")
     min_units, min_red = minimums or fairness_minimums()
-    is_red = (tier_codes(y) == 2).astype(int)
-    p_red = np.asarray(proba, np.float64)[:, 2]
-    tier_red = (tier_codes(tiers) == 2).astype(int)
+    is_red = (tier_codes(np.asarray(y).ravel()) == 2).astype(int)
+    n = is_red.size
+    p = np.asarray(proba, np.float64)
+    if p.shape != (n, 3):
+        raise ModelError(f"proba: expected ({n}, 3) for {n} labels, got {p.shape}")
+    if not np.isfinite(p).all():
+        raise ModelError("proba: contains NaN or infinite values")
+    tier_red = (tier_codes(np.asarray(tiers).ravel()) == 2).astype(int)
+    if tier_red.size != n or len(groups) != n:
+        raise ModelError(
+            f"tiers, groups: expected {n} of each, got {tier_red.size} tiers, {len(groups)} rows"
+        )
+    p_red = p[:, 2]
     rows: list[dict[str, Any]] = []
     for column in groups.columns:
         raw = groups[column].astype(object)

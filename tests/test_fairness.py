@@ -115,3 +115,18 @@ def test_missing_values_form_their_own_subgroup():
 def test_bad_input_names_the_argument(groups, proba, tiers, match):
     with pytest.raises(ModelError, match=match):
         audit(groups, Y, proba, tiers, n_boot=0)
+
+
+def test_columns_cutting_units_alike_get_the_same_intervals_under_their_own_names():
+    groups, y, proba, tiers = _units()
+    renamed = {"a": "zz", "b": "aa", "tiny": "mm"}  # sorted the other way round
+    groups["same"] = groups["area"].map(renamed)
+    table = audit(groups, y, proba, tiers, n_boot=30, minimums=(500, 20))
+    area = table[table["group"] == "area"].assign(value=lambda t: t["value"].map(renamed))
+    same = table[table["group"] == "same"]
+    key = ["value", "metric"]
+    columns = ["n", "n_red", "status", "figure", "low", "high", "gap_low", "gap_high"]
+    pd.testing.assert_frame_equal(
+        area.sort_values(key)[columns].reset_index(drop=True),
+        same.sort_values(key)[columns].reset_index(drop=True),
+    )

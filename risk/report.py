@@ -178,11 +178,11 @@ def subgroup_tables(table: pd.DataFrame) -> list[dict[str, Any]]:
         every = mine.drop_duplicates("metric").set_index("metric")["all_units"]
         rows = []
         for (group, value), sub in mine.groupby(["group", "value"], sort=False):
-            sub = sub.set_index("metric")
+            figures = sub.set_index("metric").to_dict("index")
             first = sub.iloc[0]
             cells = []
             for metric in FIGURES:
-                r = sub.loc[metric]
+                r = figures[metric]
                 cells.append(
                     (
                         _with_interval(r["figure"], r["low"], r["high"]),

@@ -6,7 +6,15 @@ floors) and reports every figure **per decision** (``{prefix}_intake_*`` for cas
 never compares it with a surveyed household; the pooled figures (``{prefix}_*``) are an
 extra line only. Beside the model, the same figures of the baselines, the agreement with
 the worker's own ``assessed_tier``, the review flag's share and per-tier coverage, and the
-subgroup table per decision.
+subgroup audit per decision.
+
+The subgroup audit is :func:`risk.fairness.audit`, the same that ``risk monitor`` runs:
+each subgroup's red AUROC, O/E, calibration in the large and red false-negative rate, its
+gap to all the decision's units, and its status. Only subgroups large enough to be judged
+get a 95% bootstrap interval (``fairness_bootstrap`` replicates, ``risk/config/gate.yaml``):
+the bootstrap costs about a tenth of a second per replicate and grouping column on a few
+thousand units, and runs at every training; a subgroup with insufficient evidence is not
+judged, so its interval is left empty rather than paid for.
 """
 
 from __future__ import annotations
@@ -18,12 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from risk.fairness import INSUFFICIENT, MEASURED, audit
 from risk.models.decision import DECISIONS
-from risk.models.metrics import agreement, probability_metrics, subgroup_table, tier_metrics
+from risk.models.metrics import agreement, probability_metrics, tier_metrics
 from risk.models.policy import Policy
 from risk.models.tiers import TIERS, tier_codes
 from risk.models.triage import TriageModel
-from risk.registry import fairness_minimums
+from risk.registry import gate_settings
 
 __all__ = [
     "Evaluation",
@@ -60,7 +69,8 @@ class Scored:
 @dataclass
 class Evaluation:
     metrics: dict[str, float]
-    #: The subgroup table of each decision, with a ``decision`` column.
+    #: The subgroup audit of each decision (:func:`risk.fairness.audit`: one row per
+    #: subgroup and figure, with intervals and status), with a ``decision`` column.
     subgroups: pd.DataFrame
     scored: dict[str, Scored] = field(default_factory=dict)
     #: Each evaluated unit's decision (names), aligned with ``scored``.
@@ -70,7 +80,7 @@ class Evaluation:
 def subgroup_columns(
     units: pd.DataFrame, grid_group: pd.Series | None = None, hard_flag: Any = None
 ) -> pd.DataFrame:
-    """The columns the subgroup table is cut by, as plain strings."""
+    """The columns the subgroup audit is cut by, as plain strings."""
     out = pd.DataFrame(index=units.index)
     for name in ("area", "dispute_type", "counterpart", "source"):
         if name in units:
@@ -101,7 +111,7 @@ def evaluate(
     scored = {"model": Scored(proba, tiers), **(baselines or {})}
     floors, _ = model.policy.floors(units)
     groups = subgroup_columns(units, grid_group, hard_flag=floors >= 2)
-    min_units, min_red = fairness_minimums()
+    n_boot = int(gate_settings().get("fairness_bootstrap", 100))
 
     metrics: dict[str, float] = {}
     tables = []
@@ -117,11 +127,12 @@ def evaluate(
                 _prefixed(agreement(tiers[rows], units["assessed_tier"][rows]), f"{head}_assessed")
             )
         if name:
-            table = subgroup_table(groups[rows], y[rows], proba[rows], tiers[rows])
+            table = audit(
+                groups[rows], y[rows], proba[rows], tiers[rows], n_boot=n_boot, intervals="measured"
+            )
             table.insert(0, "decision", name)
             tables.append(table)
-            gaps = fairness_gaps(table, min_units, min_red)
-            metrics.update(_prefixed(gaps, f"{head}_fairness"))
+            metrics.update(_prefixed(fairness_gaps(table), f"{head}_fairness"))
     subgroups = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     return Evaluation(metrics, subgroups, scored, decisions)
 
@@ -184,24 +195,24 @@ def _review(frame: pd.DataFrame, y: np.ndarray, rows: np.ndarray, head: str) -> 
 FAIRNESS_METRICS = ("auroc_red", "observed_expected_red", "fnr_red")
 
 
-def fairness_gaps(table: pd.DataFrame, min_units: int = 500, min_red: int = 20) -> dict[str, float]:
-    """The worst absolute gap to all units, per metric, over subgroups large enough to
-    measure (at least ``min_units`` units and ``min_red`` red ones), and the worst
-    calibration in the large of a grid group; NaN when no subgroup is large enough
-    (insufficient evidence, which the gate reports as such and never as a pass)."""
-    others = table[table["group"] != "all"]
-    rows = others[others["n"] >= min_units]
-    if "n_red" in rows:
-        rows = rows[rows["n_red"] >= min_red]
+def fairness_gaps(table: pd.DataFrame) -> dict[str, float]:
+    """The gate's fairness figures from a subgroup audit (:func:`risk.fairness.audit`):
+    the worst absolute gap to all units, per metric, over the measured subgroups (those
+    with ``fairness_min_units`` units and ``fairness_min_red`` red ones), the worst absolute
+    calibration in the large of a measured grid group, and how many subgroups were measured
+    and how many had insufficient evidence. A worst figure is NaN when no subgroup is
+    measured (insufficient evidence, which the gate reports as such and never as a pass)."""
+    measured = table[table["status"] == MEASURED]
     out = {}
     for metric in FAIRNESS_METRICS:
-        gaps = rows[f"{metric}_gap"].abs().dropna()
+        gaps = measured.loc[measured["metric"] == metric, "gap"].abs().dropna()
         out[f"worst_gap_{metric}"] = float(gaps.max()) if len(gaps) else float("nan")
-    grids = rows[rows["group"] == "grid_group"]
-    citl = grids["citl_red"].abs().dropna() if "citl_red" in grids else pd.Series(dtype=float)
+    grids = measured[(measured["group"] == "grid_group") & (measured["metric"] == "citl_red")]
+    citl = grids["figure"].abs().dropna()
     out["worst_citl_red_grid_group"] = float(citl.max()) if len(citl) else float("nan")
-    out["groups_measured"] = float(len(rows))
-    out["groups_insufficient"] = float(len(others) - len(rows))
+    subgroups = table.drop_duplicates(["group", "value"])
+    out["groups_measured"] = float((subgroups["status"] == MEASURED).sum())
+    out["groups_insufficient"] = float((subgroups["status"] == INSUFFICIENT).sum())
     return out
 
 

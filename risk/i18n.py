@@ -718,6 +718,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{group} = {value}：{metric} 差距 {gap}（95% 区间 {low} 至 {high}，{n} 个单位）",
         "{group} = {value}: {metric} gap {gap} (95% interval {low} to {high}, {n} units)",
     ),
+    "fairness_measured": ("已测量", "measured"),
+    "fairness_figure_auroc_red": ("红色AUROC", "red AUROC"),
+    "fairness_figure_observed_expected_red": ("红色实际/预期比", "red observed over expected"),
+    "fairness_figure_citl_red": ("红色整体校准偏差", "red calibration in the large"),
+    "fairness_figure_fnr_red": ("红色漏判率", "red false-negative rate"),
+    "fairness_card_note": (
+        "分组须有至少 {need_units} 个单位和 {need_red} 个红色结果才予评判；"
+        "95% 区间来自 {n_boot} 次自助抽样（fairlearn）。证据不足的分组仅供参考，不给区间，"
+        "也绝不视为通过。差距为分组数值减去该决策全部单位的数值。",
+        "A subgroup is judged only with at least {need_units} units and {need_red} red "
+        "outcomes; its 95% interval is from {n_boot} bootstrap replicates (fairlearn). A "
+        "subgroup with insufficient evidence is shown for reading, without an interval, and "
+        "never counts as a pass. A gap is the subgroup's figure minus that of all the "
+        "decision's units.",
+    ),
     "fairness_insufficient": (
         "{group} = {value}：证据不足（{n} 个单位、{n_red} 个红色结果，"
         "需 {need_units} 个单位、{need_red} 个红色结果）",

@@ -272,22 +272,27 @@ class Registry:
 
         Each model's own run was measured on its own ledger, and two such figures do not
         compare; here both score the test period of the ledger the candidate was trained
-        on (logged with its run). Without that ledger, each run's own figures are used.
+        on (logged with its run), cut into the same grid groups (by each grid's red rate in
+        that ledger's training period, as its run was). Without that ledger, each run's own
+        figures are used.
         """
         import tempfile
 
-        from risk.dataset import time_split
+        from risk.dataset import grid_groups, time_split
         from risk.evaluate import evaluate
 
         with tempfile.TemporaryDirectory() as tmp:
             ledger = self.ledger_of(candidate, Path(tmp))
             if ledger is None:
                 return self.metrics(candidate), self.metrics(champion)
-            test = time_split(ledger.units())["test"]
+            splits = time_split(ledger.units())
+        test = splits["test"]
+        grids = grid_groups(test.units, splits["train"].units)
         out = []
         for version in (candidate, champion):
             model = self.load(f"models:/{self.name}/{version.version}")
-            out.append(evaluate(model, test.units, test.labels, prefix="test").metrics)
+            evaluation = evaluate(model, test.units, test.labels, prefix="test", grid_group=grids)
+            out.append(evaluation.metrics)
         return out[0], out[1]
 
     def promote(self, ref: str, *, force: bool = False, reason: str | None = None) -> GateResult:

@@ -1,9 +1,10 @@
 """The model card: one self-contained HTML page a supervisor can read.
 
 Data summary, metrics beside the baselines and the champion, calibration and ROC/PR plots,
-tier mix, the subgroup (fairness) table, drift from the champion's ledger, the policy and
-thresholds, and known limitations. Plots are embedded as PNG data, so the file stands
-alone; it is also logged to the model's MLflow run.
+tier mix, the subgroup audit (:func:`risk.fairness.audit`: each subgroup's figures and gaps
+with their 95% intervals, or "证据不足 / insufficient evidence"), drift from the
+champion's ledger, the policy and thresholds, and known limitations. Plots are embedded as
+PNG data, so the file stands alone; it is also logged to the model's MLflow run.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -22,13 +24,14 @@ from risk.atomic import atomic_write
 from risk.dataset import load_ledger
 from risk.drift import ledger_drift
 from risk.evaluate import Evaluation, decision_plots, metric_cells, targets_missed
+from risk.fairness import FIGURES, status_label
 from risk.i18n import both
 from risk.models.decision import DECISIONS
 from risk.models.tiers import TIERS, tier_codes
 from risk.models.triage import TriageModel
-from risk.registry import Registry
+from risk.registry import Registry, fairness_minimums, gate_settings
 
-__all__ = ["SECTIONS", "render_card", "write_report"]
+__all__ = ["SECTIONS", "render_card", "subgroup_tables", "write_report"]
 
 #: The report's sections, in order (ids of the HTML sections; the test checks them).
 SECTIONS = (
@@ -72,7 +75,8 @@ LIMITATIONS = (
     "pooled with a survey's, and the pooled line is given only for comparison.",
     "Where a decision's calibration period holds few red events, its thresholds come from "
     "capacity and the minimum red probability alone, and its figures are uncertain.",
-    "Subgroups with few red units have wide uncertainty; their gaps are shown but not gated.",
+    "Subgroups with few units or few red outcomes read 'insufficient evidence': their "
+    "figures are shown for reading, without an interval, and are neither gated nor passed.",
 )
 
 
@@ -145,16 +149,84 @@ def render_card(
         "decisions": decisions,
         "missed": targets_missed(evaluation, model.policy),
         "images": images,
-        "subgroups": evaluation.subgroups.round(4).to_dict("records"),
-        "subgroup_columns": list(evaluation.subgroups.columns),
+        "subgroups": subgroup_tables(evaluation.subgroups),
+        "subgroup_figures": [both(f"fairness_figure_{m}") for m in FIGURES],
+        "subgroup_note": subgroup_note(),
         "drift": None if drift is None else drift.round(4).to_dict("records"),
         "policy": model.policy,
         "thresholds": {d: m.thresholds for d, m in model.decisions.items()},
         "limitations": LIMITATIONS,
         "sections": SECTIONS,
     }
-    env = Environment(loader=PackageLoader("risk", "templates"), autoescape=select_autoescape())
-    return env.get_template("report.html.j2").render(**context)
+    return templates().get_template("report.html.j2").render(**context)
+
+
+def templates() -> Environment:
+    """The card's Jinja environment (``risk/templates``, HTML escaped)."""
+    return Environment(loader=PackageLoader("risk", "templates"), autoescape=select_autoescape())
+
+
+def subgroup_tables(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The subgroup audit of each decision as the card's rows: per subgroup its counts, its
+    status in zh and en, and per figure the figure and its gap to all units, each with its
+    95% interval where it has one ("0.8123 [0.7500, 0.8700]"); "—" for an undefined one."""
+    out = []
+    for decision in DECISIONS:
+        mine = table[table["decision"] == decision] if "decision" in table else table.iloc[:0]
+        if mine.empty:
+            continue
+        every = mine.drop_duplicates("metric").set_index("metric")["all_units"]
+        rows = []
+        for (group, value), sub in mine.groupby(["group", "value"], sort=False):
+            figures = sub.set_index("metric").to_dict("index")
+            first = sub.iloc[0]
+            cells = []
+            for metric in FIGURES:
+                r = figures[metric]
+                cells.append(
+                    (
+                        _with_interval(r["figure"], r["low"], r["high"]),
+                        _with_interval(r["gap"], r["gap_low"], r["gap_high"], sign=True),
+                    )
+                )
+            rows.append(
+                {
+                    "group": group,
+                    "value": value,
+                    "n": int(first["n"]),
+                    "n_red": int(first["n_red"]),
+                    "status": first["status"],
+                    "label": status_label(str(first["status"])),
+                    "cells": cells,
+                }
+            )
+        out.append(
+            {
+                "decision": decision,
+                "label": both(f"decision_{decision}"),
+                "all_units": [_number(every.get(m, np.nan)) for m in FIGURES],
+                "rows": rows,
+            }
+        )
+    return out
+
+
+def subgroup_note() -> tuple[str, str]:
+    """What the subgroup section's statuses and intervals mean, in zh and en."""
+    need_units, need_red = fairness_minimums()
+    n_boot = int(gate_settings().get("fairness_bootstrap", 100))
+    return both("fairness_card_note", need_units=need_units, need_red=need_red, n_boot=n_boot)
+
+
+def _number(value: float, sign: bool = False) -> str:
+    value = float(value)
+    return "—" if not np.isfinite(value) else f"{value:+.4f}" if sign else f"{value:.4f}"
+
+
+def _with_interval(value: float, low: float, high: float, sign: bool = False) -> str:
+    if not np.isfinite(float(value)) or not (np.isfinite(float(low)) and np.isfinite(float(high))):
+        return _number(value, sign)
+    return f"{_number(value, sign)} [{_number(low, sign)}, {_number(high, sign)}]"
 
 
 def _log(registry: Registry, model: Any, out: Path) -> None:

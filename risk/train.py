@@ -208,12 +208,14 @@ def notes_text(fit: FitResult) -> str:
 
 
 def _subgroup_metrics(table: Any, prefix: str) -> dict[str, float]:
-    """The subgroup table as metrics: ``test_sub_intake_area_rural_auroc_red`` and so on."""
+    """The subgroup audit's figures as metrics: ``test_sub_intake_area_rural_auroc_red``,
+    ``..._n`` and so on (the intervals and statuses travel in ``subgroups.csv``)."""
     out = {}
     for row in table.itertuples(index=False):
         value = "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in str(row.value))
-        for key in ("n", "auroc_red", "observed_expected_red", "red_share", "fnr_red"):
-            out[f"{prefix}_{row.decision}_{row.group}_{value}_{key}"] = float(getattr(row, key))
+        head = f"{prefix}_{row.decision}_{row.group}_{value}"
+        out[f"{head}_n"] = float(row.n)
+        out[f"{head}_{row.metric}"] = float(row.figure)
     return out
 
 

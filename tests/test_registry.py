@@ -128,6 +128,20 @@ def test_train_logs_a_complete_run_and_registers(store, trained):
     assert {"plots/calibration_intake.png", "plots/roc_pr_screening.png"} <= plots
 
 
+def test_the_gate_judges_fairness_on_the_same_subgroups_the_run_logged(store, trained):
+    """Held out for the gate, the candidate's fairness figures (grid groups included) are
+    the ones its own run logged: the same units, cut into the same subgroups."""
+    registry = Registry(store[0])
+    version = registry.version_of(trained.version)
+    held_out, _ = registry.held_out_metrics(version, version)
+    fairness = {k: v for k, v in trained.metrics.items() if "_fairness_" in k}
+    assert "test_intake_fairness_worst_citl_red_grid_group" in fairness
+    assert pd.Series(fairness).equals(pd.Series({k: held_out[k] for k in fairness}))
+    # grid groups Q1-Q4 and unknown are among the subgroups counted
+    counted = ("groups_measured", "groups_insufficient")
+    assert sum(held_out[f"test_intake_fairness_{c}"] for c in counted) >= 5
+
+
 def test_pyfunc_round_trip_through_champion(store, trained):
     uri, _ = store
     registry = Registry(uri)

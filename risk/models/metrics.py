@@ -1,9 +1,10 @@
-"""The figures every evaluation reports: probability quality, tier outcomes, subgroups.
+"""The figures every evaluation reports: probability quality, tier outcomes, agreement.
 
 All functions take label ranks (0 green, 1 yellow, 2 red) and return plain dicts or
 frames with stable snake_case names (they become MLflow metric names). A figure that is
 undefined on the data given (AUROC with one class, red recall with no red unit) is NaN,
-never an error: subgroups are often small.
+never an error: a decision's test period may hold few events. Subgroup figures, with
+their intervals, are :func:`risk.fairness.audit`'s.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ from risk.errors import ModelError
 from risk.models.calibration import expected_calibration_error
 from risk.models.tiers import TIERS, tier_codes
 
-__all__ = ["agreement", "probability_metrics", "subgroup_table", "tier_metrics"]
+__all__ = ["agreement", "probability_metrics", "tier_metrics"]
 
 NAN = float("nan")
-#: The columns of :func:`subgroup_table` whose gap to all units is reported.
-SUBGROUP_FIGURES = ("auroc_red", "observed_expected_red", "red_share", "fnr_red")
 
 
 def _labels(y: Any) -> np.ndarray:
@@ -133,54 +132,4 @@ def agreement(tiers: Any, assessed: Any) -> dict[str, float]:
         "n": float(present.sum()),
         "exact": float((ours == theirs).mean()),
         "kappa_quadratic": kappa,
-    }
-
-
-def subgroup_table(groups: pd.DataFrame, y: Any, proba: Any, tiers: Any) -> pd.DataFrame:
-    """Per value of each column of ``groups``: the red figures and their gap to all units.
-
-    One row per (group, value), after a first row for all units (group and value
-    ``"all"``); missing values form their own subgroup ``"missing"``. Columns: group,
-    value, n, n_red (red-labelled units), auroc_red, observed_expected_red (red labels
-    over summed P(red)), citl_red (red rate minus mean P(red)), red_share (tiered red),
-    fnr_red (red-labelled units not tiered red), and ``<figure>_gap`` = the subgroup's
-    figure minus all units'.
-    """
-    y = _labels(y)
-    proba = _proba(proba, y.size)
-    rank = _tiers(tiers, y.size)
-    if len(groups) != y.size:
-        raise ModelError(f"groups: expected {y.size} rows, got {len(groups)}")
-    everyone = _group_row(np.ones(y.size, bool), y, proba, rank)
-    rows = [{"group": "all", "value": "all", **everyone}]
-    for column in groups.columns:
-        raw = groups[column].astype(object)
-        values = raw.where(raw.notna(), "missing").astype(str).to_numpy()
-        for value in sorted(set(values)):
-            rows.append(
-                {
-                    "group": str(column),
-                    "value": value,
-                    **_group_row(values == value, y, proba, rank),
-                }
-            )
-    table = pd.DataFrame(rows)
-    for key in SUBGROUP_FIGURES:
-        table[f"{key}_gap"] = table[key] - everyone[key]
-    return table
-
-
-def _group_row(
-    mask: np.ndarray, y: np.ndarray, proba: np.ndarray, rank: np.ndarray
-) -> dict[str, float | int]:
-    is_red = y[mask] == 2
-    expected = float(proba[mask, 2].sum())
-    return {
-        "n": int(mask.sum()),
-        "n_red": int(is_red.sum()),
-        "auroc_red": _auroc(is_red, proba[mask, 2]),
-        "observed_expected_red": float(is_red.sum() / expected) if expected > 0 else NAN,
-        "citl_red": float(is_red.mean() - proba[mask, 2].mean()) if mask.any() else NAN,
-        "red_share": float((rank[mask] == 2).mean()),
-        "fnr_red": _share(rank[mask][is_red] != 2),
     }

@@ -28,8 +28,13 @@ from risk.models.tiers import TIERS, tier_codes
 __all__ = ["calibration_plot", "roc_pr_plot", "subgroup_plot", "tier_mix_plot"]
 
 _COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
-_TABLE_COLUMNS = ["group", "value", "n", "n_red", "auroc_red", "observed_expected_red"]
-_TABLE_COLUMNS += ["red_share", "fnr_red", "fnr_red_gap"]
+_BLUE = "#1565c0"
+_FIGURE_TITLES = {
+    "auroc_red": "red AUROC",
+    "observed_expected_red": "red observed / expected",
+    "citl_red": "red calibration in the large",
+    "fnr_red": "red false-negative rate",
+}
 
 
 def _save(fig: Figure, path: str | Path) -> Path:
@@ -127,20 +132,70 @@ def tier_mix_plot(tiers: dict[str, np.ndarray], path: str | Path) -> Path:
 
 
 def subgroup_plot(table: pd.DataFrame, path: str | Path) -> Path:
-    """The subgroup table (:func:`risk.models.metrics.subgroup_table`) as an image."""
-    shown = table[[c for c in _TABLE_COLUMNS if c in table]]
-    text = [[_cell(v) for v in row] for row in shown.itertuples(index=False)]
-    fig, ax = plt.subplots(figsize=(12, 0.3 * len(text) + 1))
-    ax.axis("off")
-    if text:
-        grid = ax.table(cellText=text, colLabels=list(shown.columns), loc="center")
-        grid.auto_set_font_size(False)
-        grid.set_fontsize(8)
-    ax.set_title("subgroups: red figures and the gap of missed red to all units")
+    """Each subgroup's gap to all units with its 95% interval, one panel per figure.
+
+    ``table`` is a subgroup audit (:func:`risk.fairness.audit`). Measured subgroups are
+    dots with error bars; a subgroup with insufficient evidence is a hollow grey circle
+    without a bar (not judged), an arrow at the edge when it lies beyond the measured
+    ones' range; a figure undefined on a subgroup is left out.
+    """
+    from risk.fairness import MEASURED
+
+    subgroups = table.drop_duplicates(["group", "value"])[["group", "value", "n", "n_red"]]
+    labels = [f"{r.group} = {r.value} ({r.n}, {r.n_red} red)" for r in subgroups.itertuples()]
+    keys = zip(subgroups["group"], subgroups["value"], strict=True)
+    where = {key: i for i, key in enumerate(keys)}
+    metrics = [m for m in _FIGURE_TITLES if m in set(table["metric"])]
+    fig, axes = plt.subplots(
+        1,
+        max(len(metrics), 1),
+        figsize=(14, max(3.5, 0.28 * len(labels) + 1.6)),
+        sharey=True,
+        squeeze=False,
+    )
+    for ax, metric in zip(axes[0], metrics, strict=False):
+        rows = table[(table["metric"] == metric) & table["gap"].notna()]
+        keys = zip(rows["group"], rows["value"], strict=True)
+        y = np.array([where[key] for key in keys], float)
+        measured = (rows["status"] == MEASURED).to_numpy()
+        gap = rows["gap"].to_numpy(float)
+        low = (gap - rows["gap_low"].to_numpy(float)).clip(min=0)
+        high = (rows["gap_high"].to_numpy(float) - gap).clip(min=0)
+        bars = measured & np.isfinite(low) & np.isfinite(high)
+        # the axis is scaled to the measured subgroups: an unjudged one far out (a tiny
+        # subgroup's O/E of 40) sits at the edge as an arrow rather than squash the rest
+        span = np.concatenate([[0.0], gap[measured], (gap - low)[bars], (gap + high)[bars]])
+        left, right = float(np.nanmin(span)), float(np.nanmax(span))
+        pad = 0.08 * (right - left) if right > left else 0.1
+        left, right = left - pad, right + pad
+        far_left, far_right = gap < left, gap > right
+        inside = ~measured & ~far_left & ~far_right
+        if bars.any():
+            ax.errorbar(
+                gap[bars], y[bars], xerr=[low[bars], high[bars]], fmt="o", color=_BLUE, capsize=2
+            )
+        points = [
+            (gap, measured & ~bars, {"marker": "o", "color": _BLUE}),
+            (gap, inside, {"marker": "o", "mfc": "none", "color": "grey"}),
+            (np.full(gap.size, left), far_left, {"marker": "<", "mfc": "none", "color": "grey"}),
+            (np.full(gap.size, right), far_right, {"marker": ">", "mfc": "none", "color": "grey"}),
+        ]
+        for x, which, style in points:
+            if which.any():  # an empty line would stretch the tight layout to the origin
+                ax.plot(x[which], y[which], ls="none", clip_on=False, **style)
+        if measured.any():
+            ax.set_xlim(left, right)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_title(f"{_FIGURE_TITLES[metric]}\ngap to all units", fontsize=9)
+        ax.set_xlabel("gap")
+        ax.grid(axis="x", alpha=0.3)
+    if labels:
+        axes[0][0].set_yticks(range(len(labels)), labels, fontsize=7)
+        axes[0][0].set_ylim(len(labels) - 0.5, -0.5)
+    else:
+        axes[0][0].text(0.5, 0.5, "no subgroups", ha="center")
+    fig.suptitle(
+        "subgroups: gap with its 95% interval; hollow grey = insufficient evidence (not judged)",
+        fontsize=9,
+    )
     return _save(fig, path)
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float | np.floating):
-        return "–" if np.isnan(value) else f"{value:.3f}"
-    return str(value)

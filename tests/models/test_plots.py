@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from risk.errors import ModelError
-from risk.models.metrics import subgroup_table
+from risk.fairness import INSUFFICIENT, audit
 from risk.models.plots import calibration_plot, roc_pr_plot, subgroup_plot, tier_mix_plot
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -31,9 +31,11 @@ def _scored(n: int, seed: int):
 
 def test_plots_write_png_files(tmp_path):
     rng, proba, y, tiers = _scored(500, 0)
-    table = subgroup_table(
-        pd.DataFrame({"area": rng.choice(["urban", "rural"], 500)}), y, proba, tiers
+    areas = pd.DataFrame(
+        {"area": rng.choice(["urban", "rural", "island"], 500, p=[0.5, 0.47, 0.03])}
     )
+    table = audit(areas, y, proba, tiers, n_boot=20, minimums=(100, 5))
+    assert set(table["status"]) == {"measured", INSUFFICIENT}  # bars and hollow circles
     probas = {"model": proba, "flat": np.full((500, 3), 1 / 3)}
     paths = [
         calibration_plot(y, proba, tmp_path / "c.png"),
@@ -50,8 +52,8 @@ def test_plots_survive_one_class_and_nan_without_warnings(tmp_path):
     proba = np.tile([0.9, 0.08, 0.02], (50, 1))
     y = np.zeros(50, int)  # no red, no yellow: AUROC undefined, a NaN table
     tiers = np.array(["green"] * 50, object)
-    table = subgroup_table(pd.DataFrame({"area": ["urban"] * 50}), y, proba, tiers)
-    assert table["auroc_red"].isna().all()
+    table = audit(pd.DataFrame({"area": ["urban"] * 50}), y, proba, tiers, n_boot=20)
+    assert table.loc[table["metric"] == "auroc_red", "figure"].isna().all()
     _assert_png(roc_pr_plot(y, {"model": proba}, tmp_path / "r.png"))
     _assert_png(calibration_plot(y, proba, tmp_path / "c.png"))
     _assert_png(subgroup_plot(table, tmp_path / "s.png"), min_bytes=2_000)

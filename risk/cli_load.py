@@ -79,6 +79,16 @@ def load(
     ] = False,
     show: ShowOpt = 20,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Worker processes making the rows and the scores (default: one per core but "
+            "one, which the database's COPY uses).",
+        ),
+    ] = None,
 ) -> int:
     """Load a ledger into the service's database ($RISK_DATABASE_URL) and score every
     household in it with the served model ($RISK_MODEL_URI), in one transaction.
@@ -100,7 +110,7 @@ def load(
     db = _database()
     try:
         report = _run(db, settings, key, households, cases, households_mapping, cases_mapping,
-                      sheet, as_of, quiet)  # fmt: skip
+                      sheet, as_of, quiet, jobs)  # fmt: skip
     finally:
         db.engine.dispose()  # (its connections closed, not left to the interpreter's exit)
     quarantined = 0
@@ -131,6 +141,7 @@ def _run(
     sheet: str | None,
     as_of: dt.datetime | None,
     quiet: bool,
+    jobs: int | None,
 ) -> LoadReport:
     """Authenticate, load the model, load the ledger; exit 2 (audited) when refused."""
     from risk.i18n import both
@@ -164,6 +175,7 @@ def _run(
                 files["cases"],
                 as_of=None if as_of is None else as_of.date(),
                 progress=bar,
+                jobs=jobs,
             )
     except RiskError as exc:
         raise _fail(exc) from exc

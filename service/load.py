@@ -23,6 +23,7 @@ What "newer" means (loading the same ledger twice changes nothing):
 from __future__ import annotations
 
 import datetime as dt
+import os
 import pickle
 import tempfile
 import time
@@ -55,13 +56,11 @@ from service.load_scores import household_chunks
 from service.load_spool import ScoreTask, Spooled, StageTask, Stamp, read_spooled, spool
 from service.tables import AuditEvent
 
-__all__ = ["LedgerFile", "LoadReport", "Progress", "load_from_dir", "load_ledger"]
+__all__ = ["LedgerFile", "LoadReport", "Progress", "default_jobs", "load_from_dir", "load_ledger"]
 
 #: ``progress(phase, rows done, rows in all)``, called after each batch is written
 Progress = Callable[[str, int, int], None]
 BATCH_ROWS = 100_000
-#: Worker processes making the staging rows (None: one per core)
-LOAD_JOBS: int | None = None
 _FILLED = ("survey_waves", "cases", "outcomes", "scores")
 #: How long one statement of a load (or its commit) may take, in seconds; the service's
 #: own sessions allow ``RISK_DB_TIMEOUT_SECONDS`` (1 s), made for requests.
@@ -116,18 +115,21 @@ def load_ledger(
     *,
     as_of: dt.date | None = None,
     progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> LoadReport:
     """Check the ledgers, store their good rows and score every household they hold as
-    of ``as_of`` (default today), in one transaction; needs an admin key that sees every
-    grid. Raises :class:`risk.errors.ContractError` (nothing stored) when a file cannot
-    be read as a ledger at all."""
+    of ``as_of`` (default today), in one transaction, with ``jobs`` worker processes
+    (default :func:`default_jobs`); needs an admin key that sees every grid. Raises
+    :class:`risk.errors.ContractError` (nothing stored) when a file cannot be read as a
+    ledger at all."""
     require(who, "admin")
     if who.grids is not None:
         raise ServiceError(403, "load_needs_all_grids")
     started = time.perf_counter()
     day = as_of or dt.date.today()
     # the workers start first: they import the library while the ledgers are read
-    with worker_pool(LOAD_JOBS) as pool:
+    jobs = jobs or default_jobs()
+    with worker_pool(jobs) as pool:
         waves_read = _read(households, HOUSEHOLD_SURVEY)
         cases_read = _read(cases, CASE)
         waves = waves_read.frame if waves_read else empty_frame(HOUSEHOLD_SURVEY)
@@ -136,7 +138,7 @@ def load_ledger(
         tell = progress or (lambda *_: None)
         loading = Database(db.url, timeout=LOAD_SECONDS)  # statements of minutes, not 1 s
         try:
-            _write(loading, pool, model, who, waves, case_rows, report, tell)
+            _write(loading, (pool, jobs), model, who, waves, case_rows, report, tell)
             _refresh_statistics(loading)
         finally:
             loading.engine.dispose()
@@ -146,7 +148,7 @@ def load_ledger(
 
 def _write(
     db: Database,
-    pool: ProcessPoolExecutor,
+    workers: tuple[ProcessPoolExecutor, int],
     model: TriageModel,
     who: Caller,
     waves: pd.DataFrame,
@@ -160,6 +162,7 @@ def _write(
     first ledger batch to the last household's score, while this process copies those
     made so far into the database and the database merges them."""
     day = report.as_of
+    pool, jobs = workers
     stamp = Stamp(who.key_id, dt.datetime.now(dt.UTC), db.engine.dialect.name == "postgresql")
     spool_dir = Path(tempfile.gettempdir())
     sweep_leftovers(spool_dir)  # what killed loads left
@@ -168,7 +171,13 @@ def _write(
             prefix=temporary_prefix("risk-load"), suffix=".part", dir=spool_dir
         ) as folder,
         Ahead(
-            ordered_map(spool, _tasks(model, waves, case_rows, day, stamp, Path(folder)), pool), 0
+            ordered_map(
+                spool,
+                _tasks(model, waves, case_rows, day, stamp, Path(folder)),
+                pool,
+                in_flight=jobs + 1,  # (each task holds its rows in memory)
+            ),
+            0,
         ) as files,
         db.session() as session,
     ):
@@ -211,6 +220,13 @@ def _batch_count(rows: int) -> int:
     """Batches of ``BATCH_ROWS`` (none: one empty batch, which makes the staging table
     the merges read)."""
     return max(-(-rows // BATCH_ROWS), 1)
+
+
+def default_jobs() -> int:
+    """Worker processes for a load: one per core but one, which the database's ``COPY``
+    keeps busy (it runs on the same machine, as a rule; at least one). On two cores one
+    worker keeps up with the database, and two only add their memory."""
+    return max((os.cpu_count() or 1) - 1, 1)
 
 
 def load_from_dir(

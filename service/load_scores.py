@@ -44,7 +44,7 @@ SCORE_COLUMNS = [
     "result",
     "model_version",
 ]
-_HOUSEHOLDS_PER_BATCH = 50_000
+_HOUSEHOLDS_PER_BATCH = 20_000
 
 
 def household_chunks(

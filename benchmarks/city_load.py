@@ -6,7 +6,9 @@ One run, on 127.0.0.1 only, bounded in time and request count:
 2. a temporary PostgreSQL database ``risk_bench_<random>`` (created here, dropped at the
    end), an admin key, then ``risk load`` of both ledgers into it as a subprocess: wall
    time and peak memory (resident set of the process and its children, sampled every
-   0.1 s with psutil; the PostgreSQL server's own memory is not in it);
+   0.1 s with psutil; the PostgreSQL server's own memory is not in it); then a
+   ``CHECKPOINT``, timed, so that what follows measures the service with the data in
+   place rather than while the database writes the load's pages out;
 3. ``risk serve --workers 2`` on that database, then, each alone at ``--rate`` (50)
    requests/s open loop (benchmarks/service_load.py's client: latency from the scheduled
    send time) for ``--seconds``: the visit list of the grid with the most households, a
@@ -107,6 +109,18 @@ def run_timed(argv: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]
     return {"wall_s": wall, "peak_mib": peak / 2**20, "output": output.strip().splitlines()[-4:]}
 
 
+def checkpoint(admin_url: str) -> float:
+    """Write the load's pages out now (``CHECKPOINT``), so that the phases after it measure
+    the service with the data in place, not while the database writes the load out (a
+    load of a million households leaves gigabytes of pages to write); its time."""
+    import psycopg
+
+    started = time.perf_counter()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+    return time.perf_counter() - started
+
+
 def pick_targets(database_url: str, count: int = 2000) -> dict[str, Any]:
     """The grid with the most households, and households and open cases to ask for."""
     import psycopg
@@ -197,6 +211,8 @@ def main() -> None:
             print(f"loading (load average {os.getloadavg()[0]:.1f}) …", flush=True)
             results["load"] = run_timed(load, env, tmp)
             show("risk load", results["load"])
+            results["checkpoint_s"] = checkpoint(args.pg_admin_url)
+            print(f"  CHECKPOINT after the load: {results['checkpoint_s']:.1f} s", flush=True)
             targets = pick_targets(database_url)
             results["rows"] = targets["rows"]
             results["grid_households"] = targets["grid_households"]

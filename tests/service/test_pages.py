@@ -238,6 +238,8 @@ def test_visit_queue_ranks_households_with_reasons_and_capacity(page, client, ke
     _login(page, keys["psychologist"])
     html = page.get(f"/visits?grid={grid}&capacity=5").text
     assert red in html and '<span class="chip chip-red">红</span>' in html
+    assert f'<a href="/households/{red}">{red}</a>' in html  # to the household's file
+    assert page.get(f"/households/{red}").status_code == 200
     assert re.search(r'<ul class="why"><li>[↑↓] [^<]+：', html)  # why it is on the list
     assert text("page_visits_count", "zh", count=1, capacity=5) in html
     bad = page.get(f"/visits?grid={grid}&capacity=0")

@@ -2,10 +2,11 @@
 
 The ledgers are read and checked by :mod:`risk.ingest` (the readers, mapping files and
 quarantine of ``risk ingest``; its Parquet output or ``risk generate``'s is read as it
-is). The good rows are copied in bulk into staging tables (PostgreSQL ``COPY``; SQLite
-``executemany``), merged into the service's tables by a few set-based statements, and
-every household is scored with the served model by the batch engine's code
-(:mod:`service.load_scores`); all of it in ONE transaction with its audit record, so a
+is). Worker processes make the rows to store and every household's score with the served
+model, by the batch engine's code (:mod:`service.load_spool`, :mod:`service.load_scores`);
+this process copies them in bulk (PostgreSQL ``COPY``, straight into a table with no rows
+yet; SQLite ``executemany``) into staging tables that a few set-based statements merge
+into the service's tables; all of it in ONE transaction with its audit record, so a
 load stopped half-way (an error, a kill, a lost connection) leaves the database as it was.
 
 What "newer" means (loading the same ledger twice changes nothing):
@@ -345,9 +346,9 @@ class _Sql:
 
     # -- dialect ----------------------------------------------------------------------
 
-    def record(self, column: str = "fields", alias: str = "l") -> str:
+    def record(self, column: str = "fields") -> str:
         """The staged record as stored JSON."""
-        return f"{alias}.{column}::json" if self.postgres else f"{alias}.{column}"
+        return f"l.{column}::json" if self.postgres else f"l.{column}"
 
     def _differs(self, a: str, b: str) -> str:
         if self.postgres:

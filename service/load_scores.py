@@ -30,20 +30,8 @@ from risk.models.tiers import TIERS
 from risk.models.triage import TriageModel
 from risk.schema import TIERS as CONTRACT_TIERS
 
-__all__ = ["SCORE_COLUMNS", "chunk_scores", "household_chunks"]
+__all__ = ["chunk_scores", "household_chunks"]
 
-#: The columns of a frame of scores to store (``result``: JSON text); the inputs of each
-#: are the row of the units frame that comes with it.
-SCORE_COLUMNS = [
-    "household_id",
-    "case_id",
-    "grid_id",
-    "tier",
-    "p_red",
-    "follow_up_date",
-    "result",
-    "model_version",
-]
 _HOUSEHOLDS_PER_BATCH = 20_000
 
 
@@ -69,8 +57,9 @@ def chunk_scores(
     model: TriageModel, waves: pd.DataFrame, cases: pd.DataFrame, as_of: dt.date
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """A chunk's households scored as of ``as_of`` (its open case if it has one, else its
-    latest survey): (the scores, as SCORE_COLUMNS; the units they scored, row for row),
-    or None when no household of the chunk has anything to score on the day."""
+    latest survey): (the scores, with the scores table's columns but the inputs, ``result``
+    as JSON text; the units they scored, row for row, which are their inputs), or None
+    when no household of the chunk has anything to score on the day."""
     units = household_units(waves, cases, as_of)
     if not len(units):
         return None

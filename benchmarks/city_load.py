@@ -13,8 +13,9 @@ One run, on 127.0.0.1 only, bounded in time and request count:
    requests/s open loop (benchmarks/service_load.py's client: latency from the scheduled
    send time) for ``--seconds``: the visit list of the grid with the most households, a
    household's file and a case page (a different household and case per request);
-4. with that data in place, ``POST /v1/score`` at 200 requests/s and ``POST /v1/cases``
-   at 100 requests/s, open loop.
+4. with that data in place, ``POST /v1/score`` at saturation (wrk, ``--connections``
+   closed loop for ``--seconds`` after a 5 s warm-up, as benchmarks/service_load.py), then
+   at 200 requests/s and ``POST /v1/cases`` at 100 requests/s, open loop.
 
     python benchmarks/city_load.py [--households 1000000] [--mlflow-uri URI] \
         [--pg-admin-url postgresql://postgres@127.0.0.1:5432/test] [--seconds 30]
@@ -55,6 +56,7 @@ from service_load import (
     fire,
     open_loop,
     running,
+    saturate,
     serve_argv,
     show,
     summarise,
@@ -177,10 +179,12 @@ def main() -> None:
     parser.add_argument("--mlflow-uri", default=None)
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--rate", type=float, default=50.0, help="page requests/s")
-    parser.add_argument("--seconds", type=float, default=30.0, help="per page phase")
+    parser.add_argument("--seconds", type=int, default=30, help="each phase")
     parser.add_argument("--score-rate", type=float, default=200.0)
     parser.add_argument("--store-rate", type=float, default=100.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32, help="wrk, saturation")
+    parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     results: dict[str, Any] = {
@@ -232,6 +236,10 @@ def main() -> None:
                     r = get_loop(server.base, auth, paths, args.rate, args.seconds)
                     results[name] = r
                     show(f"GET {name}, {args.rate:g} req/s open loop, {args.seconds:g} s", r)
+                results["score_saturation"] = saturate(server, server.base + "/v1/score",
+                                                       SCORE_BODY, auth, args)  # fmt: skip
+                show(f"POST /v1/score, wrk {args.connections} connections, {args.seconds:g} s",
+                     results["score_saturation"])  # fmt: skip
                 body = json.dumps(SCORE_BODY, ensure_ascii=False).encode()
                 results["score"] = open_loop(server.base + "/v1/score", auth, lambda _: body,
                                              args.score_rate, args.seconds, ok=200)  # fmt: skip

@@ -5,10 +5,12 @@ One run, on 127.0.0.1 only, bounded in time and request count:
 1. ``risk generate`` N households (default 1,000,000) and their cases, 3 years;
 2. a temporary PostgreSQL database ``risk_bench_<random>`` (created here, dropped at the
    end), an admin key, then ``risk load`` of both ledgers into it as a subprocess: wall
-   time and peak memory (resident set of the process and its children, sampled every
-   0.1 s with psutil; the PostgreSQL server's own memory is not in it); then a
-   ``CHECKPOINT``, timed, so that what follows measures the service with the data in
-   place rather than while the database writes the load's pages out;
+   time and peak memory of the process and its children together, sampled every 0.1 s
+   with psutil, as resident sets summed and as proportional sets summed (pages the
+   worker shares with the fork server it came from counted once; the PostgreSQL
+   server's own memory is in neither); then a ``CHECKPOINT``, timed, so that what
+   follows measures the service with the data in place rather than while the database
+   writes the load's pages out;
 3. ``risk serve --workers 2`` on that database, then, each alone at ``--rate`` (50)
    requests/s open loop (benchmarks/service_load.py's client: latency from the scheduled
    send time) for ``--seconds``: the visit list of the grid with the most households, a
@@ -67,10 +69,13 @@ AS_OF = "2024-12-31"
 
 
 class PeakMemory:
-    """The largest resident set of a process and its children together, sampled."""
+    """The largest memory of a process and its children together, sampled: as resident
+    sets summed (``rss``: a page the fork server shares with its worker counts twice) and
+    as proportional sets summed (``pss``: each shared page split among its sharers, so the
+    sum is what the tree costs the machine)."""
 
     def __init__(self, pid: int, every: float = 0.1) -> None:
-        self.peak = 0
+        self.peak = {"rss": 0, "pss": 0}
         self._proc = psutil.Process(pid)
         self._stop = threading.Event()
         self._every = every
@@ -81,16 +86,18 @@ class PeakMemory:
         while not self._stop.is_set():
             try:
                 procs = [self._proc, *self._proc.children(recursive=True)]
-                total = 0
-                for p in procs:
-                    with contextlib.suppress(psutil.Error):
-                        total += p.memory_info().rss
-                self.peak = max(self.peak, total)
             except psutil.Error:
                 return
+            total = {"rss": 0, "pss": 0}
+            for p in procs:
+                with contextlib.suppress(psutil.Error):
+                    info = p.memory_full_info()
+                    total["rss"] += info.rss
+                    total["pss"] += info.pss
+            self.peak = {k: max(v, total[k]) for k, v in self.peak.items()}
             time.sleep(self._every)
 
-    def stop(self) -> int:
+    def stop(self) -> dict[str, int]:
         self._stop.set()
         self._thread.join()
         return self.peak
@@ -108,7 +115,12 @@ def run_timed(argv: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.exit(f"error: {' '.join(argv[:2])} exited {proc.returncode}:\n{output[-3000:]}")
-    return {"wall_s": wall, "peak_mib": peak / 2**20, "output": output.strip().splitlines()[-4:]}
+    return {
+        "wall_s": wall,
+        "peak_rss_mib": peak["rss"] / 2**20,
+        "peak_pss_mib": peak["pss"] / 2**20,
+        "output": output.strip().splitlines()[-4:],
+    }
 
 
 def checkpoint(admin_url: str) -> float:

@@ -16,7 +16,7 @@ from service.audit import audit
 from service.auth import Caller, require
 from service.db import Database
 from service.errors import ServiceError
-from service.lifecycle import life
+from service.lifecycle import lives
 from service.store import household_grid, visible_case
 from service.tables import Case, Outcome, Override, Score, SurveyWave, VisitNote
 
@@ -73,8 +73,9 @@ def household_file(db: Database, who: Caller, household_id: str, policy: Policy)
             _entry(s.created_at, "screening", tier=s.tier, p_red=s.p_red) for s in screenings
         ]
         cases = []
+        where_now = lives(session, [c.case_id for c in stored], policy)
         for case in stored:
-            where = life(session, case.case_id, policy)
+            where = where_now[case.case_id]
             tiers = assessments_of(session, case.case_id)
             overrides = session.scalars(
                 select(Override).where(Override.case_id == case.case_id).order_by(Override.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -24,11 +24,22 @@ __all__ = [
     "contract_frame",
     "household_cases",
     "household_grid",
+    "id_parts",
     "json_fields",
     "latest_outcomes",
     "latest_survey",
     "visible_case",
 ]
+
+
+#: Ids per ``IN`` list: far below SQLite's limit on a statement's parameters.
+ID_PART = 1000
+
+
+def id_parts(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    """``ids`` in lists of at most :data:`ID_PART`, one ``IN`` list each."""
+    for at in range(0, len(ids), ID_PART):
+        yield ids[at : at + ID_PART]
 
 
 def visible_case(session: Session, who: Caller, case_id: str) -> Case:

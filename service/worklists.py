@@ -4,46 +4,49 @@ before the supervisors of its grid, and a tier a new model raised put first."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, union
+from sqlalchemy.orm import Session, load_only
 
 from risk.models.policy import Policy
 from risk.models.tiers import TIERS
 from service.audit import audit
 from service.auth import Caller
 from service.db import Database
-from service.lifecycle import Life, life
+from service.lifecycle import Life, latest_step, lives
+from service.plans import latest_rows
 from service.tables import Assessment, Case, CaseEvent, Override, Score
 
 __all__ = ["my_cases", "work_item", "work_list"]
 
 
-def _tier_rose(session: Session, case_id: str, since: dt.datetime) -> bool:
-    """The case's latest assessment is a new model's that raised the tier, and nobody
-    has taken a step on the case since."""
-    latest = session.execute(
-        select(Assessment, Score.tier)
-        .join(Score, Score.id == Assessment.score_id)
-        .where(Assessment.case_id == case_id)
-        .order_by(Assessment.id.desc())
-        .limit(1)
-    ).first()
-    if latest is None:
-        return False
-    assessment, after = latest
-    if assessment.kind != "model" or assessment.tier_before is None:
-        return False
-    raised = TIERS.index(after) > TIERS.index(assessment.tier_before)
-    return raised and _naive(assessment.created_at) > _naive(since)
+def _risen(session: Session, lives: Mapping[str, Life]) -> set[str]:
+    """The cases whose latest assessment is a new model's that raised the tier, with no
+    step taken on the case since."""
+    columns = (Assessment.case_id, Assessment.kind, Assessment.tier_before, Assessment.created_at)
+    latest = latest_rows(session, Assessment, (*columns, Assessment.score_id), list(lives))
+    raised = {r.case_id: r for r in latest.values() if r.kind == "model" and r.tier_before}
+    after = dict(
+        session.execute(
+            select(Score.id, Score.tier).where(Score.id.in_([r.score_id for r in raised.values()]))
+        ).all()
+    )
+    return {
+        case_id
+        for case_id, r in raised.items()
+        if lives[case_id].steps
+        and TIERS.index(after[r.score_id]) > TIERS.index(r.tier_before)
+        and _naive(r.created_at) > _naive(lives[case_id].steps[-1].created_at)
+    }
 
 
 def _naive(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def work_item(session: Session, case: Case, where: Life, who: Caller) -> dict[str, Any]:
+def work_item(case: Case, where: Life, who: Caller, tier_rose: bool) -> dict[str, Any]:
     """A case as a line of a work list."""
     plan = where.plan
     return {
@@ -59,8 +62,7 @@ def work_item(session: Session, case: Case, where: Life, who: Caller) -> dict[st
         "follow_up_date": None if plan is None else plan.follow_up_date.isoformat(),
         "overdue": where.overdue,
         "escalated": where.escalated,
-        "tier_rose": bool(where.steps)
-        and _tier_rose(session, case.case_id, where.steps[-1].created_at),
+        "tier_rose": tier_rose,
         "mine": where.owner_key_id == who.key_id,
     }
 
@@ -76,31 +78,37 @@ def my_cases(
 ) -> list[dict[str, Any]]:
     """The caller's open cases and, for a supervisor, every escalated case of its grids:
     a tier a new model raised first, then the escalated, the overdue, the riskiest, the
-    soonest due."""
+    soonest due. Reads the candidates' rows only: the cases the caller has owned (by the
+    steps' owner index) and, for a supervisor, those with a red score past its follow-up
+    date or a red override; each case's latest step by its own index."""
+    today = today or dt.date.today()
     supervises = who.may("supervise")
-    latest = select(func.max(CaseEvent.id)).group_by(CaseEvent.case_id)
-    where = [CaseEvent.id.in_(latest), CaseEvent.state != "closed", who.sees_in_sql(Case.grid_id)]
-    mine = CaseEvent.owner_key_id == who.key_id
-    if supervises:  # and the cases that have been red: the escalated are picked out below
-        red = select(Score.case_id).where(Score.tier == "red", Score.case_id.is_not(None))
+    candidates = select(CaseEvent.case_id).where(CaseEvent.owner_key_id == who.key_id)
+    if supervises:  # and the cases whose red follow-up may have been missed
+        red = select(Score.case_id).where(
+            Score.tier == "red",
+            Score.case_id.is_not(None),
+            Score.follow_up_date < today,
+            who.sees_in_sql(Score.grid_id),
+        )
         raised = select(Override.case_id).where(Override.to_tier == "red")
-        where.append(or_(mine, Case.case_id.in_(red), Case.case_id.in_(raised)))
-    else:
-        where.append(mine)
+        candidates = union(candidates, red, raised)  # type: ignore[assignment]
+    # open: a case with steps, the latest not closing it (one loaded in bulk has none)
+    open_ = latest_step(CaseEvent.state, Case.case_id) != "closed"
     query = (
         select(Case)
-        .join(CaseEvent, CaseEvent.case_id == Case.case_id)
-        .where(*where)
+        .options(load_only(Case.case_id, Case.household_id, Case.grid_id))
+        .where(Case.case_id.in_(candidates), open_, who.sees_in_sql(Case.grid_id))
         .order_by(Case.case_id)
     )
-    items = []
     with db.session() as session:
-        for case in session.scalars(query):
-            item = work_item(session, case, life(session, case.case_id, policy, today), who)
-            if item["mine"] or item["escalated"]:
-                items.append(item)
+        cases = list(session.scalars(query))
+        where = lives(session, [c.case_id for c in cases], policy, today)
+        risen = _risen(session, where)
+    items = [work_item(c, where[c.case_id], who, c.case_id in risen) for c in cases]
     audit(db, who, "read_worklist", f"key:{who.key_id}")
-    return sorted(items, key=_urgency)
+    shown = (i for i in items if i["mine"] or (supervises and i["escalated"]))
+    return sorted(shown, key=_urgency)
 
 
 def work_list(db: Database, who: Caller, policy: Policy) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import time
 from service.conftest import auth, stored_household, unique
 from sqlalchemy import select, update
 
+from service.auth import authenticate
 from service.tables import AuditEvent, Score
 
 SURVEY = {
@@ -257,3 +258,20 @@ def test_a_new_champion_rescores_open_cases_and_a_rise_goes_first(client, keys):
     assert latest["tier_before"] == "green" and latest["tier"] == "red"
     items = client.get("/v1/worklist", headers=auth(worker)).json()["items"]
     assert items[0]["case_id"] == case_id and items[0]["tier_rose"]
+
+
+def test_a_work_list_holds_the_cases_its_owner_holds_now(client, keys):
+    worker, other = keys["caseworker"], keys["grid_a"]
+    other_id = authenticate(client.app.state.db, other).key_id  # type: ignore[attr-defined, union-attr]
+    moved = _case(client, worker, opened_at="2024-04-01")  # red, its follow-up long missed
+    kept = _case(client, worker, opened_at="2024-04-01")
+    for case_id in (moved, kept):
+        assert _step(client, worker, case_id, "assign").status_code == 201
+    assert _step(client, worker, moved, "assign", owner_key_id=other_id).status_code == 201
+
+    def listed(key):
+        return [i["case_id"] for i in client.get("/v1/worklist", headers=auth(key)).json()["items"]]
+
+    assert kept in listed(worker) and moved not in listed(worker)  # escalated, but not its own
+    assert moved in listed(other) and kept not in listed(other)
+    assert {moved, kept} <= set(listed(keys["supervisor"]))  # both escalated in its grids

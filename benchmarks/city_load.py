@@ -14,7 +14,10 @@ One run, on 127.0.0.1 only, bounded in time and request count:
 3. ``risk serve --workers 2`` on that database, then, each alone at ``--rate`` (50)
    requests/s open loop (benchmarks/service_load.py's client: latency from the scheduled
    send time) for ``--seconds``: the visit list of the grid with the most households, a
-   household's file and a case page (a different household and case per request);
+   household's file and a case page (a different household and case per request), and
+   the work lists (``GET /v1/worklist``) of one owner of 500 and, at
+   ``--supervisor-rate`` (5), of an all-grid supervisor, with every stored case given a
+   history of steps first (:func:`seed_lifecycle`);
 4. with that data in place, ``POST /v1/score`` at saturation (wrk, ``--connections``
    closed loop for ``--seconds`` after a 5 s warm-up, as benchmarks/service_load.py), then
    at 200 requests/s and ``POST /v1/cases`` at 100 requests/s, open loop.
@@ -135,6 +138,46 @@ def checkpoint(admin_url: str) -> float:
     return time.perf_counter() - started
 
 
+def seed_lifecycle(database_url: str, owner: str, days: int = 90) -> int:
+    """A year and more of the service's own case steps, made in SQL: every stored case
+    registered and assigned to one of 500 owners (``owner``, a key, among them), and those
+    opened more than ``days`` before the load's day followed up and closed. The work lists
+    then have a city's history of steps to pick their cases from; how many steps."""
+    import psycopg
+
+    url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    prefix = owner.split("_")[1]
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "INSERT INTO api_keys (prefix, secret_hash, role, grids, label, created_at) "
+            "SELECT 'owner' || g, md5(random()::text), 'caseworker', NULL, 'benchmark owner', "
+            "now() FROM generate_series(1, 499) g"
+        )
+        conn.execute(
+            """
+            WITH k AS (SELECT array_agg(id ORDER BY id) AS ids FROM api_keys
+                       WHERE label = 'benchmark owner' OR prefix = %(prefix)s),
+                 c AS (SELECT case_id, opened_at, row_number() OVER (ORDER BY case_id) AS n
+                       FROM cases)
+            INSERT INTO case_events (case_id, action, state, owner_kind, owner_key_id, level,
+                                     due_on, reason, key_id, created_at)
+            SELECT c.case_id, a.action, a.state, a.owner_kind,
+                   CASE WHEN a.owned THEN k.ids[1 + c.n %% 500] END, 'village', NULL, '',
+                   k.ids[1], c.opened_at + a.after * interval '1 day'
+            FROM c, k, (VALUES ('register', 'registered', NULL, false, 0),
+                               ('assign', 'assigned', 'mediator', true, 1),
+                               ('follow_up', 'follow_up', 'mediator', true, 20),
+                               ('close', 'closed', 'mediator', true, 40))
+                       AS a(action, state, owner_kind, owned, after)
+            WHERE a.action IN ('register', 'assign')
+               OR c.opened_at < %(as_of)s::date - %(days)s::int
+            """,
+            {"prefix": prefix, "as_of": AS_OF, "days": days},
+        )
+        conn.execute("ANALYZE case_events")
+        return int(conn.execute("SELECT count(*) FROM case_events").fetchone()[0])
+
+
 def pick_targets(database_url: str, count: int = 2000) -> dict[str, Any]:
     """The grid with the most households, and households and open cases to ask for."""
     import psycopg
@@ -192,6 +235,8 @@ def main() -> None:
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--rate", type=float, default=50.0, help="page requests/s")
     parser.add_argument("--seconds", type=int, default=30, help="each phase")
+    parser.add_argument("--supervisor-rate", type=float, default=5.0,
+                        help="an all-grid supervisor's work list, requests/s")  # fmt: skip
     parser.add_argument("--score-rate", type=float, default=200.0)
     parser.add_argument("--store-rate", type=float, default=100.0)
     parser.add_argument("--workers", type=int, default=2)
@@ -234,6 +279,11 @@ def main() -> None:
             results["grid_households"] = targets["grid_households"]
             print(f"  stored: {targets['rows']}; grid {targets['grid']}: "
                   f"{targets['grid_households']:,} households")  # fmt: skip
+            owner = create_key(env, tmp)
+            supervisor = create_key(env, tmp, role="supervisor")
+            results["case_steps"] = seed_lifecycle(database_url, owner)
+            results["checkpoint_steps_s"] = checkpoint(args.pg_admin_url)
+            print(f"  seeded {results['case_steps']:,} case steps", flush=True)
             port = _free_port()
             with running("serve", serve_argv(port, args.workers), env, tmp, port, "/readyz",
                          args.workers) as server:  # fmt: skip
@@ -248,6 +298,12 @@ def main() -> None:
                     r = get_loop(server.base, auth, paths, args.rate, args.seconds)
                     results[name] = r
                     show(f"GET {name}, {args.rate:g} req/s open loop, {args.seconds:g} s", r)
+                lists = (("worklist_owner", owner, args.rate),
+                         ("worklist_supervisor", supervisor, args.supervisor_rate))  # fmt: skip
+                for name, key, rate in lists:
+                    r = get_loop(server.base, f"Bearer {key}", ["/v1/worklist"], rate, args.seconds)
+                    results[name] = r
+                    show(f"GET {name}, {rate:g} req/s open loop, {args.seconds:g} s", r)
                 results["score_saturation"] = saturate(server, server.base + "/v1/score",
                                                        SCORE_BODY, auth, args)  # fmt: skip
                 show(f"POST /v1/score, wrk {args.connections} connections, {args.seconds:g} s",

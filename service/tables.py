@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+#: the scores a supervisor's work list starts from (``ix_scores_red_case_follow_up``)
+RED_CASES = text("tier = 'red' AND case_id IS NOT NULL")
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -90,6 +93,14 @@ class Score(Base):
         ),
         # a unit's latest score: a household's file, the bulk load's "changed?" check
         Index("ix_scores_unit", "household_id", "case_id", "id"),
+        # a supervisor's work list: red case scores past their follow-up date
+        Index(
+            "ix_scores_red_case_follow_up",
+            "follow_up_date",
+            postgresql_include=["case_id", "grid_id"],
+            postgresql_where=RED_CASES,
+            sqlite_where=RED_CASES,
+        ),
     )
 
 

@@ -66,7 +66,9 @@ def monitor(
     from risk.monitor import champion_reference, watch
 
     try:
-        scores, ledger = _recorded(data)
+        # (an export holds the whole ledger: the next training needs all of it)
+        day = None if first is None or export is not None else first.date()
+        scores, ledger = _recorded(data, day)
         if export is not None:
             _export(scores, ledger, export)
         if version is not None:
@@ -88,8 +90,9 @@ def monitor(
         raise typer.Exit(1)
 
 
-def _recorded(data: Path | None) -> tuple[pd.DataFrame, Ledger]:
-    """Scores and ledger from an export folder, or from the service's database."""
+def _recorded(data: Path | None, first: dt.date | None) -> tuple[pd.DataFrame, Ledger]:
+    """Scores and ledger from an export folder, or from the service's database (there
+    only those dated from ``first``, when given)."""
     import pandas as pd
 
     from risk.dataset import load_ledger
@@ -104,7 +107,7 @@ def _recorded(data: Path | None) -> tuple[pd.DataFrame, Ledger]:
     from service.monitoring import recorded
 
     # the command line stands for the operator, who sees every grid (like risk keys)
-    return recorded(_database(), Caller(key_id=0, role="admin", grids=None))
+    return recorded(_database(), Caller(key_id=0, role="admin", grids=None), first)
 
 
 def _export(scores: pd.DataFrame, ledger: Ledger, folder: Path) -> None:

@@ -86,6 +86,20 @@ class Database:
         with self._watched(), self.sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def patient(self, seconds: float) -> Iterator[Database]:
+        """This database for statements of minutes (a bulk load, a city's monitor): on
+        PostgreSQL an engine of its own whose deadline is ``seconds``, disposed after;
+        SQLite has no deadline to lift."""
+        if self.url.startswith("sqlite"):
+            yield self
+            return
+        patient = Database(self.url, timeout=seconds)
+        try:
+            yield patient
+        finally:
+            patient.engine.dispose()
+
     def ping(self) -> None:
         """Raise if the database cannot answer; it is asked even just after a failure."""
         with self.breaker.probe(), self._watched(), self.engine.connect() as connection:

@@ -7,6 +7,7 @@ and sent as soon as it is written, so memory stays flat however large the ledger
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterator
 from typing import Any, Literal
@@ -40,11 +41,15 @@ def export_stream(
     return _stream(db, who, kind, batch_rows)
 
 
-def ledger_frame(db: Database, who: Caller, kind: LedgerKind) -> pd.DataFrame:
-    """The ledger of ``kind`` the caller sees, as one contract frame in memory (for the
-    monitor; not audited here: its caller audits the read)."""
+def ledger_frame(
+    db: Database, who: Caller, kind: LedgerKind, first: dt.date | None = None
+) -> pd.DataFrame:
+    """The ledger of ``kind`` the caller sees, dated from ``first`` (surveyed or opened;
+    all when None), as one contract frame in memory (for the monitor; not audited here:
+    its caller audits the read)."""
     record_kind = CASE if kind == "cases" else HOUSEHOLD_SURVEY
-    records = [r for batch in _batches(db, who, kind, EXPORT_BATCH_ROWS) for r in batch]
+    batches = _batches(db, who, kind, EXPORT_BATCH_ROWS, first)
+    records = [r for batch in batches for r in batch]
     return contract_frame(records, record_kind)
 
 
@@ -76,14 +81,15 @@ def _drain(sink: io.BytesIO) -> bytes:
 
 
 def _batches(
-    db: Database, who: Caller, kind: LedgerKind, batch_rows: int
+    db: Database, who: Caller, kind: LedgerKind, batch_rows: int, first: dt.date | None = None
 ) -> Iterator[list[dict[str, Any]]]:
-    """The records as contract fields, ``batch_rows`` at a time, in key order."""
+    """The records as contract fields, ``batch_rows`` at a time, in key order; those dated
+    from ``first`` when given."""
     with db.session() as session:
         if kind == "cases":
             cases = session.scalars(
                 select(Case)
-                .where(who.sees_in_sql(Case.grid_id))
+                .where(who.sees_in_sql(Case.grid_id), *_from(Case.opened_at, first))
                 .order_by(Case.case_id)
                 .execution_options(yield_per=batch_rows)
             ).partitions()
@@ -93,9 +99,14 @@ def _batches(
         else:
             waves = session.execute(
                 select(SurveyWave.fields)
-                .where(who.sees_in_sql(SurveyWave.grid_id))
+                .where(who.sees_in_sql(SurveyWave.grid_id), *_from(SurveyWave.survey_date, first))
                 .order_by(SurveyWave.household_id, SurveyWave.survey_date, SurveyWave.id)
                 .execution_options(yield_per=batch_rows)
             ).partitions()
             for rows in waves:
                 yield [w.fields for w in rows]
+
+
+def _from(day: Any, first: dt.date | None) -> list[Any]:
+    """The condition "``day`` on or after ``first``", none when ``first`` is None."""
+    return [] if first is None else [day >= first]

@@ -137,12 +137,9 @@ def load_ledger(
         case_rows = cases_read.frame if cases_read else empty_frame(CASE)
         report = LoadReport(waves_read, cases_read, day, model.info.version)
         tell = progress or (lambda *_: None)
-        loading = Database(db.url, timeout=LOAD_SECONDS)  # statements of minutes, not 1 s
-        try:
+        with db.patient(LOAD_SECONDS) as loading:  # statements of minutes, not 1 s
             _write(loading, (pool, jobs), model, who, waves, case_rows, report, tell)
             _refresh_statistics(loading)
-        finally:
-            loading.engine.dispose()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -26,13 +26,17 @@ from service.db import Database
 from service.ledger import ledger_frame
 from service.tables import Override, Score
 
-__all__ = ["monitor_service", "recorded", "report_body", "scores_frame"]
+__all__ = ["READ_SECONDS", "monitor_service", "recorded", "report_body", "scores_frame"]
+
+#: How long the monitor's reads may take (a city's million scores: about a minute).
+READ_SECONDS = 900.0
 
 
-def scores_frame(db: Database, who: Caller) -> pd.DataFrame:
-    """One row per scored unit the caller sees (:data:`risk.monitor.SCORE_COLUMNS`, and
-    the subgroup fields its inputs had). Only those figures are read of each score, taken
-    out of its JSON by the database, not each whole record."""
+def scores_frame(db: Database, who: Caller, first: dt.date | None = None) -> pd.DataFrame:
+    """One row per scored unit the caller sees, as of ``first`` or later when given
+    (:data:`risk.monitor.SCORE_COLUMNS`, and the subgroup fields its inputs had). Only
+    those figures are read of each score, taken out of its JSON by the database, not each
+    whole record."""
     fields = [g for g in SUBGROUPS if g != "grid_id"]
     probability = {t: Score.result[("probabilities", t)].as_float() for t in TIERS}
     query = (
@@ -47,7 +51,7 @@ def scores_frame(db: Database, who: Caller) -> pd.DataFrame:
             *probability.values(),
             *(Score.inputs[g].as_string() for g in fields),
         )
-        .where(who.sees_in_sql(Score.grid_id))
+        .where(who.sees_in_sql(Score.grid_id), *_as_of_from(first))
         .order_by(Score.id)
     )
     with db.session() as session:
@@ -82,12 +86,23 @@ def scores_frame(db: Database, who: Caller) -> pd.DataFrame:
     return frame
 
 
-def recorded(db: Database, who: Caller) -> tuple[pd.DataFrame, Ledger]:
+def _as_of_from(first: dt.date | None) -> list[Any]:
+    """Scores as of ``first`` or later (the day leads the stored ISO text), none if None."""
+    return [] if first is None else [Score.inputs["as_of"].as_string() >= first.isoformat()]
+
+
+def recorded(
+    db: Database, who: Caller, first: dt.date | None = None
+) -> tuple[pd.DataFrame, Ledger]:
     """The scored units and the ledger (survey waves, cases with outcomes) the caller
-    sees; needs the ``export`` right, and the read is audited."""
+    sees, dated from ``first`` when given (a unit's label needs only the cases opened from
+    its day on); needs the ``export`` right, and the read is audited. The reads may take
+    minutes in a city (:data:`READ_SECONDS`), not the requests' deadline."""
     require(who, "export")
-    scores = scores_frame(db, who)
-    ledger = Ledger(ledger_frame(db, who, "households"), ledger_frame(db, who, "cases"), {})
+    with db.patient(READ_SECONDS) as reading:
+        scores = scores_frame(reading, who, first)
+        waves = ledger_frame(reading, who, "households", first)
+        ledger = Ledger(waves, ledger_frame(reading, who, "cases", first), {})
     audit(db, who, "monitor_read", f"scores:{len(scores)}")
     return scores, ledger
 
@@ -119,7 +134,7 @@ def monitor_service(
     db: Database, uri: str | None, who: Caller, first: dt.date | None = None
 ) -> MonitorReport:
     """The monitor over what the caller sees, from ``first``; the gauges are set."""
-    scores, ledger = recorded(db, who)
+    scores, ledger = recorded(db, who, first)
     report = watch(scores, ledger, _reference(uri), first=first, fairness=False)
     set_gauges(report)
     return report

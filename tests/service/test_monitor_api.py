@@ -35,3 +35,37 @@ def test_monitor_page_in_chinese_and_english(page, keys):
     assert zh.status_code == 200 and "模型运行监测" in zh.text
     en = page.get("/monitor?lang=en")
     assert "Model monitoring" in en.text
+
+
+def test_the_monitor_reads_only_the_period_asked_and_figures_as_over_everything(
+    client, keys, tmp_path
+):
+    """From a start date the monitor reads the scores, waves and cases dated from it, and
+    its figures are those of the monitor over every record cut at that date."""
+    import pandas as pd
+    from utils.feed import feed, feed_outcomes
+
+    from risk.dataset import load_ledger
+    from risk.monitor import watch
+    from risk.synth import generate_to_dir
+    from service.auth import authenticate
+    from service.monitoring import recorded
+
+    generate_to_dir(tmp_path / "a", households=300, years=2, seed=5, progress=False)
+    ledger = load_ledger(tmp_path / "a")
+    app, db = client.app, client.app.state.db  # type: ignore[attr-defined]
+    operator = authenticate(db, keys["admin"])
+    first, last = ledger.cases["opened_at"].min(), ledger.cases["opened_at"].max()
+    feed(app, operator, ledger, first, last)
+    feed_outcomes(app, operator, ledger, first, last)
+    day = (first + (last - first) / 2).date()
+
+    scores, stored = recorded(db, operator, day)
+    everything = recorded(db, operator)
+    assert len(scores) and (pd.to_datetime(scores["as_of"]) >= pd.Timestamp(day)).all()
+    assert len(scores) < len(everything[0])
+    assert (stored.households["survey_date"] >= pd.Timestamp(day)).all()
+    assert (stored.cases["opened_at"] >= pd.Timestamp(day)).all()
+    cut = watch(scores, stored, None, first=day, fairness=False).figures
+    whole = watch(*everything, None, first=day, fairness=False).figures
+    assert len(cut) and cut.equals(whole)

@@ -391,6 +391,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "owner_only_on_assign": ("只有分流时可指定负责人", "an owner is named only when assigning"),
     "case_closed": ("案件已归档，不能再评估", "the case is closed: it is not re-assessed"),
+    "monitor_too_large": (
+        "该时段有 {n} 条评分，超过页面即时计算的上限 {limit}：请用 risk monitor --since 日期 --out "
+        "报告.html 离线计算，或选更晚的开始日期",
+        "{n} scores in the period, more than the {limit} a report computed on request may read: "
+        "run risk monitor --since DAY --out report.html, or start from a later day",
+    ),
     "unknown_household": (
         "该户尚未登记：请填写网格并确认新建该户",
         "this household is not stored yet: give its grid and confirm it is a new household",
@@ -666,6 +672,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "monitor_no_alerts": ("所有指标均在允许范围内", "every figure is within its band"),
     "monitor_no_scores": ("尚无评分记录", "nothing scored yet"),
+    "monitor_since": ("开始日期（留空：全部记录）", "from (empty: every record)"),
+    "monitor_show": ("查看", "show"),
     "monitor_all_months": ("全部月份", "all months"),
     "field_monitor_month": ("月份（YYYY-MM，或 all 表示全部）", "month (YYYY-MM, or all)"),
     "field_monitor_figure": ("指标名", "figure"),

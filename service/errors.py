@@ -78,6 +78,7 @@ CODES = {
         "need_grid",
         "owner_unknown",
         "case_of_other_household",
+        "monitor_too_large",
     ),
     413: ("too_large",),
     422: (

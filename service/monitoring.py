@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from risk.dataset import Ledger
 from risk.models.tiers import TIERS
@@ -23,6 +23,7 @@ from risk.monitor import (
 from service.audit import audit
 from service.auth import Caller, require
 from service.db import Database
+from service.errors import ServiceError
 from service.ledger import ledger_frame
 from service.tables import Override, Score
 
@@ -131,13 +132,34 @@ def _reference(uri: str | None) -> Reference | None:
 
 
 def monitor_service(
-    db: Database, uri: str | None, who: Caller, first: dt.date | None = None
+    db: Database,
+    uri: str | None,
+    who: Caller,
+    first: dt.date | None = None,
+    most: int | None = None,
 ) -> MonitorReport:
-    """The monitor over what the caller sees, from ``first``; the gauges are set."""
+    """The monitor over what the caller sees, from ``first``; the gauges are set. More than
+    ``most`` scores in the period is a 409 naming the command that computes it offline."""
+    if most is not None:
+        _within(db, who, first, most)
     scores, ledger = recorded(db, who, first)
     report = watch(scores, ledger, _reference(uri), first=first, fairness=False)
     set_gauges(report)
     return report
+
+
+def _within(db: Database, who: Caller, first: dt.date | None, most: int) -> None:
+    """Refuse a period holding more than ``most`` scores: all the caller sees counted first
+    (an index alone), the period's only when those are too many."""
+    visible = who.sees_in_sql(Score.grid_id)
+    with db.patient(READ_SECONDS) as reading, reading.session() as session:
+        n = session.scalar(select(func.count()).select_from(Score).where(visible)) or 0
+        if n > most and first is not None:
+            dated = select(func.count()).select_from(Score).where(visible, *_as_of_from(first))
+            n = session.scalar(dated) or 0
+    if n > most:
+        audit(db, who, "monitor_read", f"refused:{n}", 409)
+        raise ServiceError(409, "monitor_too_large", n=f"{n:,}", limit=f"{most:,}")
 
 
 def report_body(report: MonitorReport) -> dict[str, Any]:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     model_uri: str = "models:/risk-triage@champion"
     #: Largest request body accepted, in bytes (larger gets 413).
     max_body_bytes: int = 2_000_000
+    #: Most scores ``GET /v1/monitor`` and the /monitor page compute a report over in a
+    #: request (a city's million take a minute and gigabytes: 409, run ``risk monitor``).
+    monitor_live_scores: int = 200_000
     #: Most units in one ``POST /v1/score/batch``.
     batch_limit: int = 1000
     #: Requests per key per minute (token bucket); 0 turns the limit off.

@@ -10,18 +10,19 @@ from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 
 from service import monitoring
-from service.deps import Authed, DatabaseDep, ModelsDep
+from service.deps import Authed, DatabaseDep, ModelsDep, SettingsDep
 from service.errors import responses
 from service.schemas import MonitorReportOut
 
 router = APIRouter(prefix="/v1", tags=["monitor"], responses=responses(401, 429, 503))
 
 
-@router.get("/monitor", response_model=MonitorReportOut, responses=responses(403, 422))
+@router.get("/monitor", response_model=MonitorReportOut, responses=responses(403, 409, 422))
 def get_monitor(
     who: Authed,
     db: DatabaseDep,
     models: ModelsDep,
+    settings: SettingsDep,
     since: Annotated[
         str | None,
         Query(
@@ -31,9 +32,11 @@ def get_monitor(
         ),
     ] = None,
 ) -> dict[str, Any]:
-    """Outcomes against predictions per decision, month and tier; drift; alerts."""
+    """Outcomes against predictions per decision, month and tier; drift; alerts. A period
+    of more scores than the service computes on request is a 409 (``risk monitor``)."""
     day = None if since is None else _day(since)
-    return monitoring.report_body(monitoring.monitor_service(db, models.uri, who, day))
+    most = settings.monitor_live_scores
+    return monitoring.report_body(monitoring.monitor_service(db, models.uri, who, day, most))
 
 
 def _day(value: str) -> dt.date:

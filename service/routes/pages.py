@@ -8,6 +8,7 @@ storage behave exactly as they do there; a refusal is shown as a message on the 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
@@ -34,6 +35,7 @@ from service.deps import (
     PageCaller,
     PolicyDep,
     PostedForm,
+    SettingsDep,
     SignedInForm,
     looked_up,
     page_caller,
@@ -446,13 +448,22 @@ def model_page(request: Request, who: PageCaller, db: DatabaseDep, models: Model
 
 
 @router.get("/monitor", response_class=HTMLResponse)
-def monitor_page(request: Request, who: PageCaller, db: DatabaseDep, models: ModelsDep) -> Response:
+def monitor_page(
+    request: Request,
+    who: PageCaller,
+    db: DatabaseDep,
+    models: ModelsDep,
+    settings: SettingsDep,
+    since: str | None = None,
+) -> Response:
     if who is None:
         return _to(request, "/login")
     try:
-        report = monitoring.monitor_service(db, models.uri, who)
+        day = _page_day(since)
+        most = settings.monitor_live_scores
+        report = monitoring.monitor_service(db, models.uri, who, day, most)
     except ServiceError as exc:
-        return _refused(request, who, exc)
+        return _refused(request, who, exc, here="/monitor")
     lang = page_lang(request)
     rows = report.figures[report.figures["month"] == "all"] if len(report.figures) else None
     return render(
@@ -464,4 +475,15 @@ def monitor_page(request: Request, who: PageCaller, db: DatabaseDep, models: Mod
         rows=[] if rows is None else rows.to_dict("records"),
         figures=SUMMARY,
         drift=[] if report.drift is None else report.drift.findings(lang),
+        since="" if day is None else day.isoformat(),
     )
+
+
+def _page_day(value: str | None) -> dt.date | None:
+    """The page's ``since`` (empty: from the first record); one that is no day is a 422."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ServiceError(422, "not_date", value=value[:20]) from exc

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from conftest import auth
+from conftest import auth, page_login, stored_household
+from sqlalchemy import select
+from utils.builders import survey_answers
+
+from service.tables import AuditEvent
+
+SURVEY = survey_answers()
 
 
 def test_monitor_answers_data_scientists_and_refuses_case_workers(client, keys):
@@ -69,3 +75,32 @@ def test_the_monitor_reads_only_the_period_asked_and_figures_as_over_everything(
     cut = watch(scores, stored, None, first=day, fairness=False).figures
     whole = watch(*everything, None, first=day, fairness=False).figures
     assert len(cut) and cut.equals(whole)
+
+
+def test_a_period_too_large_to_compute_on_request_is_refused_with_the_command(client, page, keys):
+    """More scores than the service computes a report over on request: a 409 (and the
+    page says so) naming ``risk monitor``, audited; a later start day that holds fewer
+    is computed."""
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    stored_household(client, keys["caseworker"], SURVEY, "G-A")  # one score at least
+    before, settings.monitor_live_scores = settings.monitor_live_scores, 0
+    try:
+        refused = client.get("/v1/monitor", headers=auth(keys["datascientist"]))
+        assert refused.status_code == 409, refused.text
+        body = refused.json()
+        assert body["error"] == "monitor_too_large" and "risk monitor" in body["message_en"]
+        assert "离线计算" in body["message_zh"]
+        later = client.get("/v1/monitor?since=2030-01-01", headers=auth(keys["datascientist"]))
+        assert later.status_code == 200 and later.json()["rows"] == []
+        page_login(page, keys["datascientist"])
+        shown = page.get("/monitor")
+        assert shown.status_code == 409 and "risk monitor" in shown.text
+        assert page.get("/monitor?since=2030-01-01").status_code == 200
+        assert page.get("/monitor?since=not-a-day").status_code == 422
+    finally:
+        settings.monitor_live_scores = before
+    with client.app.state.db.session() as session:  # type: ignore[attr-defined]
+        statuses = session.scalars(
+            select(AuditEvent.status).where(AuditEvent.action == "monitor_read")
+        ).all()
+    assert 409 in statuses

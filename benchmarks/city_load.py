@@ -165,9 +165,9 @@ def seed_lifecycle(database_url: str, owner: str, days: int = 90) -> int:
                    CASE WHEN a.owned THEN k.ids[1 + c.n %% 500] END, 'village', NULL, '',
                    k.ids[1], c.opened_at + a.after * interval '1 day'
             FROM c, k, (VALUES ('register', 'registered', NULL, false, 0),
-                               ('assign', 'assigned', 'mediator', true, 1),
-                               ('follow_up', 'follow_up', 'mediator', true, 20),
-                               ('close', 'closed', 'mediator', true, 40))
+                               ('assign', 'assigned', 'mediation_committee', true, 1),
+                               ('follow_up', 'follow_up', 'mediation_committee', true, 20),
+                               ('close', 'closed', 'mediation_committee', true, 40))
                        AS a(action, state, owner_kind, owned, after)
             WHERE a.action IN ('register', 'assign')
                OR c.opened_at < %(as_of)s::date - %(days)s::int

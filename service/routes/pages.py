@@ -458,13 +458,19 @@ def monitor_page(
 ) -> Response:
     if who is None:
         return _to(request, "/login")
+    lang = page_lang(request)
     try:
         day = _page_day(since)
         most = settings.monitor_live_scores
         report = monitoring.monitor_service(db, models.uri, who, day, most)
     except ServiceError as exc:
-        return _refused(request, who, exc, here="/monitor")
-    lang = page_lang(request)
+        if exc.key not in ("monitor_too_large", "not_date"):
+            return _refused(request, who, exc)
+        # the page again, the problem (base.html) above its date field: a later day is a step away
+        empty = {"alerts": [], "has_alerts": False, "rows": [], "drift": []}
+        problem = text(exc.key, lang, **exc.values)
+        return render(request, "monitor.html", who, exc.status, error=problem,
+                      figures=SUMMARY, since=since or "", **empty)  # fmt: skip
     rows = report.figures[report.figures["month"] == "all"] if len(report.figures) else None
     return render(
         request,

@@ -18,7 +18,9 @@ One run, on 127.0.0.1 only, bounded in time and request count:
    the work lists (``GET /v1/worklist``) of one owner of 500 and, at
    ``--supervisor-rate`` (5), of an all-grid supervisor, with every stored case given a
    history of steps first (:func:`seed_lifecycle`);
-4. with that data in place, ``POST /v1/score`` at saturation (wrk, ``--connections``
+4. one ``GET /v1/monitor`` over everything (timed: more scores than a report on request
+   may read is a 409 at once);
+5. with that data in place, ``POST /v1/score`` at saturation (wrk, ``--connections``
    closed loop for ``--seconds`` after a 5 s warm-up, as benchmarks/service_load.py), then
    at 200 requests/s and ``POST /v1/cases`` at 100 requests/s, open loop.
 
@@ -226,6 +228,19 @@ def get_loop(base: str, auth: str, paths: list[str], rate: float, seconds: float
     return summarise(asyncio.run(go()), rate, lambda status: status == "200")
 
 
+def monitor_once(base: str, key: str) -> dict[str, Any]:
+    """One ``GET /v1/monitor`` over everything: its status, error code and seconds (a
+    city's scores are more than a report on request may read: a 409 at once)."""
+    import httpx2 as httpx
+
+    started = time.perf_counter()
+    response = httpx.get(base + "/v1/monitor", headers={"Authorization": f"Bearer {key}"},
+                         timeout=600)  # fmt: skip
+    seconds = time.perf_counter() - started
+    body = response.json()
+    return {"status": response.status_code, "error": body.get("error"), "seconds": seconds}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=1_000_000)
@@ -304,6 +319,8 @@ def main() -> None:
                     r = get_loop(server.base, f"Bearer {key}", ["/v1/worklist"], rate, args.seconds)
                     results[name] = r
                     show(f"GET {name}, {rate:g} req/s open loop, {args.seconds:g} s", r)
+                results["monitor"] = monitor_once(server.base, supervisor)
+                print(f"  GET /v1/monitor: {results['monitor']}", flush=True)
                 results["score_saturation"] = saturate(server, server.base + "/v1/score",
                                                        SCORE_BODY, auth, args)  # fmt: skip
                 show(f"POST /v1/score, wrk {args.connections} connections, {args.seconds:g} s",

@@ -467,10 +467,10 @@ def monitor_page(
         if exc.key not in ("monitor_too_large", "not_date"):
             return _refused(request, who, exc)
         # the page again, the problem (base.html) above its date field: a later day is a step away
-        empty = {"alerts": [], "has_alerts": False, "rows": [], "drift": []}
         problem = text(exc.key, lang, **exc.values)
-        return render(request, "monitor.html", who, exc.status, error=problem,
-                      figures=SUMMARY, since=since or "", **empty)  # fmt: skip
+        return render(request, "monitor.html", who, exc.status, error=problem, alerts=[],
+                      has_alerts=False, rows=[], drift=[], figures=SUMMARY,
+                      since=since or "")  # fmt: skip
     rows = report.figures[report.figures["month"] == "all"] if len(report.figures) else None
     return render(
         request,

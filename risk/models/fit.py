@@ -142,9 +142,13 @@ def fit_triage(
         start = time.perf_counter()
         Xc, yc, fc = X_cal[cal_rows], y_cal[cal_rows], floors_cal[cal_rows]
         z_red, z_yr = classifier.decision_function(Xc)
-        prior = policy.calibration.prior_events
-        red_platt = PlattScaling(prior_events=prior).fit(z_red, yc == 2)
-        yr_platt = PlattScaling(prior_events=prior).fit(z_yr, yc >= 1)
+        red_platt, yr_platt = (
+            PlattScaling(
+                prior_events=policy.calibration.prior_events,
+                level_prior_events=policy.calibration.level_prior_events,
+            ).fit(z, event)
+            for z, event in ((z_red, yc == 2), (z_yr, yc >= 1))
+        )
         for what, platt in (("red", red_platt), ("yellow_or_red", yr_platt)):
             if platt.a_ <= 0:  # would turn every effect, monotone ones too, upside down
                 raise ModelError(

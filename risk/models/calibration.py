@@ -27,15 +27,26 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 class PlattScaling:
     """Logistic regression of a binary outcome on one logit: ``p = sigmoid(a * z + b)``.
 
-    Fitted by Newton's method on the (weighted) log loss, with a tiny ridge on ``a`` and
-    ``b`` so a separable calibration set still gives finite values. With
-    ``prior_events`` > 0 the fit starts from the classifier's own logit (``a = 1, b = 0``)
-    as if that had already been seen on so many positive events: a Gaussian prior whose
-    precision is the data's information at the prior per positive event, times
-    ``prior_events``. A calibration period with few events then moves the logit little.
+    Fitted by Newton's method with a backtracking line search on the (weighted) log loss
+    and two Gaussian priors centred on the classifier's own logit (``a = 1, b = 0``), each
+    worth a number of events. The fit is in the parameters ``a·(z − z̄) + c`` (``z̄`` the
+    logit where the classifier expects its events), whose informations are nearly
+    independent, so the two priors are too:
+
+    - the *slope* ``a``, worth ``prior_events``: a calibration period with few events
+      bends the classifier's ranking little instead of flattening it onto three cases;
+    - the *level* ``c`` (calibration in the large), worth ``level_prior_events``: the
+      level needs only a count of events, and the classifier's own level is its training
+      period's, the very thing that is wrong once the population has moved (a new
+      county), so the period's events set it and this prior only keeps it finite when the
+      period has none.
+
+    ``prior_events`` and ``level_prior_events`` of 0 give plain maximum likelihood (a
+    tiny ridge keeps a separable calibration set finite).
     """
 
     prior_events: float = 0.0
+    level_prior_events: float = 0.0
     max_iter: int = 100
     tol: float = 1e-10
     ridge: float = 1e-8
@@ -51,23 +62,49 @@ class PlattScaling:
             raise ModelError("logit: empty or not finite; cannot calibrate")
         if not np.isin(t, (0.0, 1.0)).all():
             raise ModelError("y: Platt scaling needs binary labels 0/1")
+        if self.prior_events < 0 or self.level_prior_events < 0:
+            raise ModelError(
+                f"prior_events, level_prior_events: expected ≥ 0, got {self.prior_events!r}, "
+                f"{self.level_prior_events!r}"
+            )
         w = np.ones_like(z) if sample_weight is None else np.asarray(sample_weight, np.float64)
-        design = np.column_stack([z, np.ones_like(z)])
-        prior = np.array([1.0, 0.0])
+        # Where the classifier expects its events, and how its logit spreads there: the
+        # information one event carries about the slope is about that variance.
         p0 = sigmoid(z)
-        events = max(float((w * t).sum()), 1.0)
-        precision = self.prior_events / events * (design * (w * p0 * (1.0 - p0))[:, None]).T
-        precision = precision @ design + self.ridge * np.eye(2)
+        h = w * p0 * (1.0 - p0)
+        h = h if h.sum() > 0 else w
+        centre = float(np.average(z, weights=h))
+        x = z - centre
+        spread = float(np.average(x**2, weights=h))
+        design = np.column_stack([x, np.ones_like(x)])
+        prior = np.array([1.0, centre])  # a·(z − z̄) + c = z
+        precision = np.diag([self.prior_events * spread, self.level_prior_events])
+        precision += self.ridge * np.eye(2)
+
+        def loss(theta: np.ndarray) -> float:
+            eta = design @ theta
+            d = theta - prior
+            return float((w * (np.logaddexp(0.0, eta) - t * eta)).sum() + 0.5 * d @ precision @ d)
+
         params = prior.copy()
+        current = loss(params)
         for _ in range(self.max_iter):
             p = sigmoid(design @ params)
             grad = design.T @ (w * (p - t)) + precision @ (params - prior)
             hess = (design * (w * p * (1.0 - p))[:, None]).T @ design + precision
             step = np.linalg.solve(hess, grad)
-            params -= step
-            if np.abs(step).max() < self.tol:
+            scale = 1.0
+            while True:  # the loss is convex: halve the step until it no longer rises
+                trial = params - scale * step
+                value = loss(trial)
+                if value <= current or scale < 1e-10:
+                    break
+                scale *= 0.5
+            params, current = trial, value
+            if np.abs(scale * step).max() < self.tol:
                 break
-        self.a_, self.b_ = float(params[0]), float(params[1])
+        self.a_ = float(params[0])
+        self.b_ = float(params[1] - params[0] * centre)
         return self
 
     def transform(self, logit: np.ndarray) -> np.ndarray:

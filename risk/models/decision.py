@@ -14,12 +14,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["DECISIONS", "HAS_CASE_COLUMN", "decision_index", "decision_names"]
+__all__ = ["DECISIONS", "HAS_CASE_COLUMN", "HAS_SURVEY_COLUMN", "decision_index", "decision_names"]
 
 #: The decisions in a fixed order; a unit's decision index points into it.
 DECISIONS = ("intake", "screening")
 #: The feature matrix's ``has_case`` column (the encoder puts the unit's kind first).
 HAS_CASE_COLUMN = 0
+#: The feature matrix's ``has_survey`` column, next to it.
+HAS_SURVEY_COLUMN = 1
 
 
 def decision_index(X: np.ndarray) -> np.ndarray:

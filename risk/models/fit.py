@@ -11,6 +11,7 @@ and the policy's figures are honest for new units of that decision.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,11 +23,12 @@ from risk.errors import ModelError
 from risk.features.encoder import FeatureEncoder
 from risk.i18n import both
 from risk.models.calibration import PlattScaling
-from risk.models.decision import DECISIONS, decision_index
+from risk.models.decision import DECISIONS, HAS_SURVEY_COLUMN, decision_index
 from risk.models.ebm import EBMPairClassifier, feature_types_from_specs
 from risk.models.policy import Policy
 from risk.models.reasons import CalibratedTerms
 from risk.models.review import ReviewBand
+from risk.models.scorer import CompiledEBM
 from risk.models.thresholds import Scores, ThresholdChoice, choose_thresholds
 from risk.models.tiers import tier_codes
 from risk.models.triage import DecisionModel, ModelInfo, TriageModel
@@ -38,6 +40,7 @@ __all__ = [
     "has_own_classifier",
     "held_out_loss",
     "inflow_units",
+    "unsurveyed_as_typical",
 ]
 
 
@@ -141,10 +144,19 @@ def fit_triage(
 
         start = time.perf_counter()
         Xc, yc, fc = X_cal[cal_rows], y_cal[cal_rows], floors_cal[cal_rows]
-        z_red, z_yr = classifier.decision_function(Xc)
-        prior = policy.calibration.prior_events
-        red_platt = PlattScaling(prior_events=prior).fit(z_red, yc == 2)
-        yr_platt = PlattScaling(prior_events=prior).fit(z_yr, yc >= 1)
+        seen = np.concatenate([X_train[train_rows], Xc])
+        red_scorer, yr_scorer = (
+            unsurveyed_as_typical(scorer, seen, Xc)
+            for scorer in (classifier.red_scorer_, classifier.yr_scorer_)
+        )
+        z_red, z_yr = red_scorer.decision_function(Xc), yr_scorer.decision_function(Xc)
+        red_platt, yr_platt = (
+            PlattScaling(
+                prior_events=policy.calibration.prior_events,
+                level_prior_events=policy.calibration.level_prior_events,
+            ).fit(z, event)
+            for z, event in ((z_red, yc == 2), (z_yr, yc >= 1))
+        )
         for what, platt in (("red", red_platt), ("yellow_or_red", yr_platt)):
             if platt.a_ <= 0:  # would turn every effect, monotone ones too, upside down
                 raise ModelError(
@@ -159,7 +171,7 @@ def fit_triage(
             (Xc, fc, as_of_cal[cal_rows]),
             rule.capacity_units,
         )
-        z_in_red, z_in_yr = classifier.decision_function(X_in)
+        z_in_red, z_in_yr = red_scorer.decision_function(X_in), yr_scorer.decision_function(X_in)
         inflow = Scores.of(
             _sigmoid(red_platt.transform(z_in_red)),
             _sigmoid(yr_platt.transform(z_in_yr)),
@@ -174,8 +186,8 @@ def fit_triage(
         band = ReviewBand.fit(zr, np.maximum(zy, zr), t.red, t.yellow, fc, rule.review_share)
         specs = encoder.specs_
         decisions[name] = DecisionModel(
-            red=CalibratedTerms(classifier.red_scorer_, red_platt, specs).centred_on(Xc),
-            yellow_or_red=CalibratedTerms(classifier.yr_scorer_, yr_platt, specs).centred_on(Xc),
+            red=CalibratedTerms(red_scorer, red_platt, specs).centred_on(Xc),
+            yellow_or_red=CalibratedTerms(yr_scorer, yr_platt, specs).centred_on(Xc),
             thresholds=t,
             review=band,
             pooled=not own,
@@ -220,3 +232,54 @@ def inflow_units(
     more = max(min(count - len(X_new), len(as_of)), 0)
     keep = np.argsort(as_of, kind="stable")[len(as_of) - more :]
     return np.concatenate([X_new, X_cal[keep]]), np.concatenate([floors_new, floors_cal[keep]])
+
+
+def unsurveyed_as_typical(scorer: CompiledEBM, seen: np.ndarray, latest: np.ndarray) -> CompiledEBM:
+    """The scorer with a unit that has no survey scored, on average, as one with a typical
+    survey: the survey part of its logit is moved to the mean survey part of the
+    ``latest`` units that have one (the decision's calibration units).
+
+    A unit without a survey (a case before its household's first wave) has every field
+    that comes from a survey missing, and the classifier scores that through each such
+    field's missing-value bin at once. Those bins are learned from the few survey-less
+    units of the training period, nearly all from the first months of a ledger, before
+    the households' waves came round: a handful of events, so the contrast between
+    units with and without a survey comes out large and of either sign (on synthetic
+    ledgers where the two are equally risky, from a tenth to three and a half times).
+    Whether a household has been surveyed yet depends on when its county joined, not on
+    its risk, and the share of such units moves from most of a new county's first year to
+    almost none later: calibration in the large on a mixed period then misstates the
+    units that follow. So the difference between the two groups' mean survey part (the
+    terms of the fields a survey-less unit never has, and of ``has_survey``) is added to
+    the ``has_survey`` term at "no survey": the model's case and history terms still tell
+    survey-less units apart, and the reasons still add up (the term is structure, never
+    shown). ``seen``: every unit of the decision the model was fitted and calibrated on,
+    whose survey-less ones give the mean to move from. Returned unchanged when ``seen``
+    has no unit without a survey, or the classifier does not tell the two apart.
+    """
+    surveyed = seen[:, HAS_SURVEY_COLUMN] == 1.0
+    latest = latest[latest[:, HAS_SURVEY_COLUMN] == 1.0]
+    if surveyed.all() or not latest.size:
+        return scorer
+    missing = np.isnan(seen)
+    # the fields no unit without a survey has, that units with one do
+    survey_part = set(
+        np.flatnonzero(missing[~surveyed].all(axis=0) & ~missing[surveyed].all(axis=0)).tolist()
+    ) | {HAS_SURVEY_COLUMN}
+    terms = [t for t, tf in enumerate(scorer.term_features) if survey_part & set(tf)]
+    main = [t for t, tf in enumerate(scorer.term_features) if tuple(tf) == (HAS_SURVEY_COLUMN,)]
+    if not main:
+        return scorer
+    (key,) = scorer.term_binners[main[0]]
+    binner, cuts = scorer.binners[key], scorer._cut_lists[key]
+    without, with_ = binner.bin_one(0.0, cuts), binner.bin_one(1.0, cuts)
+    if without == with_:
+        return scorer
+    shift = float(
+        scorer.contributions(latest)[:, terms].sum(axis=1).mean()
+        - scorer.contributions(seen[~surveyed])[:, terms].sum(axis=1).mean()
+    )
+    scores = list(scorer.term_scores)
+    scores[main[0]] = scores[main[0]].copy()
+    scores[main[0]][without] += shift
+    return dataclasses.replace(scorer, term_scores=scores)

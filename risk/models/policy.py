@@ -113,9 +113,14 @@ class DecisionPolicy(_Strict):
 
 
 class Calibration(_Strict):
-    """Platt scaling's prior: the classifier's own logit, worth this many events."""
+    """Platt scaling's priors: the classifier's own logit, worth so many events for its
+    slope (its ranking) and for its level (calibration in the large)."""
 
     prior_events: float = Field(ge=0)
+    #: Small on purpose: the classifier's own level is its training period's, the one that
+    #: is wrong once the population has moved; this only keeps a period without an event
+    #: (or with one or two) from setting the level to nothing.
+    level_prior_events: float = Field(default=1.0, ge=0)
 
 
 class RedFlag(_Strict):

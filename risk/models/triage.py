@@ -22,7 +22,13 @@ import pandas as pd
 
 from risk.features.encoder import FeatureEncoder
 from risk.models.calibration import sigmoid
-from risk.models.decision import DECISIONS, HAS_CASE_COLUMN, decision_index, decision_names
+from risk.models.decision import (
+    DECISIONS,
+    HAS_CASE_COLUMN,
+    HAS_SURVEY_COLUMN,
+    decision_index,
+    decision_names,
+)
 from risk.models.policy import Policy, Thresholds
 from risk.models.reasons import CalibratedTerms
 from risk.models.review import ReviewBand, set_strings
@@ -320,7 +326,7 @@ class TriageModel:
         recomputed. Fields that could move the tier come first.
         """
         present = {"case"} if row[HAS_CASE_COLUMN] == 1.0 else set()
-        if row[HAS_CASE_COLUMN + 1] == 1.0:
+        if row[HAS_SURVEY_COLUMN] == 1.0:
             present.add("survey")
         c_red, c_yr = scored
         z_red, z_yr = model.red.logit_one(c_red), model.yellow_or_red.logit_one(c_yr)

@@ -3,7 +3,8 @@
 The monitor flags the shift before any outcome is known (new grids, police notes left
 blank), raises the calibration alert once outcomes arrive, and the README's three commands
 (monitor --export, train --base champion, promote) retrain and promote a model whose
-calibration on the next year's units is nearer than the old champion's on the same units.
+intake red O/E on the next year's units is back in the monitor's band, where the old
+champion's on the same units still raises the alert.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from utils.fitted import QUICK
 
 from risk.cli import main
 from risk.dataset import load_ledger
-from risk.monitor import champion_reference, scores_of, watch
+from risk.monitor import champion_reference, load_bands, scores_of, watch
 from risk.registry import Registry
 from risk.synth import generate_to_dir
 from risk.train import train
@@ -122,12 +123,24 @@ def test_monitor_flags_the_shift_then_the_calibration_and_the_loop_promotes(
         scores, ledger = recorded(app.state.db, operator)
         scores = scores[scores["model_version"].astype(str) == version]
         old = scores_of(Registry(uri).load(str(champion.version)), ledger)
-        figures = {}
+        figures, alerts = {}, {}
         for name, scored in (("new", scores), ("old", old)):
             report = watch(scored, ledger, None, first=third.date(), fairness=False)
-            row = report.figures.query("decision == 'intake' and month == 'all' and tier == 'all'")
-            figures[name] = row.iloc[0]
-        assert figures["new"]["n_outcomes"] == figures["old"]["n_outcomes"] > 100
-        # calibration moved back towards 1 on the same units (at 4,000 households it does
-        # not reach the band: docs/monitoring.md)
-        assert abs(figures["new"]["citl_red"]) < abs(figures["old"]["citl_red"]), figures
+            everything = report.figures.query("month == 'all' and tier == 'all'")
+            figures[name] = everything.set_index("decision")
+            alerts[name] = report.alerts.query("month == 'all'")
+        intake = {name: f.loc["intake"] for name, f in figures.items()}
+        assert intake["new"]["n_outcomes"] == intake["old"]["n_outcomes"] > 100
+        # intake's red O/E back in the band, and the alert the old champion still raises
+        # gone; screening's rests on a handful of red events and raises none either.
+        # At 4,000 households this is the fix plus luck of the draw as much as anything:
+        # across 37 seeds of this scenario the intake O/E lands in the band 57% of the time
+        # (48% before), the rest being the Poisson noise of ~15 red calibration events
+        # (docs/monitoring.md); and the calibration slope is not judged here.
+        low, high = load_bands().of("intake")["observed_expected_red"]
+        assert low <= intake["new"]["observed_expected_red"] <= high, intake["new"]
+        raised = {n: set(zip(a["decision"], a["figure"], strict=True)) for n, a in alerts.items()}
+        assert ("intake", "observed_expected_red") in raised["old"], intake["old"]
+        assert ("intake", "observed_expected_red") not in raised["new"], intake["new"]
+        assert ("screening", "observed_expected_red") not in raised["new"], figures["new"].T
+        assert abs(intake["new"]["citl_red"]) < abs(intake["old"]["citl_red"]), intake

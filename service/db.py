@@ -59,6 +59,7 @@ class Database:
 
     def __init__(self, url: str, timeout: float = 1.0) -> None:
         self.url = url
+        self.timeout = timeout
         self.corrupt = False
         options: dict[str, Any] = {}
         if url.startswith("sqlite"):
@@ -90,8 +91,8 @@ class Database:
     def patient(self, seconds: float) -> Iterator[Database]:
         """This database for statements of minutes (a bulk load, a city's monitor): on
         PostgreSQL an engine of its own whose deadline is ``seconds``, disposed after;
-        SQLite has no deadline to lift."""
-        if self.url.startswith("sqlite"):
+        itself when SQLite (no deadline to lift) or already that patient."""
+        if self.url.startswith("sqlite") or self.timeout >= seconds:
             yield self
             return
         patient = Database(self.url, timeout=seconds)

@@ -158,9 +158,10 @@ def monitor_service(
 ) -> MonitorReport:
     """The monitor over what the caller sees, from ``first``; the gauges are set. More than
     ``most`` scores in the period is a 409 naming the command that computes it offline."""
-    if most is not None:
-        _within(db, who, first, most)
-    scores, ledger = recorded(db, who, first)
+    with db.patient(READ_SECONDS) as reading:  # one engine for the count and the reads
+        if most is not None:
+            _within(reading, who, first, most)
+        scores, ledger = recorded(reading, who, first)
     report = watch(scores, ledger, _reference(uri), first=first, fairness=False)
     set_gauges(report)
     return report
@@ -168,9 +169,10 @@ def monitor_service(
 
 def _within(db: Database, who: Caller, first: dt.date | None, most: int) -> None:
     """Refuse a period holding more than ``most`` scores: all the caller sees counted first
-    (an index alone), the period's only when those are too many."""
+    (an index alone), the period's only when those are too many (``db``: one whose
+    deadline allows that count)."""
     visible = who.sees_in_sql(Score.grid_id)
-    with db.patient(READ_SECONDS) as reading, reading.session() as session:
+    with db.session() as session:
         n = session.scalar(select(func.count()).select_from(Score).where(visible)) or 0
         if n > most and first is not None:
             dated = select(func.count()).select_from(Score).where(visible, *_as_of_from(first))

@@ -22,23 +22,22 @@ from service.tables import Assessment, Case, CaseEvent, Override, Score
 __all__ = ["my_cases", "work_item", "work_list"]
 
 
-def _risen(session: Session, lives: Mapping[str, Life]) -> set[str]:
-    """The cases whose latest assessment is a new model's that raised the tier, with no
-    step taken on the case since."""
+def _risen(session: Session, where: Mapping[str, Life]) -> set[str]:
+    """Of the cases ``where`` stand, those whose latest assessment is a new model's that
+    raised the tier, with no step taken on the case since."""
     columns = (Assessment.case_id, Assessment.kind, Assessment.tier_before, Assessment.created_at)
-    latest = latest_rows(session, Assessment, (*columns, Assessment.score_id), list(lives))
+    latest = latest_rows(session, Assessment, (*columns, Assessment.score_id), list(where))
     raised = {r.case_id: r for r in latest.values() if r.kind == "model" and r.tier_before}
-    after = dict(
-        session.execute(
-            select(Score.id, Score.tier).where(Score.id.in_([r.score_id for r in raised.values()]))
-        ).all()
-    )
+    if not raised:
+        return set()
+    scored = select(Score.id, Score.tier).where(Score.id.in_([r.score_id for r in raised.values()]))
+    after = dict(session.execute(scored).all())
     return {
         case_id
         for case_id, r in raised.items()
-        if lives[case_id].steps
+        if where[case_id].steps
         and TIERS.index(after[r.score_id]) > TIERS.index(r.tier_before)
-        and _naive(r.created_at) > _naive(lives[case_id].steps[-1].created_at)
+        and _naive(r.created_at) > _naive(where[case_id].steps[-1].created_at)
     }
 
 

@@ -75,6 +75,8 @@ class Evaluation:
     scored: dict[str, Scored] = field(default_factory=dict)
     #: Each evaluated unit's decision (names), aligned with ``scored``.
     decisions: np.ndarray = field(default_factory=lambda: np.array([], object))
+    #: The columns the subgroup audit cut the units by (:func:`subgroup_columns`).
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def subgroup_columns(
@@ -134,7 +136,7 @@ def evaluate(
             tables.append(table)
             metrics.update(_prefixed(fairness_gaps(table), f"{head}_fairness"))
     subgroups = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    return Evaluation(metrics, subgroups, scored, decisions)
+    return Evaluation(metrics, subgroups, scored, decisions, groups)
 
 
 def metric_values(

@@ -20,6 +20,7 @@ model card, computed at every training, asks for.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -56,7 +57,7 @@ def _fnr_red(y: np.ndarray, p: np.ndarray, tier_red: np.ndarray) -> float:
 
 
 #: The figures audited per subgroup.
-FIGURES = {
+FIGURES: dict[str, Callable[..., float]] = {
     "auroc_red": _auroc_red,
     "observed_expected_red": _observed_expected_red,
     "citl_red": _citl_red,

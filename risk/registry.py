@@ -9,6 +9,7 @@ Promotion moves the ``@champion`` alias only through :func:`promote`'s gate.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from risk.store import Store, resolve
 if TYPE_CHECKING:
     from mlflow.entities.model_registry import ModelVersion
 
+    from risk.compare import Shortfall
     from risk.dataset import Ledger
     from risk.models.triage import TriageModel
 
@@ -34,6 +36,7 @@ __all__ = [
 
 MODEL_NAME = "risk-triage"
 CHAMPION = "champion"
+NAN = float("nan")
 
 
 def _gate_file(path: Path | None = None) -> dict[str, Any]:
@@ -89,9 +92,13 @@ class GateResult:
                     "units (too few units or events of its class); not judged, not passed"
                 )
                 continue
+            low, high = c.get("shortfall_low", NAN), c.get("shortfall_high", NAN)
+            interval = f"; worse by {low:+.4f} to {high:+.4f} (95%)" if math.isfinite(low) else ""
+            noise = "; worse, but within noise" if c.get("within_noise") else ""
             lines.append(
                 f"{mark}{c['metric']}: candidate {c['candidate']:.4f}, champion "
-                f"{c['champion']:.4f} ({c['direction']} is better, tolerance {c['tolerance']})"
+                f"{c['champion']:.4f} ({c['direction']} is better, tolerance "
+                f"{c['tolerance']}{interval}{noise})"
             )
         return "\n".join(lines)
 
@@ -100,9 +107,15 @@ def gate(
     candidate: dict[str, float],
     champion: dict[str, float],
     rules: dict[str, tuple[str, float]] | None = None,
+    shortfalls: dict[str, Shortfall] | None = None,
 ) -> GateResult:
     """Whether ``candidate`` is no worse than ``champion`` on every gate metric.
 
+    A figure fails when the candidate is worse by more than its tolerance and, where
+    ``shortfalls`` gives the paired bootstrap's 95% interval of how much worse it is
+    (:func:`risk.compare.shortfalls`, both models on the same held-out units), that
+    interval lies above zero: worse beyond what drawing other units would change. A
+    shortfall inside the interval's noise passes and says so ("within noise").
     A metric the candidate lacks fails; one the champion lacks passes (nothing to compare).
     A figure undefined for both on the same units (NaN: e.g. no red unit to rank, no
     subgroup large enough), or resting on fewer held-out events of its class than
@@ -124,24 +137,37 @@ def gate(
             ok = new is not None
         elif new is None:
             ok = False
-        elif direction == "higher":
-            ok = new >= old - tolerance
-        elif direction == "zero":
-            ok = abs(new) <= abs(old) + tolerance
         else:
-            ok = new <= old + tolerance
+            ok = _shortfall(direction, new, old) <= tolerance
+        interval = (shortfalls or {}).get(metric)
+        low, high = (interval.low, interval.high) if interval is not None else (NAN, NAN)
+        # worse beyond the tolerance, but the paired interval reaches "no worse at all"
+        noise = not ok and new is not None and old is not None
+        noise = noise and math.isfinite(low) and low <= 0
         checks.append(
             {
                 "metric": metric,
-                "candidate": float("nan") if new is None else new,
-                "champion": float("nan") if old is None else old,
+                "candidate": NAN if new is None else new,
+                "champion": NAN if old is None else old,
                 "direction": direction,
                 "tolerance": tolerance,
-                "ok": ok,
+                "shortfall_low": low,
+                "shortfall_high": high,
+                "ok": ok or noise,
+                "within_noise": noise,
                 "measured": not unmeasured,
             }
         )
     return GateResult(all(c["ok"] for c in checks), checks)
+
+
+def _shortfall(direction: str, candidate: float, champion: float) -> float:
+    """How much worse the candidate is (negative: better)."""
+    if direction == "higher":
+        return champion - candidate
+    if direction == "zero":
+        return abs(candidate) - abs(champion)
+    return candidate - champion
 
 
 def _events(metric: str, figures: dict[str, float]) -> float | None:
@@ -267,33 +293,52 @@ class Registry:
 
     def held_out_metrics(
         self, candidate: ModelVersion, champion: ModelVersion
-    ) -> tuple[dict[str, float], dict[str, float]]:
-        """Both models' figures on the same held-out units: the candidate's test period.
+    ) -> tuple[dict[str, float], dict[str, float], dict[str, Shortfall]]:
+        """Both models' figures on the same held-out units, the candidate's test period,
+        and how much worse the candidate is on each gate figure, with its paired interval.
 
         Each model's own run was measured on its own ledger, and two such figures do not
         compare; here both score the test period of the ledger the candidate was trained
         on (logged with its run), cut into the same grid groups (by each grid's red rate in
-        that ledger's training period, as its run was). Without that ledger, each run's own
-        figures are used.
+        that ledger's training period, as its run was), and a paired bootstrap over those
+        units (``gate_bootstrap`` replicates, gate.yaml) gives each shortfall its 95%
+        interval (:func:`risk.compare.shortfalls`). Without that ledger, each run's own
+        figures are used, and there are no intervals.
         """
         import tempfile
 
+        from risk.compare import shortfalls
         from risk.dataset import grid_groups, time_split
         from risk.evaluate import evaluate
 
         with tempfile.TemporaryDirectory() as tmp:
             ledger = self.ledger_of(candidate, Path(tmp))
             if ledger is None:
-                return self.metrics(candidate), self.metrics(champion)
+                return self.metrics(candidate), self.metrics(champion), {}
             splits = time_split(ledger.units())
         test = splits["test"]
         grids = grid_groups(test.units, splits["train"].units)
-        out = []
-        for version in (candidate, champion):
-            model = self.load(f"models:/{self.name}/{version.version}")
-            evaluation = evaluate(model, test.units, test.labels, prefix="test", grid_group=grids)
-            out.append(evaluation.metrics)
-        return out[0], out[1]
+        new, old = (
+            evaluate(
+                self.load(f"models:/{self.name}/{version.version}"),
+                test.units,
+                test.labels,
+                prefix="test",
+                grid_group=grids,
+            )
+            for version in (candidate, champion)
+        )
+        scored = [(e.scored["model"].proba, e.scored["model"].tiers) for e in (new, old)]
+        intervals = shortfalls(
+            GATE,
+            test.labels,
+            new.decisions,
+            new.groups,
+            new.subgroups,
+            *scored,
+            n_boot=int(gate_settings().get("gate_bootstrap", 200)),
+        )
+        return new.metrics, old.metrics, intervals
 
     def promote(self, ref: str, *, force: bool = False, reason: str | None = None) -> GateResult:
         """Point ``@champion`` at version ``ref`` if it passes the gate, or with ``force``.
@@ -304,11 +349,10 @@ class Registry:
         current = self.champion()
         if force and not (reason and reason.strip()):
             raise ModelError("promote --force needs --reason: why the gate is overridden")
-        result = (
-            gate(*self.held_out_metrics(candidate, current))
-            if current is not None and str(current.version) != str(candidate.version)
-            else GateResult(True, [])
-        )
+        result = GateResult(True, [])
+        if current is not None and str(current.version) != str(candidate.version):
+            new, old, intervals = self.held_out_metrics(candidate, current)
+            result = gate(new, old, shortfalls=intervals)
         if not result.passed and not force:
             return result
         self.client.set_registered_model_alias(self.name, CHAMPION, candidate.version)

@@ -133,7 +133,7 @@ def test_the_gate_judges_fairness_on_the_same_subgroups_the_run_logged(store, tr
     the ones its own run logged: the same units, cut into the same subgroups."""
     registry = Registry(store[0])
     version = registry.version_of(trained.version)
-    held_out, _ = registry.held_out_metrics(version, version)
+    held_out, _, _ = registry.held_out_metrics(version, version)
     fairness = {k: v for k, v in trained.metrics.items() if "_fairness_" in k}
     assert "test_intake_fairness_worst_citl_red_grid_group" in fairness
     assert pd.Series(fairness).equals(pd.Series({k: held_out[k] for k in fairness}))
@@ -203,7 +203,7 @@ def test_promote_refuses_a_worse_candidate_unless_forced(store, trained, capsys)
     assert all(f"insufficient evidence {m}" not in printed.out for m in refused)
     assert str(registry.champion().version) == trained.version
     # Both were measured on the same held-out units: the candidate's test period.
-    new, old = registry.held_out_metrics(
+    new, old, _ = registry.held_out_metrics(
         registry.version_of(worse.version), registry.version_of(trained.version)
     )
     for key in ("test_intake_n_units", "test_screening_n_units", "test_intake_n_label_red"):

@@ -35,18 +35,23 @@ class PlattScaling:
 
     - the *slope* ``a``, worth ``prior_events``: a calibration period with few events
       bends the classifier's ranking little instead of flattening it onto three cases;
-    - the *level* ``c`` (calibration in the large), worth ``level_prior_events``: the
-      level needs only a count of events, and the classifier's own level is its training
-      period's, the very thing that is wrong once the population has moved (a new
-      county), so the period's events set it and this prior only keeps it finite when the
-      period has none.
+    - the *level* ``c`` (calibration in the large), by empirical Bayes: the classifier's
+      own level is its training period's, which is wrong once the population has moved
+      (a new county) and right when only chance moved the period's count of events. The
+      period's own departure ``d`` from the classifier's level (with slope 1), measured
+      with variance ``v`` (one over the events' information), says how far levels move:
+      ``τ² = max(0, d² − v)``, and the prior on the level is worth ``1 / τ²`` events, at
+      least ``level_prior_events``. A departure within its noise keeps the classifier's
+      level; one far beyond it is followed almost fully (weight ``1 − v / d²``).
+      ``empirical_level=False`` keeps the prior at ``level_prior_events``.
 
-    ``prior_events`` and ``level_prior_events`` of 0 give plain maximum likelihood (a
-    tiny ridge keeps a separable calibration set finite).
+    ``prior_events`` and ``level_prior_events`` of 0 (with ``empirical_level=False``) give
+    plain maximum likelihood (a tiny ridge keeps a separable calibration set finite).
     """
 
     prior_events: float = 0.0
     level_prior_events: float = 0.0
+    empirical_level: bool = False
     max_iter: int = 100
     tol: float = 1e-10
     ridge: float = 1e-8
@@ -78,7 +83,10 @@ class PlattScaling:
         spread = float(np.average(x**2, weights=h))
         design = np.column_stack([x, np.ones_like(x)])
         prior = np.array([1.0, centre])  # a·(z − z̄) + c = z
-        precision = np.diag([self.prior_events * spread, self.level_prior_events])
+        level = self.level_prior_events
+        if self.empirical_level:
+            level = max(level, 1.0 / max(self._level_spread(z, t, w), 1e-12))
+        precision = np.diag([self.prior_events * spread, level])
         precision += self.ridge * np.eye(2)
 
         def loss(theta: np.ndarray) -> float:
@@ -106,6 +114,20 @@ class PlattScaling:
         self.a_ = float(params[0])
         self.b_ = float(params[1] - params[0] * centre)
         return self
+
+    def _level_spread(self, z: np.ndarray, t: np.ndarray, w: np.ndarray) -> float:
+        """``τ²``: the period's departure from the classifier's level (``z + d``, by
+        Newton's method, held finite by ``level_prior_events``), squared, less its
+        sampling variance, or 0."""
+        d, info = 0.0, 0.0
+        for _ in range(self.max_iter):
+            p = sigmoid(z + d)
+            info = float((w * p * (1.0 - p)).sum()) + self.level_prior_events + self.ridge
+            step = (float((w * (p - t)).sum()) + self.level_prior_events * d) / info
+            d -= float(np.clip(step, -2.0, 2.0))
+            if abs(step) < self.tol:
+                break
+        return max(0.0, d * d - 1.0 / info)
 
     def transform(self, logit: np.ndarray) -> np.ndarray:
         """The calibrated logit ``a * z + b``."""

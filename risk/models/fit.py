@@ -154,6 +154,7 @@ def fit_triage(
             PlattScaling(
                 prior_events=policy.calibration.prior_events,
                 level_prior_events=policy.calibration.level_prior_events,
+                empirical_level=policy.calibration.empirical_level,
             ).fit(z, event)
             for z, event in ((z_red, yc == 2), (z_yr, yc >= 1))
         )

@@ -117,10 +117,12 @@ class Calibration(_Strict):
     slope (its ranking) and for its level (calibration in the large)."""
 
     prior_events: float = Field(ge=0)
-    #: Small on purpose: the classifier's own level is its training period's, the one that
-    #: is wrong once the population has moved; this only keeps a period without an event
-    #: (or with one or two) from setting the level to nothing.
+    #: The least the level's prior is worth: it keeps a period without an event (or with
+    #: one or two) from setting the level to nothing.
     level_prior_events: float = Field(default=1.0, ge=0)
+    #: The level's prior set by how far the period's own level departs beyond its noise
+    #: (empirical Bayes, :class:`~risk.models.calibration.PlattScaling`).
+    empirical_level: bool = True
 
 
 class RedFlag(_Strict):

@@ -37,6 +37,33 @@ def test_the_periods_events_set_the_level_when_the_classifier_is_off(seed):
     assert platt.predict_proba(z).sum() == pytest.approx(y.sum(), rel=0.1)
 
 
+def _expected_error(platt: PlattScaling, z: np.ndarray, offset: float) -> float:
+    """How far the calibrated level is from the truth's: log of expected over true events."""
+    return float(np.log(platt.predict_proba(z).sum() / sigmoid(z + offset).sum()))
+
+
+def test_a_level_that_held_still_is_not_moved_by_a_quiet_periods_chance():
+    # the classifier's level is right: a calibration period of a dozen expected events
+    # moves its count by chance alone; following it (the level worth one event) moves the
+    # level by that chance, empirical Bayes keeps it where a departure is within the noise
+    free, held = [], []
+    for seed in range(40):
+        z, y = _period(400, seed, 0.0)
+        free.append(_expected_error(PlattScaling(10, 1).fit(z, y), z, 0.0))
+        empirical = PlattScaling(10, 1, empirical_level=True).fit(z, y)
+        held.append(_expected_error(empirical, z, 0.0))
+    assert np.sqrt(np.mean(np.square(held))) < 0.6 * np.sqrt(np.mean(np.square(free)))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_level_that_moved_far_beyond_chance_is_followed(seed):
+    # a new county, three times as likely to end red as the classifier says: far beyond
+    # what the period's dozen events leave to chance, so its events set the level
+    z, y = _period(400, seed, offset=1.1)
+    platt = PlattScaling(10, 1, empirical_level=True).fit(z, y)
+    assert platt.predict_proba(z).sum() == pytest.approx(y.sum(), rel=0.15)
+
+
 def test_few_events_bend_the_slope_little():
     # a well-ranked logit on periods of a few events (1 to 9): maximum likelihood puts the
     # slope anywhere from 0.4 to 2.3; the prior keeps it near the classifier's own

@@ -44,9 +44,6 @@ class PlattScaling:
       least ``level_prior_events``. A departure within its noise keeps the classifier's
       level; one far beyond it is followed almost fully (weight ``1 − v / d²``).
       ``empirical_level=False`` keeps the prior at ``level_prior_events``.
-    - with ``empirical_slope``, the slope's prior the same way: the period's own slope
-      (held by a prior worth one event), its departure from 1 beyond its variance, and a
-      prior worth one over that, at least one event; ``prior_events`` is then unused.
 
     ``prior_events`` and ``level_prior_events`` of 0 (with ``empirical_level=False``) give
     plain maximum likelihood (a tiny ridge keeps a separable calibration set finite).
@@ -55,7 +52,6 @@ class PlattScaling:
     prior_events: float = 0.0
     level_prior_events: float = 0.0
     empirical_level: bool = False
-    empirical_slope: bool = False
     max_iter: int = 100
     tol: float = 1e-10
     ridge: float = 1e-8
@@ -90,30 +86,8 @@ class PlattScaling:
         level = self.level_prior_events
         if self.empirical_level:
             level = max(level, 1.0 / max(self._level_spread(z, t, w), 1e-12))
-        slope = self.prior_events * spread
-        if self.empirical_slope:
-            # the period's own slope, held only by a prior worth one event, and its variance
-            free, hess = self._posterior(design, t, w, prior, np.diag([spread, level]))
-            variance = float(np.linalg.inv(hess)[0, 0])
-            departure = max(0.0, (free[0] - 1.0) ** 2 - variance)
-            slope = max(spread, 1.0 / max(departure, 1e-12))
-        precision = np.diag([slope, level])
-        params, _ = self._posterior(design, t, w, prior, precision)
-        self.a_ = float(params[0])
-        self.b_ = float(params[1] - params[0] * centre)
-        return self
-
-    def _posterior(
-        self,
-        design: np.ndarray,
-        t: np.ndarray,
-        w: np.ndarray,
-        prior: np.ndarray,
-        precision: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The parameters minimising the weighted log loss plus the Gaussian prior, by
-        Newton's method with a backtracking line search, and the Hessian there."""
-        precision = precision + self.ridge * np.eye(2)
+        precision = np.diag([self.prior_events * spread, level])
+        precision += self.ridge * np.eye(2)
 
         def loss(theta: np.ndarray) -> float:
             eta = design @ theta
@@ -137,8 +111,9 @@ class PlattScaling:
             params, current = trial, value
             if np.abs(scale * step).max() < self.tol:
                 break
-        p = sigmoid(design @ params)
-        return params, (design * (w * p * (1.0 - p))[:, None]).T @ design + precision
+        self.a_ = float(params[0])
+        self.b_ = float(params[1] - params[0] * centre)
+        return self
 
     def _level_spread(self, z: np.ndarray, t: np.ndarray, w: np.ndarray) -> float:
         """``τ²``: the period's departure from the classifier's level (``z + d``, by

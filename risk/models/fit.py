@@ -155,7 +155,6 @@ def fit_triage(
                 prior_events=policy.calibration.prior_events,
                 level_prior_events=policy.calibration.level_prior_events,
                 empirical_level=policy.calibration.empirical_level,
-                empirical_slope=policy.calibration.empirical_slope,
             ).fit(z, event)
             for z, event in ((z_red, yc == 2), (z_yr, yc >= 1))
         )

@@ -123,8 +123,6 @@ class Calibration(_Strict):
     #: The level's prior set by how far the period's own level departs beyond its noise
     #: (empirical Bayes, :class:`~risk.models.calibration.PlattScaling`).
     empirical_level: bool = True
-    #: The slope's prior set the same way (``prior_events`` then unused).
-    empirical_slope: bool = False
 
 
 class RedFlag(_Strict):

@@ -200,6 +200,11 @@ def test_promote_refuses_a_worse_candidate_unless_forced(store, trained, capsys)
     # the blind model is refused on the figures there is evidence for
     refused = re.findall(r"^NO (test_\w+)", printed.out, re.M)
     assert refused and "refused" in printed.err, printed.out
+    # each refusal with the paired interval of how much worse, wholly above zero
+    flat = " ".join(printed.out.split())  # the console wraps long lines
+    intervals = re.findall(r"NO test_\w+: [^;]*; worse by ([-+.\d]+) to ([-+.\d]+)", flat)
+    assert len(intervals) == len(refused), printed.out
+    assert all(0 < float(low) <= float(high) for low, high in intervals)
     assert all(f"insufficient evidence {m}" not in printed.out for m in refused)
     assert str(registry.champion().version) == trained.version
     # Both were measured on the same held-out units: the candidate's test period.

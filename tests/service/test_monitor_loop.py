@@ -132,15 +132,17 @@ def test_monitor_flags_the_shift_then_the_calibration_and_the_loop_promotes(
         intake = {name: f.loc["intake"] for name, f in figures.items()}
         assert intake["new"]["n_outcomes"] == intake["old"]["n_outcomes"] > 100
         # intake's red O/E back in the band, and the alert the old champion still raises
-        # gone; screening's rests on a handful of red events and raises none either.
-        # At 4,000 households this is the fix plus luck of the draw as much as anything:
-        # across 37 seeds of this scenario the intake O/E lands in the band 57% of the time
-        # (48% before), the rest being the Poisson noise of ~15 red calibration events
-        # (docs/monitoring.md); and the calibration slope is not judged here.
+        # gone. At 4,000 households a year holds ~15 red cases, and this is the draw as
+        # much as the fix: over 20 replays of this scenario (benchmarks/monitor_loop.py,
+        # docs/monitoring.md) the new champion's third-year intake O/E is in the band in
+        # 45% (80% at 10,000 households) and nearer 1 than the old champion's in 85%.
+        # Screening's rests on a handful of red surveys a year; retraining does not bring
+        # it nearer (10 of 20 replays), so it is reported, not asserted.
         low, high = load_bands().of("intake")["observed_expected_red"]
         assert low <= intake["new"]["observed_expected_red"] <= high, intake["new"]
         raised = {n: set(zip(a["decision"], a["figure"], strict=True)) for n, a in alerts.items()}
         assert ("intake", "observed_expected_red") in raised["old"], intake["old"]
         assert ("intake", "observed_expected_red") not in raised["new"], intake["new"]
-        assert ("screening", "observed_expected_red") not in raised["new"], figures["new"].T
+        screening = figures["new"].loc["screening"]
+        assert screening["n_outcomes"] > 100 and screening["observed_expected_red"] > 0
         assert abs(intake["new"]["citl_red"]) < abs(intake["old"]["citl_red"]), intake

@@ -28,6 +28,7 @@ import pandas as pd
 from risk.fairness import FIGURES, MEASURED
 from risk.models.metrics import probability_metrics, tier_metrics
 from risk.models.tiers import tier_codes
+from risk.registry import shortfall
 
 __all__ = ["Shortfall", "shortfalls"]
 
@@ -90,7 +91,7 @@ def shortfalls(
             new, old = (_figures(y[rows], p[rows], t[rows], cut) for p, t in models)
             for key, (d, name) in wanted.items():
                 if d == decision:
-                    out[key] = _shortfall(
+                    out[key] = shortfall(
                         rules[key][0], new.get(name, np.nan), old.get(name, np.nan)
                     )
         return out
@@ -112,14 +113,6 @@ def shortfalls(
             float(np.quantile(values, 0.975)) if enough else np.nan,
         )
     return out
-
-
-def _shortfall(direction: str, candidate: float, champion: float) -> float:
-    if direction == "higher":
-        return champion - candidate
-    if direction == "zero":
-        return abs(candidate) - abs(champion)
-    return candidate - champion
 
 
 def _parse(

@@ -32,6 +32,7 @@ __all__ = [
     "GateResult",
     "Registry",
     "gate",
+    "shortfall",
 ]
 
 MODEL_NAME = "risk-triage"
@@ -138,7 +139,7 @@ def gate(
         elif new is None:
             ok = False
         else:
-            ok = _shortfall(direction, new, old) <= tolerance
+            ok = shortfall(direction, new, old) <= tolerance
         interval = (shortfalls or {}).get(metric)
         low, high = (interval.low, interval.high) if interval is not None else (NAN, NAN)
         # worse beyond the tolerance, but the paired interval reaches "no worse at all"
@@ -161,7 +162,7 @@ def gate(
     return GateResult(all(c["ok"] for c in checks), checks)
 
 
-def _shortfall(direction: str, candidate: float, champion: float) -> float:
+def shortfall(direction: str, candidate: float, champion: float) -> float:
     """How much worse the candidate is (negative: better)."""
     if direction == "higher":
         return champion - candidate

@@ -665,6 +665,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "drift_missing_value": ("（缺失）", "(missing)"),
     "monitor_title": ("模型运行监测", "Model monitoring"),
     "monitor_insufficient": ("证据不足", "insufficient evidence"),
+    "gate_within_noise": ("更差，但在抽样误差之内", "worse, but within noise"),
     "monitor_in_band": ("在允许范围内", "within the band"),
     "monitor_alert": (
         "{decision}：{figure} = {value}，超出允许范围 {low}–{high}（{where}）",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from risk.errors import ModelError
+from risk.i18n import both
 from risk.store import Store, resolve
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ class GateResult:
                 continue
             low, high = c.get("shortfall_low", NAN), c.get("shortfall_high", NAN)
             interval = f"; worse by {low:+.4f} to {high:+.4f} (95%)" if math.isfinite(low) else ""
-            noise = "; worse, but within noise" if c.get("within_noise") else ""
+            noise = "; " + " / ".join(both("gate_within_noise")) if c.get("within_noise") else ""
             lines.append(
                 f"{mark}{c['metric']}: candidate {c['candidate']:.4f}, champion "
                 f"{c['champion']:.4f} ({c['direction']} is better, tolerance "

@@ -114,11 +114,16 @@ def test_county_ledger_goes_through_the_whole_loop(served_ledger, tmp_path, caps
         assert report.stat().st_size > 10_000
         capsys.readouterr()
         # Trained on the champion's ledger and the county's messy one, the candidate is
-        # worse on some gate metric on its held-out units: the gate says which, and the
-        # champion stays.
+        # worse than the champion on some gate figures of its held-out units: the gate
+        # says which, each with the paired interval of how much worse, and promotes only
+        # if no figure is worse beyond that interval's noise.
         promoted = main(["promote", version, "--tracking-uri", uri])
         said = capsys.readouterr()
-        assert promoted == 1 and "refused" in said.err, said
-        assert "NO test_" in said.out and str(registry.champion().version) == champion
+        flat = " ".join(said.out.split())  # the console wraps long lines
+        assert "worse by" in flat, said
+        refused = "NO test_" in flat
+        assert promoted == (1 if refused else 0), said
+        assert refused or "within noise" in flat, said
+        assert str(registry.champion().version) == (champion if refused else version)
     finally:
         registry.promote(champion, force=True, reason="restore the test champion")

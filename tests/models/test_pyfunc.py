@@ -95,7 +95,7 @@ def assert_same_result(row: pd.Series, want: dict[str, Any]) -> None:
     assert reasons == [r["code"] for r in want["reasons"]]
     assert row["reason_1_en"] == want["reasons"][0]["label_en"]
     assert row["reason_1_size"] == pytest.approx(want["reasons"][0]["size"], abs=1e-9)
-    assert row["prediction_set"].split(",") == want["prediction_set"]
+    assert row["prediction_set"].split("|") == want["prediction_set"]  # as review.set_strings
     assert bool(row["review_recommended"]) == want["review_recommended"]
     assert row["follow_up_days"] == want["follow_up_days"]
     assert pd.Timestamp(row["follow_up_date"]).date().isoformat() == want["follow_up_date"]

@@ -58,8 +58,7 @@ def test_point_figures_are_the_ones_evaluation_logs():
     rng = np.random.default_rng(101)
     candidate, champion = _model(logit + rng.normal(0, 1.0, logit.size)), _model(logit)
     out = _compare(y, decisions, groups, candidate, champion, n_boot=0)
-    new = {**probability_metrics(y, candidate[0])}
-    old = {**probability_metrics(y, champion[0])}
+    new, old = probability_metrics(y, candidate[0]), probability_metrics(y, champion[0])
     assert out["test_intake_auroc_red"].point == pytest.approx(old["auroc_red"] - new["auroc_red"])
     recall = "test_intake_tier_red_recall"
     assert out[recall].point == pytest.approx(
